@@ -1,0 +1,58 @@
+# slipway — the developer entry points. Every target that needs system packages calls `deps` first.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= release
+PROFILE ?= profiles/docker-host.yaml
+OUT ?= out
+BIN := .build/$(CONFIG)/slipway
+
+# Debian packages the build, the tests and the images need. `make deps` installs the missing ones.
+APT_PACKAGES := pkg-config libarchive-dev libblkid-dev libext2fs-dev e2fsprogs \
+	qemu-system-x86 qemu-utils ovmf systemd-boot-efi dosfstools mtools fdisk gdisk \
+	busybox-static ignition zstd cpio xz-utils
+
+.PHONY: all build deps test test-fast bench fmt lint image run demo clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing" $$missing; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+# Everything, the QEMU boot tests included (they run under TCG when KVM is not usable).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+# Unit and format tests only: no QEMU boots.
+test-fast: deps
+	$(SWIFT) test --skip SystemTests
+
+bench: build
+	bash scripts/bench.sh
+
+fmt:
+	$(SWIFT) format --in-place --recursive --configuration .swift-format Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive --configuration .swift-format Sources Tests Package.swift
+
+image: build
+	$(BIN) build $(PROFILE) --output $(OUT)
+
+run: image
+	$(BIN) run $(OUT)/$(basename $(notdir $(PROFILE))).img
+
+demo: run
+
+clean:
+	rm -rf .build $(OUT)

@@ -1,0 +1,71 @@
+// swift-tools-version: 6.0
+// slipway: build container-optimized Linux disk images from declarative profiles.
+// The module map and the direction of every dependency are described in docs/architecture.md.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "slipway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "slipway", targets: ["slipway"]),
+        .executable(name: "slipway-initrd", targets: ["slipway-initrd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries, each behind a module map and one shim header.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CExt2fs", pkgConfig: "ext2fs", providers: [.apt(["libext2fs-dev"])]),
+        .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
+
+        // Leaf: SHA-2 digests without Foundation, so the in-image executable stays small.
+        .target(name: "Hashing", swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: strict),
+        .target(name: "Rootfs", dependencies: ["Archive", "Hashing"], swiftSettings: strict),
+        .target(name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing"], swiftSettings: strict),
+        .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs"], swiftSettings: strict),
+        .target(name: "Disk", dependencies: ["Hashing"], swiftSettings: strict),
+        .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
+        .target(name: "FirstBoot", dependencies: ["Hashing"], swiftSettings: strict),
+        .target(name: "Profile", dependencies: ["Yams"], swiftSettings: strict),
+        .target(name: "Runner", swiftSettings: strict),
+        .target(name: "Inspect", dependencies: ["CBlkid", "Disk"], swiftSettings: strict),
+        .target(
+            name: "Build",
+            dependencies: ["Profile", "Rootfs", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FirstBoot"],
+            swiftSettings: strict),
+        .target(
+            name: "Commands",
+            dependencies: [
+                "Build", "Profile", "FirstBoot", "Runner", "Inspect",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "slipway", dependencies: ["Commands"], swiftSettings: strict),
+        // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
+        .executableTarget(
+            name: "slipway-initrd", dependencies: ["FirstBoot"], swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+
+        .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
+        .testTarget(name: "RootfsTests", dependencies: ["Rootfs", "Archive", "TestSupport"]),
+        .testTarget(name: "PackagesTests", dependencies: ["Packages", "Rootfs", "TestSupport"]),
+        .testTarget(name: "Ext4Tests", dependencies: ["Ext4", "Rootfs", "TestSupport"]),
+        .testTarget(name: "DiskTests", dependencies: ["Disk", "Inspect", "TestSupport"]),
+        .testTarget(name: "BootTests", dependencies: ["Boot", "Rootfs", "Archive", "TestSupport"]),
+        .testTarget(name: "FirstBootTests", dependencies: ["FirstBoot", "TestSupport"]),
+        .testTarget(name: "ProfileTests", dependencies: ["Profile", "TestSupport"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Commands", "TestSupport"]),
+        // Slow tier: real QEMU boots. `make test` runs it; `make test-fast` leaves it out.
+        .testTarget(name: "SystemTests", dependencies: ["Build", "Runner", "TestSupport"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+    ]
+)

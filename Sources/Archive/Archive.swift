@@ -1,0 +1,2 @@
+// Archive module: see docs/architecture.md.
+enum ArchiveModule {}

@@ -1,0 +1,2 @@
+// Boot module: see docs/architecture.md.
+enum BootModule {}

@@ -1,0 +1,2 @@
+// Build module: see docs/architecture.md.
+enum BuildModule {}

@@ -1,0 +1,2 @@
+// Commands module: see docs/architecture.md.
+enum CommandsModule {}

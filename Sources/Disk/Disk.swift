@@ -1,0 +1,2 @@
+// Disk module: see docs/architecture.md.
+enum DiskModule {}

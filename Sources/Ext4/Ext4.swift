@@ -1,0 +1,2 @@
+// Ext4 module: see docs/architecture.md.
+enum Ext4Module {}

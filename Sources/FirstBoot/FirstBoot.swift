@@ -1,0 +1,2 @@
+// FirstBoot module: see docs/architecture.md.
+enum FirstBootModule {}

@@ -1,0 +1,2 @@
+// Hashing module: see docs/architecture.md.
+enum HashingModule {}

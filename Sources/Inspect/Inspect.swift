@@ -1,0 +1,2 @@
+// Inspect module: see docs/architecture.md.
+enum InspectModule {}

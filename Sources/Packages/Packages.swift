@@ -1,0 +1,2 @@
+// Packages module: see docs/architecture.md.
+enum PackagesModule {}

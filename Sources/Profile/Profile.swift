@@ -1,0 +1,2 @@
+// Profile module: see docs/architecture.md.
+enum ProfileModule {}

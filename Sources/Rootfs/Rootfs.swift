@@ -1,0 +1,2 @@
+// Rootfs module: see docs/architecture.md.
+enum RootfsModule {}

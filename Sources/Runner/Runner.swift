@@ -1,0 +1,2 @@
+// Runner module: see docs/architecture.md.
+enum RunnerModule {}

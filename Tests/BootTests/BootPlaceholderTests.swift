@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct BootPlaceholderTests {
+    @Test func packageBuilds() { #expect(Bool(true)) }
+}

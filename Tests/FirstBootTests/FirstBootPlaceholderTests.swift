@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct FirstBootPlaceholderTests {
+    @Test func packageBuilds() { #expect(Bool(true)) }
+}

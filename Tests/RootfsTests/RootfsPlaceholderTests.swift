@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct RootfsPlaceholderTests {
+    @Test func packageBuilds() { #expect(Bool(true)) }
+}
