@@ -1,2 +1,0 @@
-// Archive module: see docs/architecture.md.
-enum ArchiveModule {}

@@ -1,2 +1,0 @@
-// Commands module: see docs/architecture.md.
-enum CommandsModule {}

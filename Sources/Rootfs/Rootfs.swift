@@ -1,2 +1,0 @@
-// Rootfs module: see docs/architecture.md.
-enum RootfsModule {}
