@@ -1,2 +1,0 @@
-// Hashing module: see docs/architecture.md.
-enum HashingModule {}

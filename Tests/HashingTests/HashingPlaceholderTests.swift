@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct HashingPlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}

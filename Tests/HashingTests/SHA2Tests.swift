@@ -1,0 +1,54 @@
+import Foundation
+import Hashing
+import TestSupport
+import Testing
+
+struct SHA2Tests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+    ])
+    func sha256KnownAnswers(input: String, expected: String) {
+        #expect(SHA256.hexDigest(Array(input.utf8)) == expected)
+    }
+
+    @Test func sha512KnownAnswer() {
+        #expect(
+            SHA512.hexDigest(Array("abc".utf8))
+                == "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                + "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f")
+    }
+
+    /// Every length around the block and padding boundaries, fed in odd-sized pieces, against coreutils.
+    @Test(arguments: [0, 1, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 1000, 100_003])
+    func matchesCoreutils(length: Int) throws {
+        let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let dir = try TemporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: dir.file("input")))
+        for (tool, function) in [("sha256sum", SHA256.self as any SHA2Function.Type), ("sha512sum", SHA512.self)] {
+            var hasher = function.init()
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + 37)
+                bytes[offset..<end].withUnsafeBytes { hasher.update($0) }
+                offset = end
+            }
+            let ours = hex(hasher.finalize())
+            let theirs = try runTool([tool, dir.file("input")]).stdout.prefix { $0 != " " }
+            #expect(ours == String(theirs), "\(tool) length \(length)")
+        }
+    }
+}
+
+struct SHA2FileTests {
+    @Test func fileDigestMatchesInMemoryDigest() throws {
+        let dir = try TemporaryDirectory()
+        let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir.file("big")))
+        #expect(try SHA256.hexDigest(ofFile: dir.file("big")) == SHA256.hexDigest(bytes))
+    }
+
+    @Test func missingFileIsAnError() {
+        #expect(throws: HashingError.self) { try SHA256.hexDigest(ofFile: "/nonexistent/slipway") }
+    }
+}
