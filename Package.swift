@@ -26,7 +26,8 @@ let package = Package(
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
 
         // Leaf: SHA-2 digests without Foundation, so the in-image executable stays small.
-        .target(name: "Hashing", swiftSettings: strict),
+        // Always optimized: debug builds would otherwise hash packages at a few MB/s.
+        .target(name: "Hashing", swiftSettings: strict + [.unsafeFlags(["-O"])]),
         .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: strict),
         .target(name: "Rootfs", dependencies: ["Archive", "Hashing"], swiftSettings: strict),
         .target(name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing"], swiftSettings: strict),
