@@ -1,2 +1,0 @@
-// Build module: see docs/architecture.md.
-enum BuildModule {}

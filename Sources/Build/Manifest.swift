@@ -1,0 +1,54 @@
+// NAME.manifest.json: what went into an image, so users can audit it (an SBOM) and so two builds
+// can be compared. Keys are sorted and the file is written atomically with the other outputs.
+public import Foundation
+
+/// The build's record of its inputs and outputs.
+public struct Manifest: Codable, Sendable, Equatable {
+    public struct ProfileRecord: Codable, Sendable, Equatable {
+        public var name: String
+        public var path: String
+        /// SHA-256 of the resolved, canonical profile.
+        public var digest: String
+    }
+
+    public struct LayerRecord: Codable, Sendable, Equatable {
+        /// packages, tar, oci, docker-archive, overlay, files
+        public var kind: String
+        /// Where it came from: a path, or for packages the package names.
+        public var source: String
+        /// SHA-256 of the layer's input (the archive file, the .deb, or a digest of a directory's listing and contents).
+        public var digest: String
+    }
+
+    public struct PackageRecord: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+        public var architecture: String
+        public var sha256: String
+        public var size: Int64
+        public var source: String
+        /// Maintainer scripts the package has, which the build does not run (see docs/packages.md).
+        public var maintainerScripts: [String]
+    }
+
+    public struct OutputRecord: Codable, Sendable, Equatable {
+        public var file: String
+        public var size: Int64
+        public var sha256: String
+    }
+
+    public var tool: String
+    public var profile: ProfileRecord
+    public var sourceDateEpoch: Int64
+    public var layers: [LayerRecord]
+    public var packages: [PackageRecord]
+    /// Output role ("rootfs", "image", "kernel", "initrd") → file record.
+    public var outputs: [String: OutputRecord]
+
+    /// Stable JSON: sorted keys, pretty-printed, no escaped slashes.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}
