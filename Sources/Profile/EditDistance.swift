@@ -1,29 +1,36 @@
-// Suggestions for misspelled keys: the known key with the smallest edit distance, when it is close.
+// Suggestions for misspelled keys and names: the candidate with the smallest edit distance, when
+// it is close enough to read as a typo.
 
 enum EditDistance {
-    /// Levenshtein distance (insertions, deletions, substitutions), comparing case-insensitively so
-    /// that `Kernel` suggests `kernel`.
+    /// Optimal-string-alignment distance: insertions, deletions, substitutions and transpositions of
+    /// neighbours each cost 1 (`lgo` is one step from `log`). Compared case-insensitively, so
+    /// `Kernel` suggests `kernel`.
     static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.lowercased().unicodeScalars), b = Array(b.lowercased().unicodeScalars)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
+        // rows[i][j]: distance between the first i scalars of a and the first j of b.
+        var rows = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { rows[i][0] = i }
+        for j in 0...b.count { rows[0][j] = j }
         for i in 1...a.count {
-            current[0] = i
             for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                var best = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    best = min(best, rows[i - 2][j - 2] + 1)
+                }
+                rows[i][j] = best
             }
-            swap(&previous, &current)
         }
-        return previous[b.count]
+        return rows[a.count][b.count]
     }
 
-    /// The closest candidate within a distance that still reads as a typo: 1 for keys of up to 4
-    /// characters, 2 up to 8, 3 beyond. Ties go to the earlier candidate.
+    /// The closest candidate within a distance that still reads as a typo: none for words of one
+    /// or two characters (every short word is close to every other), 1 up to 4 characters, 2 up
+    /// to 8, 3 beyond. Ties go to the earlier candidate.
     static func closest(to word: String, among candidates: [String]) -> String? {
-        let limit = word.count <= 4 ? 1 : word.count <= 8 ? 2 : 3
+        let limit = word.count <= 2 ? 0 : word.count <= 4 ? 1 : word.count <= 8 ? 2 : 3
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let d = distance(word, candidate)

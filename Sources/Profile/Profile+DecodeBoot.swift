@@ -43,7 +43,9 @@ extension Profile.DiskLayout {
         if let oemNode = f["oem"], oemNode.scalar != "none" {
             oem = c.scalar(oemNode, path.key("oem"), expected: "expected none or a size like 16MiB") { text in
                 switch Profile.parseSize(text) {
-                case .failure: return .failure(Rule.Failure("expected none or a size like 16MiB"))
+                case .failure(let error):
+                    let message = error.message == Profile.sizeRule ? "expected none or a size like 16MiB" : error.message
+                    return .failure(Rule.Failure(message))
                 case .success(let bytes) where bytes < mib: return .failure(Rule.Failure("must be at least 1MiB"))
                 case .success(let bytes) where bytes % mib != 0:
                     return .failure(Rule.Failure("partitions are aligned to 1MiB; use a whole number of MiB"))

@@ -6,7 +6,7 @@ extension Profile.Root {
     static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext) -> Self {
         if node == nil { c.report(fallback, FieldPath(), "missing required key \"root\" (the root filesystem's layers)") }
         let f = c.section(node, path, keys: keys, default: fallback)
-        if node != nil && !f.has("layers") { c.missing(f, "layers") }
+        if case .mapping? = node?.kind, !f.has("layers") { c.missing(f, "layers") }
         return Self(
             layers: Profile.Layer.decodeList(f["layers"], path.key("layers"), in: c),
             remove: c.strings(f["remove"], path.key("remove"), .removePattern),
@@ -90,12 +90,10 @@ extension Profile.FileEntry {
         } else if let source = c.hostPath(f["source"], path.key("source"), .file) {
             content = source.map { .source($0) }
         }
+        let mode = c.mode(f["mode"], path.key("mode")) ?? Located(0o644, at: f.location)
+        let owner = c.owner(f["owner"], path.key("owner")) ?? Located(.root, at: f.location)
         guard let target, let content else { return nil }
-        return Self(
-            path: target, content: content,
-            mode: c.mode(f["mode"], path.key("mode")) ?? Located(0o644, at: f.location),
-            owner: c.owner(f["owner"], path.key("owner")) ?? Located(.root, at: f.location),
-            location: f.location)
+        return Self(path: target, content: content, mode: mode, owner: owner, location: f.location)
     }
 }
 

@@ -68,7 +68,7 @@ extension Profile {
     /// Why a size did not parse.
     public struct SizeError: Error, Sendable, Equatable, CustomStringConvertible {
         public var message: String
-        init(_ message: String) { self.message = message }
+        public init(_ message: String) { self.message = message }
         public var description: String { message }
     }
 
