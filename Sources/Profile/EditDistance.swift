@@ -36,6 +36,16 @@ enum EditDistance {
             let d = distance(word, candidate)
             if d <= limit, d < (best?.distance ?? Int.max) { best = (candidate, d) }
         }
-        return best?.candidate
+        return best?.candidate ?? sharedComponents(word, candidates)
+    }
+
+    /// A key that a longer spelling extends by whole words: `oem-size` → `oem`, `size-limit` → `size`.
+    private static func sharedComponents(_ word: String, _ candidates: [String]) -> String? {
+        let parts = word.lowercased().split { $0 == "-" || $0 == "_" }
+        guard parts.count > 1 else { return nil }
+        return candidates.first { candidate in
+            let candidateParts = candidate.split(separator: "-")
+            return candidateParts.count < parts.count && Array(parts.prefix(candidateParts.count)) == candidateParts
+        }
     }
 }
