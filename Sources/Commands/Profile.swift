@@ -58,11 +58,19 @@ struct ValidateProfile: AsyncParsableCommand {
         for file in files {
             do {
                 let profile = try Profile.load(path: file)
-                reports.append(.map([("file", .string(file)), ("valid", .bool(true)), ("digest", .string(profile.digest)), ("problems", .list([]))]))
+                reports.append(
+                    .map([
+                        ("file", .string(file)), ("valid", .bool(true)), ("digest", .string(profile.digest)),
+                        ("problems", .list([])),
+                    ]))
                 if !json { print("\(file): valid (digest \(profile.digest))") }
             } catch {
                 allValid = false
-                reports.append(.map([("file", .string(file)), ("valid", .bool(false)), ("problems", .list(error.problems.map(\.canonical)))]))
+                reports.append(
+                    .map([
+                        ("file", .string(file)), ("valid", .bool(false)),
+                        ("problems", .list(error.problems.map(\.canonical))),
+                    ]))
                 if !json {
                     printError(error.description)
                     printError("\(file): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")")

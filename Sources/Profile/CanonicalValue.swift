@@ -94,14 +94,19 @@ extension CanonicalValue {
     static func scalarText(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
         guard let first = scalars.first, let last = scalars.last else { return "\"\"" }
-        func isAlnum(_ s: Unicode.Scalar) -> Bool { (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") }
+        func isAlnum(_ s: Unicode.Scalar) -> Bool {
+            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9")
+        }
         let inner: (Unicode.Scalar) -> Bool = { isAlnum($0) || "_./=+@,-%*?() ".unicodeScalars.contains($0) }
-        let startsWell = isAlnum(first) || "/_.".unicodeScalars.contains(first) || (first == "-" && scalars.count > 1 && scalars[1] != " ")
+        let startsWell =
+            isAlnum(first) || "/_.".unicodeScalars.contains(first)
+            || (first == "-" && scalars.count > 1 && scalars[1] != " ")
         let looksNumeric =
             scalars.allSatisfy { ($0 >= "0" && $0 <= "9") || "._+-eExXoObB:".unicodeScalars.contains($0) }
             && scalars.contains { $0 >= "0" && $0 <= "9" }
         let plain =
-            startsWell && last != " " && scalars.allSatisfy(inner) && !reserved.contains(text.lowercased()) && !looksNumeric
+            startsWell && last != " " && scalars.allSatisfy(inner) && !reserved.contains(text.lowercased())
+            && !looksNumeric
         return plain ? text : doubleQuoted(text)
     }
 

@@ -58,7 +58,8 @@ extension DecodeContext {
     /// A duration in seconds: `90`, `90s`, `5m`, `1h`, `1m30s`; from 1 second to 24 hours.
     func duration(_ node: SourceNode?, _ path: FieldPath) -> Located<Int>? {
         scalar(node, path, expected: "expected a duration like 90s, 5m or 1h") { text in
-            let failure = Result<Int, Rule.Failure>.failure(Rule.Failure("expected a duration like 90s, 5m or 1h (at most 24h)"))
+            let failure = Result<Int, Rule.Failure>.failure(
+                Rule.Failure("expected a duration like 90s, 5m or 1h (at most 24h)"))
             if !text.isEmpty, text.count <= 6, text.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = Int(text) {
                 return (1...86_400).contains(seconds) ? .success(seconds) : failure
             }

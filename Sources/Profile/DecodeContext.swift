@@ -21,7 +21,11 @@ struct FieldPath: CustomStringConvertible {
             switch component {
             case .index(let index): text += "[\(index)]"
             case .key(let key):
-                let plain = !key.isEmpty && key.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }
+                let plain =
+                    !key.isEmpty
+                    && key.unicodeScalars.allSatisfy {
+                        CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_"
+                    }
                 if plain {
                     text += (text.isEmpty ? "" : ".") + key
                 } else {
@@ -95,7 +99,9 @@ final class DecodeContext {
     }
 
     /// The entries of a mapping whose keys are names (`users:`, `system:`), each name checked by `rule`.
-    func namedEntries(_ node: SourceNode?, _ path: FieldPath, rule: Rule) -> [(name: Located<String>, value: SourceNode, path: FieldPath)] {
+    func namedEntries(_ node: SourceNode?, _ path: FieldPath, rule: Rule) -> [(
+        name: Located<String>, value: SourceNode, path: FieldPath
+    )] {
         guard let node else { return [] }
         guard case .mapping(let entries) = node.kind else {
             report(node, path, "expected a mapping of names, found \(node.typeName)")
@@ -236,7 +242,8 @@ final class DecodeContext {
             report(node.location, path, value: written.value, "expected a directory, found a file at \(absolute)")
         }
         let canonical = PathText.relative(absolute, from: rootDirectory)
-        return Located(Profile.HostPath(written: written.value, absolute: absolute, canonical: canonical), at: node.location)
+        return Located(
+            Profile.HostPath(written: written.value, absolute: absolute, canonical: canonical), at: node.location)
     }
 
     // MARK: Suggestions

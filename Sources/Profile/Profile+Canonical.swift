@@ -84,7 +84,8 @@ extension Profile.Layer {
         case .dockerArchive(let archive, let ref):
             return .map([("docker-archive", path(archive))] + (ref.map { [("ref", .string($0.value))] } ?? []))
         case .overlay(let directory, let owner):
-            return .map([("overlay", path(directory))] + (owner.map { [("owner", .string($0.value.description))] } ?? []))
+            return .map(
+                [("overlay", path(directory))] + (owner.map { [("owner", .string($0.value.description))] } ?? []))
         case .files(let files):
             return .map([
                 (

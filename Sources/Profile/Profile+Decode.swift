@@ -50,14 +50,17 @@ extension DecodeContext {
     func section(_ node: SourceNode?, _ path: FieldPath, keys: [String], default fallback: SourceLocation) -> Fields {
         let empty = Fields(node: SourceNode(kind: .mapping([]), location: fallback), path: path, entries: [])
         guard let node else { return empty }
-        return mapping(node, path, keys: keys) ?? Fields(node: SourceNode(kind: .mapping([]), location: node.location), path: path, entries: [])
+        return mapping(node, path, keys: keys)
+            ?? Fields(node: SourceNode(kind: .mapping([]), location: node.location), path: path, entries: [])
     }
 }
 
 extension Profile.Apt {
     static let keys = ["refresh", "host-sources", "sources", "keyrings", "install-recommends"]
 
-    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext) -> Self {
+    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext)
+        -> Self
+    {
         let f = c.section(node, path, keys: keys, default: fallback)
         let apt = Self(
             refresh: c.bool(f["refresh"], path.key("refresh")) ?? Located(false, at: f.location),
@@ -75,7 +78,9 @@ extension Profile.Firstboot {
     static let keys = ["platform", "config"]
     static let configExtensions = [".ign", ".json", ".bu", ".yaml", ".yml"]
 
-    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext) -> Self {
+    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext)
+        -> Self
+    {
         let f = c.section(node, path, keys: keys, default: fallback)
         let config = c.hostPath(f["config"], path.key("config"), .file)
         if let config, !configExtensions.contains(where: { config.value.written.lowercased().hasSuffix($0) }) {
@@ -92,7 +97,9 @@ extension Profile.Firstboot {
 extension Profile.Health {
     static let keys = ["timeout", "units", "daemons", "containers"]
 
-    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext) -> Self {
+    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext)
+        -> Self
+    {
         let f = c.section(node, path, keys: keys, default: fallback)
         return Self(
             timeoutSeconds: c.duration(f["timeout"], path.key("timeout")) ?? Located(300, at: f.location),
@@ -106,7 +113,9 @@ extension Profile.Health {
 extension Profile.Services {
     static let keys = ["enable", "mask"]
 
-    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext) -> Self {
+    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext)
+        -> Self
+    {
         let f = c.section(node, path, keys: keys, default: fallback)
         return Self(
             enable: c.strings(f["enable"], path.key("enable"), .unitName),

@@ -21,7 +21,9 @@ extension Profile.User {
         }.sorted { $0.name.value < $1.name.value }
     }
 
-    static let gecosRule = Rule { $0.contains(":") || $0.contains("\n") ? "must not contain \":\" or a line break" : nil }
+    static let gecosRule = Rule {
+        $0.contains(":") || $0.contains("\n") ? "must not contain \":\" or a line break" : nil
+    }
 }
 
 extension Profile.Group {
@@ -50,8 +52,11 @@ extension Profile.SystemContainer {
             let container = image.map { image in
                 Self(
                     name: name, image: image, command: command,
-                    environment: Profile.EnvironmentVariable.decodeAll(f["environment"], path.key("environment"), in: c),
-                    mounts: c.list(f["mounts"], path.key("mounts")).compactMap { Profile.Mount.decode($0.node, $0.path, in: c) },
+                    environment: Profile.EnvironmentVariable.decodeAll(
+                        f["environment"], path.key("environment"), in: c),
+                    mounts: c.list(f["mounts"], path.key("mounts")).compactMap {
+                        Profile.Mount.decode($0.node, $0.path, in: c)
+                    },
                     network: c.choice(f["network"], path.key("network")) ?? Located(.host, at: f.location),
                     pid: c.choice(f["pid"], path.key("pid")) ?? Located(.container, at: f.location),
                     privileged: c.bool(f["privileged"], path.key("privileged")) ?? Located(false, at: f.location),
@@ -75,7 +80,8 @@ extension Profile.Image {
         }.sorted { $0.reference.value < $1.reference.value }
     }
 
-    static func decode(_ node: SourceNode, _ path: FieldPath, reference: Located<String>, in c: DecodeContext) -> Self? {
+    static func decode(_ node: SourceNode, _ path: FieldPath, reference: Located<String>, in c: DecodeContext) -> Self?
+    {
         guard let f = c.mapping(node, path, keys: keys) else { return nil }
         c.exclusive(f, ["layers", "archive"])
         let source: Profile.ImageSource?
@@ -151,10 +157,13 @@ extension Profile.Mount {
     }
 
     /// `SOURCE:TARGET` or `SOURCE:TARGET:ro|rw`; a source that is not an absolute path is a volume.
-    private static func decodeShort(_ text: String, _ node: SourceNode, _ path: FieldPath, in c: DecodeContext) -> Self? {
+    private static func decodeShort(_ text: String, _ node: SourceNode, _ path: FieldPath, in c: DecodeContext) -> Self?
+    {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard (2...3).contains(parts.count), parts.count == 2 || ["ro", "rw"].contains(parts[2]) else {
-            c.report(node.location, path, value: text, "expected SOURCE:TARGET or SOURCE:TARGET:ro, like /run/log:/run/log:ro")
+            c.report(
+                node.location, path, value: text,
+                "expected SOURCE:TARGET or SOURCE:TARGET:ro, like /run/log:/run/log:ro")
             return nil
         }
         let type: Profile.MountType = parts[0].hasPrefix("/") ? .bind : .volume

@@ -5,7 +5,9 @@ extension Profile.Kernel {
     static let fileKeys = ["image", "modules-dir"]
     static let moduleKeys = ["initrd", "root"]
 
-    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext) -> Self {
+    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext)
+        -> Self
+    {
         let f = c.section(node, path, keys: keys, default: fallback)
         c.exclusive(f, ["package", "files"])
         var source = Located(Profile.KernelSource.package(Profile.defaultKernelPackage), at: f.location)
@@ -15,7 +17,9 @@ extension Profile.Kernel {
             if !files.has("image") { c.missing(files, "image") }
             let image = c.hostPath(files["image"], path.key("files").key("image"), .file)
             let modules = c.hostPath(files["modules-dir"], path.key("files").key("modules-dir"), .directory)
-            if let image { source = Located(.files(image: image.value, modulesDirectory: modules?.value), at: filesNode.location) }
+            if let image {
+                source = Located(.files(image: image.value, modulesDirectory: modules?.value), at: filesNode.location)
+            }
         }
         let modules = c.section(f["modules"], path.key("modules"), keys: moduleKeys, default: f.location)
         let kernel = Self(
@@ -36,7 +40,9 @@ extension Profile.Kernel {
 extension Profile.DiskLayout {
     static let keys = ["size", "esp", "root", "oem", "state", "format"]
 
-    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext) -> Self {
+    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext)
+        -> Self
+    {
         let f = c.section(node, path, keys: keys, default: fallback)
         let mib: UInt64 = 1 << 20
         var oem: Located<UInt64>?
@@ -44,7 +50,8 @@ extension Profile.DiskLayout {
             oem = c.scalar(oemNode, path.key("oem"), expected: "expected none or a size like 16MiB") { text in
                 switch Profile.parseSize(text) {
                 case .failure(let error):
-                    let message = error.message == Profile.sizeRule ? "expected none or a size like 16MiB" : error.message
+                    let message =
+                        error.message == Profile.sizeRule ? "expected none or a size like 16MiB" : error.message
                     return .failure(Rule.Failure(message))
                 case .success(let bytes) where bytes < mib: return .failure(Rule.Failure("must be at least 1MiB"))
                 case .success(let bytes) where bytes % mib != 0:

@@ -3,8 +3,12 @@
 extension Profile.Root {
     static let keys = ["layers", "remove", "size", "headroom", "read-only"]
 
-    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext) -> Self {
-        if node == nil { c.report(fallback, FieldPath(), "missing required key \"root\" (the root filesystem's layers)") }
+    static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext)
+        -> Self
+    {
+        if node == nil {
+            c.report(fallback, FieldPath(), "missing required key \"root\" (the root filesystem's layers)")
+        }
         let f = c.section(node, path, keys: keys, default: fallback)
         if case .mapping? = node?.kind, !f.has("layers") { c.missing(f, "layers") }
         return Self(
@@ -58,16 +62,22 @@ extension Profile.Layer {
         switch kind {
         case "packages":
             let names = c.strings(value, p, .packageName)
-            if case .sequence(let items)? = value?.kind, items.isEmpty { c.report(f.keyLocation(kind), p, "list at least one package") }
+            if case .sequence(let items)? = value?.kind, items.isEmpty {
+                c.report(f.keyLocation(kind), p, "list at least one package")
+            }
             source = .packages(names)
         case "tar": source = c.hostPath(value, p, .file).map { .tar($0) }
         case "oci": source = c.hostPath(value, p, .fileOrDirectory).map { .oci($0, ref: ref) }
         case "docker-archive": source = c.hostPath(value, p, .file).map { .dockerArchive($0, ref: ref) }
         case "overlay":
-            source = c.hostPath(value, p, .directory).map { .overlay($0, owner: c.owner(f["owner"], path.key("owner"))) }
+            source = c.hostPath(value, p, .directory).map {
+                .overlay($0, owner: c.owner(f["owner"], path.key("owner")))
+            }
         case "files": source = .files(c.list(value, p).compactMap { Profile.FileEntry.decode($0.node, $0.path, in: c) })
-        case "symlinks": source = .symlinks(c.list(value, p).compactMap { Profile.Symlink.decode($0.node, $0.path, in: c) })
-        default: source = .directories(c.list(value, p).compactMap { Profile.Directory.decode($0.node, $0.path, in: c) })
+        case "symlinks":
+            source = .symlinks(c.list(value, p).compactMap { Profile.Symlink.decode($0.node, $0.path, in: c) })
+        default:
+            source = .directories(c.list(value, p).compactMap { Profile.Directory.decode($0.node, $0.path, in: c) })
         }
         return source.map { Self(source: $0, location: node.location) }
     }
@@ -107,7 +117,9 @@ extension Profile.Symlink {
         let target = c.string(f["target"], path.key("target"), .linkTarget)
         let owner = c.owner(f["owner"], path.key("owner")) ?? Located(.root, at: f.location)
         guard let link, let target else { return nil }
-        if link.value == "/" { c.report(link.location, path.key("path"), value: "/", "the root directory cannot be a link") }
+        if link.value == "/" {
+            c.report(link.location, path.key("path"), value: "/", "the root directory cannot be a link")
+        }
         return Self(path: link, target: target, owner: owner, location: f.location)
     }
 }

@@ -62,7 +62,8 @@ struct ExtendsLoader {
             if let via {
                 problems.append(
                     ProfileProblem(
-                        location: via.location, file: via.location.file, keyPath: via.path.description, value: via.written,
+                        location: via.location, file: via.location.file, keyPath: via.path.description,
+                        value: via.written,
                         message: "extends cycle: \(loop); remove one of these extends"))
             }
             return
@@ -74,15 +75,19 @@ struct ExtendsLoader {
         do {
             text = try String(contentsOfFile: absolute, encoding: .utf8)
         } catch {
-            let reason = FileManager.default.fileExists(atPath: absolute) ? "cannot read it as UTF-8 text" : "no such file"
+            let reason =
+                FileManager.default.fileExists(atPath: absolute) ? "cannot read it as UTF-8 text" : "no such file"
             if let via {
                 problems.append(
                     ProfileProblem(
-                        location: via.location, file: via.location.file, keyPath: via.path.description, value: via.written,
+                        location: via.location, file: via.location.file, keyPath: via.path.description,
+                        value: via.written,
                         message: "\(reason) (looked for \(absolute))"))
             } else {
                 problems.append(
-                    ProfileProblem(location: nil, file: display, keyPath: "", value: nil, message: "\(reason) (looked for \(absolute))"))
+                    ProfileProblem(
+                        location: nil, file: display, keyPath: "", value: nil,
+                        message: "\(reason) (looked for \(absolute))"))
             }
             return
         }
@@ -112,7 +117,9 @@ struct ExtendsLoader {
     }
 
     /// The `extends` value: one path or a list of paths.
-    private mutating func extendsEntries(_ node: SourceNode, file: String) -> [(location: SourceLocation, path: FieldPath, written: String)] {
+    private mutating func extendsEntries(_ node: SourceNode, file: String) -> [(
+        location: SourceLocation, path: FieldPath, written: String
+    )] {
         guard let value = node.entry("extends")?.value else { return [] }
         let path = FieldPath().key("extends")
         var items: [(SourceNode, FieldPath)]

@@ -39,10 +39,13 @@ extension Profile {
         if case .fixed(let slot) = disk.root.value, case .fixed(let content) = root.size.value, content > slot {
             c.report(
                 root.size.location, FieldPath().key("root").key("size"), value: Self.formatSize(content),
-                "the root filesystem is larger than a root slot (disk.root \(Self.formatSize(slot))); raise disk.root or shrink root.size")
+                "the root filesystem is larger than a root slot (disk.root \(Self.formatSize(slot))); raise disk.root or shrink root.size"
+            )
         }
         guard case .fixed(let total) = disk.size.value else { return }
-        var parts = ["\(Self.formatSize(Self.gptOverhead)) for the partition table", "esp \(Self.formatSize(disk.esp.value))"]
+        var parts = [
+            "\(Self.formatSize(Self.gptOverhead)) for the partition table", "esp \(Self.formatSize(disk.esp.value))",
+        ]
         var need = Self.gptOverhead + disk.esp.value + disk.state.value
         if case .fixed(let slot) = disk.root.value {
             need += 2 * slot
@@ -57,7 +60,8 @@ extension Profile {
             let sized = disk.root.value == .auto ? "the fixed partitions need" : "the partitions need"
             c.report(
                 disk.size.location, path.key("size"), value: Self.formatSize(total),
-                "\(sized) \(Self.formatSize(need)) (\(parts.joined(separator: " + "))); raise disk.size or shrink a partition")
+                "\(sized) \(Self.formatSize(need)) (\(parts.joined(separator: " + "))); raise disk.size or shrink a partition"
+            )
         }
     }
 
@@ -66,7 +70,9 @@ extension Profile {
         for user in users {
             let path = FieldPath().key("users").key(user.name.value)
             if let other = uids[user.uid.value] {
-                c.report(user.uid.location, path.key("uid"), value: "\(user.uid.value)", "uid is also used by user \(quoted(other))")
+                c.report(
+                    user.uid.location, path.key("uid"), value: "\(user.uid.value)",
+                    "uid is also used by user \(quoted(other))")
             } else {
                 uids[user.uid.value] = user.name.value
             }
@@ -75,17 +81,20 @@ extension Profile {
                     user.gid.location, path.key("gid"), value: "\(user.gid.value)",
                     "no group in \"groups\" has this gid; declare the user's primary group there")
             }
-            for (index, group) in user.groups.enumerated() where !groups.contains(where: { $0.name.value == group.value }) {
+            for (index, group) in user.groups.enumerated()
+            where !groups.contains(where: { $0.name.value == group.value }) {
                 c.report(
                     group.location, path.key("groups").index(index), value: group.value,
-                    "no such group in \"groups\"; declare it there with its gid" + suggestion(group.value, groups.map(\.name.value)))
+                    "no such group in \"groups\"; declare it there with its gid"
+                        + suggestion(group.value, groups.map(\.name.value)))
             }
         }
         var gids: [UInt32: String] = [:]
         for group in groups {
             if let other = gids[group.gid.value] {
                 c.report(
-                    group.gid.location, FieldPath().key("groups").key(group.name.value).key("gid"), value: "\(group.gid.value)",
+                    group.gid.location, FieldPath().key("groups").key(group.name.value).key("gid"),
+                    value: "\(group.gid.value)",
                     "gid is also used by group \(quoted(other))")
             } else {
                 gids[group.gid.value] = group.name.value
@@ -108,7 +117,9 @@ extension Profile {
             let path = FieldPath().key("system").key(container.name.value).key("depends-on")
             for (index, dependency) in container.dependsOn.enumerated() {
                 if dependency.value == container.name.value {
-                    c.report(dependency.location, path.index(index), value: dependency.value, "a container cannot depend on itself")
+                    c.report(
+                        dependency.location, path.index(index), value: dependency.value,
+                        "a container cannot depend on itself")
                 } else if !names.contains(dependency.value) {
                     c.report(
                         dependency.location, path.index(index), value: dependency.value,
@@ -176,7 +187,8 @@ extension Profile.Layer {
         let declared: [(Located<String>, FieldPath)]
         switch source {
         case .files(let files): declared = files.enumerated().map { ($1.path, path.key("files").index($0).key("path")) }
-        case .symlinks(let links): declared = links.enumerated().map { ($1.path, path.key("symlinks").index($0).key("path")) }
+        case .symlinks(let links):
+            declared = links.enumerated().map { ($1.path, path.key("symlinks").index($0).key("path")) }
         case .directories(let dirs):
             declared = dirs.enumerated().map { ($1.path, path.key("directories").index($0).key("path")) }
         default: return

@@ -27,7 +27,9 @@ struct Rule: Sendable {
 
     static let profileName = identifier(
         extra: "-", limit: 63,
-        what: "expected a name of lower-case letters, digits and \"-\" that starts with a letter or digit, like docker-host")
+        what:
+            "expected a name of lower-case letters, digits and \"-\" that starts with a letter or digit, like docker-host"
+    )
 
     static let containerName = identifier(
         extra: "-", limit: 63,
@@ -41,7 +43,8 @@ struct Rule: Sendable {
                 !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
                     && label.unicodeScalars.allSatisfy { isLowerAlnum($0) || $0 == "-" }
             }
-        return ok ? nil : "expected a host name of lower-case letters, digits and \"-\" (dots between labels), like slipway"
+        return ok
+            ? nil : "expected a host name of lower-case letters, digits and \"-\" (dots between labels), like slipway"
     }
 
     static let version = Rule { text in
@@ -89,7 +92,8 @@ struct Rule: Sendable {
         let ok =
             text.hasPrefix("/") && !text.contains("\0")
             && (text == "/" || components.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." })
-        return ok ? nil : "expected an absolute path inside the image, like /etc/hostname, without \".\", \"..\" or \"//\""
+        return ok
+            ? nil : "expected an absolute path inside the image, like /etc/hostname, without \".\", \"..\" or \"//\""
     }
 
     /// An absolute path pattern for `root.remove`: `*` and `?` within a name, `**` across directories.
@@ -121,7 +125,8 @@ struct Rule: Sendable {
     ]
 
     static let unitName = Rule { text in
-        let message = "expected a systemd unit name like docker.service (one of: .\(unitSuffixes.joined(separator: ", .")))"
+        let message =
+            "expected a systemd unit name like docker.service (one of: .\(unitSuffixes.joined(separator: ", .")))"
         guard let dot = text.lastIndex(of: "."), unitSuffixes.contains(String(text[text.index(after: dot)...])) else {
             return message
         }

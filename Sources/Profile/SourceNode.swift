@@ -84,7 +84,8 @@ extension SourceNode {
         case .mapping(let mapping):
             var entries: [Entry] = []
             for (key, value) in mapping {
-                let keyLocation = key.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) } ?? location
+                let keyLocation =
+                    key.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) } ?? location
                 guard case .scalar(let keyScalar) = key else {
                     problems.append(problem(keyLocation, "mapping keys must be plain names, not a list or mapping"))
                     continue

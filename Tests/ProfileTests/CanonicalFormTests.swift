@@ -4,17 +4,18 @@ import Testing
 
 /// The canonical form is stable, complete and independent of layout; its digest tracks values.
 @Suite struct CanonicalFormTests {
-    static let profile = minimalProfile + """
-        description: "a: b # not a comment"
-        kernel:
-          cmdline: [console=ttyS0]
-        users:
-          core: {uid: 1000, gid: 1000, groups: [docker]}
-        groups:
-          docker: {gid: 999}
-          core: {gid: 1000}
+    static let profile =
+        minimalProfile + """
+            description: "a: b # not a comment"
+            kernel:
+              cmdline: [console=ttyS0]
+            users:
+              core: {uid: 1000, gid: 1000, groups: [docker]}
+            groups:
+              docker: {gid: 999}
+              core: {gid: 1000}
 
-        """
+            """
 
     @Test func sameProfileSameDigest() throws {
         let fixture = try ProfileFixture()
@@ -70,7 +71,8 @@ import Testing
         let yaml = try fixture.load("p.yaml").canonicalYAML
         for line in [
             "version: \"0\"", "hostname: t", "  package: linux-image-cloud-amd64", "init: /sbin/init", "  esp: 128MiB",
-            "  state: 256MiB", "  oem: none", "  format: raw", "  headroom: 10%", "  read-only: true", "  platform: auto",
+            "  state: 256MiB", "  oem: none", "  format: raw", "  headroom: 10%", "  read-only: true",
+            "  platform: auto",
             "  timeout: 300s",
         ] {
             #expect(yaml.contains("\n" + line + "\n"), "missing \(line)")
@@ -87,7 +89,8 @@ import Testing
         let fixture = try ProfileFixture()
         try fixture.write(
             "p.yaml",
-            "name: t\nroot:\n  layers:\n    - files:\n        - path: /etc/x\n          content: \(jsonQuoted(content))\n")
+            "name: t\nroot:\n  layers:\n    - files:\n        - path: /etc/x\n          content: \(jsonQuoted(content))\n"
+        )
         let profile = try fixture.load("p.yaml")
         try fixture.write("canonical.yaml", profile.canonicalYAML)
         let reloaded = try fixture.load("canonical.yaml")

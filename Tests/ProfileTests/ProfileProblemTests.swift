@@ -29,11 +29,15 @@ import Testing
         Case(
             name: "decimal units are rejected with the binary spelling",
             yaml: minimalProfile + "disk:\n  state: 2GB\n",
-            expected: [#"p.yaml:6:10: disk.state "2GB": decimal units are ambiguous; write 2GiB (sizes count in powers of 1024)"#]),
+            expected: [
+                #"p.yaml:6:10: disk.state "2GB": decimal units are ambiguous; write 2GiB (sizes count in powers of 1024)"#
+            ]),
         Case(
             name: "partition sizes are whole MiB",
             yaml: minimalProfile + "disk:\n  state: 100000KiB\n",
-            expected: [#"p.yaml:6:10: disk.state "100000KiB": partitions are aligned to 1MiB; use a whole number of MiB"#]),
+            expected: [
+                #"p.yaml:6:10: disk.state "100000KiB": partitions are aligned to 1MiB; use a whole number of MiB"#
+            ]),
         Case(
             name: "ESP below the FAT32 minimum",
             yaml: minimalProfile + "disk:\n  esp: 32MiB\n",
@@ -88,7 +92,8 @@ import Testing
             ]),
         Case(
             name: "file without content or source, bad mode and owner",
-            yaml: "name: t\nroot:\n  layers:\n    - files:\n        - path: /etc/x\n          mode: 0999\n          owner: root\n",
+            yaml:
+                "name: t\nroot:\n  layers:\n    - files:\n        - path: /etc/x\n          mode: 0999\n          owner: root\n",
             expected: [
                 #"p.yaml:5:11: root.layers[0].files[0]: missing "content" (text) or "source" (a file next to the profile)"#,
                 #"p.yaml:6:17: root.layers[0].files[0].mode "0999": expected an octal mode from 0000 to 7777, like 0644 or 0755"#,
@@ -109,7 +114,8 @@ import Testing
             ]),
         Case(
             name: "user without uid, unknown group",
-            yaml: minimalProfile + "users:\n  core: {gid: 0, groups: [dokcer]}\ngroups:\n  root: {gid: 0}\n  docker: {gid: 999}\n",
+            yaml: minimalProfile
+                + "users:\n  core: {gid: 0, groups: [dokcer]}\ngroups:\n  root: {gid: 0}\n  docker: {gid: 999}\n",
             expected: [#"p.yaml:6:9: users.core: missing required key "uid""#]),
         Case(
             name: "unknown supplementary group suggests the closest",
@@ -144,7 +150,9 @@ import Testing
         Case(
             name: "YAML syntax error",
             yaml: "name: t\nroot:\n  layers: [a\n",
-            expected: ["p.yaml:4:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3)"]),
+            expected: [
+                "p.yaml:4:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3)"
+            ]),
         Case(
             name: "duplicate key",
             yaml: "name: t\nname: u\nroot:\n  layers:\n    - packages: [a1]\n",
@@ -186,10 +194,13 @@ import Testing
               format: vmdk
 
             """)
-        let problems = fixture.problems("p.yaml").map { $0.components(separatedBy: ": ").prefix(2).joined(separator: ": ") }
+        let problems = fixture.problems("p.yaml").map {
+            $0.components(separatedBy: ": ").prefix(2).joined(separator: ": ")
+        }
         #expect(
             problems == [
-                "p.yaml:2:1: kernal", #"p.yaml:5:16: root.layers[0].overlay "missing""#, #"p.yaml:6:9: root.size "12X""#,
+                "p.yaml:2:1: kernal", #"p.yaml:5:16: root.layers[0].overlay "missing""#,
+                #"p.yaml:6:9: root.size "12X""#,
                 #"p.yaml:8:8: disk.esp "1""#, #"p.yaml:9:11: disk.format "vmdk""#,
             ])
     }

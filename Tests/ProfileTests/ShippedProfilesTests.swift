@@ -13,7 +13,8 @@ import Testing
     }
 
     @Test func everyShippedProfileIsListed() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("profiles").path)
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: Self.root.appendingPathComponent("profiles").path)
         #expect(files.filter { $0.hasSuffix(".yaml") }.sorted() == Self.names.map { "\($0).yaml" }.sorted())
     }
 
@@ -34,7 +35,9 @@ import Testing
         }
         #expect(packages == ["busybox-static"])
         let links = profile.root.layers.flatMap { layer -> [String] in
-            if case .symlinks(let links) = layer.source { return links.map { "\($0.path.value) -> \($0.target.value)" } }
+            if case .symlinks(let links) = layer.source {
+                return links.map { "\($0.path.value) -> \($0.target.value)" }
+            }
             return []
         }
         #expect(links.contains("/sbin/init -> /bin/busybox"))

@@ -9,7 +9,9 @@ import Testing
         ("2GiB", 2048 * mib), ("1G", 1024 * mib), ("1TiB", 1024 * 1024 * mib), ("1.5GiB", 1536 * mib), ("0.5K", 512),
         ("64 MiB", 64 * mib), ("0", 0),
     ]
-    static let roundTrips: [UInt64] = [0, 1, 1023, 1024, 1536, 512 * mib, 1536 * mib, 2048 * mib, 1 << 40, (1 << 40) + 1]
+    static let roundTrips: [UInt64] = [
+        0, 1, 1023, 1024, 1536, 512 * mib, 1536 * mib, 2048 * mib, 1 << 40, (1 << 40) + 1,
+    ]
 
     @Test(arguments: valid)
     func parses(_ text: String, _ bytes: UInt64) {

@@ -7,8 +7,14 @@ import Testing
         ("helth: {}\n", #"p.yaml:5:1: helth: unknown key; did you mean "health"?"#),
         ("disk:\n  sise: 1GiB\n", #"p.yaml:6:3: disk.sise: unknown key; did you mean "size"?"#),
         ("disk:\n  oem-size: 16MiB\n", #"p.yaml:6:3: disk.oem-size: unknown key; did you mean "oem"?"#),
-        ("apt:\n  installRecommends: true\n", #"p.yaml:6:3: apt.installRecommends: unknown key; did you mean "install-recommends"?"#),
-        ("kernel:\n  modules: {intrd: [a]}\n", #"p.yaml:6:13: kernel.modules.intrd: unknown key; did you mean "initrd"?"#),
+        (
+            "apt:\n  installRecommends: true\n",
+            #"p.yaml:6:3: apt.installRecommends: unknown key; did you mean "install-recommends"?"#
+        ),
+        (
+            "kernel:\n  modules: {intrd: [a]}\n",
+            #"p.yaml:6:13: kernel.modules.intrd: unknown key; did you mean "initrd"?"#
+        ),
         ("firstboot:\n  platfrom: qemu\n", #"p.yaml:6:3: firstboot.platfrom: unknown key; did you mean "platform"?"#),
         (
             "system:\n  ntp:\n    image: {layers: [{packages: [a1]}]}\n    dependson: [x]\n",
