@@ -241,7 +241,8 @@ final class DecodeContext {
         } else if kind == .directory && !isDirectory.boolValue {
             report(node.location, path, value: written.value, "expected a directory, found a file at \(absolute)")
         }
-        let canonical = PathText.relative(absolute, from: rootDirectory)
+        // Written absolute stays absolute: relative to the checkout it would depend on where that is.
+        let canonical = written.value.hasPrefix("/") ? absolute : PathText.relative(absolute, from: rootDirectory)
         return Located(
             Profile.HostPath(written: written.value, absolute: absolute, canonical: canonical), at: node.location)
     }

@@ -58,8 +58,8 @@ extension Profile {
         /// The path resolved against the directory of the profile file that wrote it, normalized.
         public var absolute: String
         /// The path relative to the directory of the profile that was loaded (the one named on the
-        /// command line). The canonical form uses it, so the digest does not depend on where the
-        /// checkout lives.
+        /// command line), or `absolute` when the profile wrote an absolute path. The canonical form
+        /// uses it, so the digest does not depend on where the checkout lives.
         public var canonical: String
 
         public init(written: String, absolute: String, canonical: String) {

@@ -164,3 +164,14 @@ import Testing
 
 /// The file name of a path.
 func lastComponent(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
+
+extension ProfileExtendsTests {
+    @Test func absoluteHostPathsStayAbsoluteInTheCanonicalForm() throws {
+        let fixture = try ProfileFixture()
+        let keyring = try fixture.write("keys/extra.gpg", "key")
+        try fixture.write("p/p.yaml", minimalProfile + "apt:\n  keyrings: [\(keyring), ../keys/extra.gpg]\n")
+        let profile = try fixture.load("p/p.yaml")
+        #expect(profile.apt.keyrings.map(\.value.canonical) == [keyring, "../keys/extra.gpg"])
+        #expect(profile.apt.keyrings.map(\.value.absolute) == [keyring, keyring])
+    }
+}
