@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Disk", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
         .target(name: "FirstBoot", dependencies: ["Hashing"], swiftSettings: strict),
-        .target(name: "Profile", dependencies: ["Yams"], swiftSettings: strict),
+        .target(name: "Profile", dependencies: ["Yams", "Hashing"], swiftSettings: strict),
         .target(name: "Runner", swiftSettings: strict),
         .target(name: "Inspect", dependencies: ["CBlkid", "Disk"], swiftSettings: strict),
         .target(

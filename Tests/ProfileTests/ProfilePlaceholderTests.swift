@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct ProfilePlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}

@@ -1,0 +1,45 @@
+import Foundation
+import Profile
+import TestSupport
+import Testing
+
+/// Broken input gives problems, never a crash or a hang.
+@Suite struct ProfileRobustnessTests {
+    /// Every truncation of the default profile either loads or reports located problems.
+    @Test func truncatedProfilesReportProblems() throws {
+        let original = try String(
+            contentsOf: packageRoot().appendingPathComponent("profiles/docker-host.yaml"), encoding: .utf8)
+        let fixture = try ProfileFixture()
+        try fixture.write("base.yaml", "name: base\n")
+        let scalars = Array(original.unicodeScalars)
+        var cuts = Set(stride(from: 0, to: scalars.count, by: 17))
+        for (index, scalar) in scalars.enumerated() where scalar == "\n" { cuts.insert(index) }
+        var loaded = 0, rejected = 0
+        for cut in cuts.sorted() {
+            var text = String.UnicodeScalarView()
+            text.append(contentsOf: scalars[..<cut])
+            try fixture.write("p.yaml", String(text))
+            let problems = fixture.problems("p.yaml")
+            if problems.isEmpty {
+                loaded += 1
+            } else {
+                rejected += 1
+                #expect(problems.allSatisfy { $0.hasPrefix("p.yaml:") || $0.hasPrefix("base.yaml:") }, "\(problems)")
+            }
+        }
+        #expect(rejected > 0)
+        #expect(loaded + rejected == cuts.count)
+    }
+
+    @Test(arguments: [
+        "", "\0", "---\n---\n", "name: [", "!!binary x", "*alias", "&a [*a]", "? [a]\n: b\n", "name: t\n\t- x\n",
+        String(repeating: "[", count: 10_000), "name: \u{FEFF}t\n", "%YAML 9.9\n---\nname: t\n",
+    ])
+    func hostileInputIsRejected(_ text: String) throws {
+        let fixture = try ProfileFixture()
+        try fixture.write("p.yaml", text)
+        let problems = fixture.problems("p.yaml")
+        #expect(!problems.isEmpty)
+        #expect(problems.allSatisfy { $0.hasPrefix("p.yaml") }, "\(problems)")
+    }
+}
