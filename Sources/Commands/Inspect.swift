@@ -15,8 +15,8 @@ struct InspectCommand: AsyncParsableCommand {
               slipway inspect out/docker-host.img
               slipway inspect out/docker-host.img --json | jq '.slots'
 
-            Exit codes: 0 the image was read, 1 it could not be (a damaged GPT says which copy and
-            which check failed), 2 usage error.
+            Exit status 0 when the image was read; 1 when it could not be (a damaged GPT names the
+            copy and the check that failed).
             """)
 
     @Argument(help: "The raw disk image to read (NAME.img).")
