@@ -37,7 +37,8 @@ public enum DiskImage {
             sources.append((partition, file, size))
         }
         if let stray = partitionImages.keys.first(where: { layout[$0] == nil }) {
-            throw DiskError.invalidTable(reason: "an image was given for \(stray.name) but the layout has no such partition")
+            throw DiskError.invalidTable(
+                reason: "an image was given for \(stray.name) but the layout has no such partition")
         }
         let table = layout.table
         let regions = try table.regions()
@@ -71,11 +72,14 @@ public enum DiskImage {
                     let chunk = UnsafeMutableRawBufferPointer(rebasing: raw[0..<count])
                     let got = try source.read(into: chunk, at: position)
                     guard got == count else {
-                        throw DiskError.io(operation: "read at byte \(position) (the file shrank)", path: source.path,
+                        throw DiskError.io(
+                            operation: "read at byte \(position) (the file shrank)", path: source.path,
                             errno: EIO)
                     }
                     for run in nonZeroRuns(UnsafeRawBufferPointer(chunk)) {
-                        try target.write(UnsafeRawBufferPointer(rebasing: chunk[run]), at: offset + position + UInt64(run.lowerBound))
+                        try target.write(
+                            UnsafeRawBufferPointer(rebasing: chunk[run]), at: offset + position + UInt64(run.lowerBound)
+                        )
                         written += UInt64(run.count)
                     }
                 }

@@ -44,11 +44,9 @@ extension DiskLayout {
         var offset = mebibyte  // the first MiB: protective MBR, primary header and entry array
         for (role, size) in requested {
             let rounded = (size + mebibyte - 1) / mebibyte * mebibyte
-            let type = role == .rootA || role == .rootB ? rootType : role == .esp ? GPT.PartitionType.esp
-                : GPT.PartitionType.linuxData
             placed.append(
                 Partition(
-                    role: role, offset: offset, size: rounded, type: type,
+                    role: role, offset: offset, size: rounded, type: role.type(root: rootType),
                     guid: GUID.derived(seed: seed, purpose: "partition:" + role.name)))
             offset += rounded
         }
@@ -62,12 +60,14 @@ extension DiskLayout {
 
         for partition in placed {
             if let content = contents[partition.role], content > partition.size {
-                throw DiskError.contentTooLarge(partition: partition.name, content: content, partitionSize: partition.size)
+                throw DiskError.contentTooLarge(
+                    partition: partition.name, content: content, partitionSize: partition.size)
             }
         }
         if let content = contents[.oem], sizes.oem == nil {
             throw DiskError.invalidSize(
-                key: "OEM", value: content, rule: "there are OEM contents but the layout has no OEM partition: give it a size")
+                key: "OEM", value: content,
+                rule: "there are OEM contents but the layout has no OEM partition: give it a size")
         }
 
         self.diskGUID = GUID.derived(seed: seed, purpose: "disk")

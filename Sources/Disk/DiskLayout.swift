@@ -44,6 +44,16 @@ public struct DiskLayout: Equatable, Sendable {
             case .state: 5
             }
         }
+
+        /// The partition type GUID: `root` for the slots (the architecture's root type), ESP for the
+        /// ESP, generic Linux data for OEM and STATE (see the top of this file for why).
+        func type(root: GUID) -> GUID {
+            switch self {
+            case .esp: GPT.PartitionType.esp
+            case .rootA, .rootB: root
+            case .oem, .state: GPT.PartitionType.linuxData
+            }
+        }
     }
 
     /// Requested sizes in bytes. Each is rounded up to a whole MiB.

@@ -54,12 +54,13 @@ public enum ESPBuilder {
 
     /// Formats a FAT image of `size` bytes at `path` (written beside it and renamed into place) and
     /// copies `files` into it. `label` is the volume label (up to 11 of A-Z 0-9 _ -); every entry gets
-    /// the time `sourceDateEpoch` (clamped to what FAT can store).
+    /// the time `sourceDateEpoch` (clamped to what FAT can store). `hiddenSectors` is the partition's
+    /// first LBA on the disk, which FAT records in its boot sector (0 for a standalone volume).
     /// Throws `DiskError`: `.invalidESPPath`, `.invalidSize`, `.contentTooLarge` when the files do not
     /// fit, `.toolMissing` / `.toolFailed` for dosfstools and mtools, `.io`.
     public static func build(
         files: [ESPFile], size: UInt64, volumeID: UInt32, label: String = "ESP", sourceDateEpoch: Int64,
-        to path: String
+        hiddenSectors: UInt64 = 0, to path: String
     ) throws {
         guard size >= minimumSize, size % GPT.sectorSize == 0, size <= DiskLayout.maximumSize else {
             throw DiskError.invalidSize(
@@ -67,7 +68,9 @@ public enum ESPBuilder {
                 rule: "must be a whole number of 512-byte sectors, at least \(ByteSize.text(minimumSize))")
         }
         guard !label.isEmpty, label.count <= 11,
-            label.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_-".unicodeScalars.contains($0) })
+            label.unicodeScalars.allSatisfy({
+                ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_-".unicodeScalars.contains($0)
+            })
         else {
             throw DiskError.invalidESPPath(path: label, rule: "a volume label is 1 to 11 of A-Z, 0-9, _ and -")
         }
@@ -81,7 +84,7 @@ public enum ESPBuilder {
             try image.truncate(to: size)
             try ExternalTool.mkfsFAT.check([
                 "--invariant", "-F", String(fatType(forSize: size).rawValue), "-n", label,
-                "-i", String(volumeID, radix: 16), temporary,
+                "-i", String(volumeID, radix: 16), "-h", String(min(hiddenSectors, UInt64(UInt32.max))), temporary,
             ])
             if !plan.directories.isEmpty {
                 try ExternalTool.mmd.check(
@@ -101,14 +104,15 @@ public enum ESPBuilder {
         let staging = NSTemporaryDirectory() + "/slipway-esp-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: staging) }
         var byDirectory: [[String]: [(name: String, source: ESPFile.Source)]] = [:]
-        for file in plan.files { byDirectory[Array(file.components.dropLast()), default: []].append((file.components.last ?? "", file.source)) }
+        for file in plan.files {
+            byDirectory[Array(file.components.dropLast()), default: []].append(
+                (file.components.last ?? "", file.source))
+        }
 
         for (index, directory) in byDirectory.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }).enumerated() {
             let stage = staging + "/\(index)"
-            do {
-                try FileManager.default.createDirectory(atPath: stage, withIntermediateDirectories: true)
-            } catch {
-                throw DiskError.io(operation: "create a staging directory", path: stage, errno: EIO)
+            guard mkdir(staging, 0o700) == 0 || errno == EEXIST, mkdir(stage, 0o700) == 0 else {
+                throw DiskError.io(operation: "create a staging directory", path: stage, errno: errno)
             }
             var sources: [String] = []
             for entry in byDirectory[directory] ?? [] {
@@ -152,9 +156,11 @@ public enum ESPBuilder {
             guard stat(hostPath, &info) == 0 else {
                 throw DiskError.io(operation: "read the source of ESP file \(path)", path: hostPath, errno: errno)
             }
-            guard info.st_mode & S_IFMT == S_IFREG, access(hostPath, R_OK) == 0 else {
-                throw DiskError.io(operation: "read the source of ESP file \(path) (not a readable regular file)",
-                    path: hostPath, errno: (info.st_mode & S_IFMT == S_IFREG) ? EACCES : EISDIR)
+            guard info.st_mode & S_IFMT == S_IFREG else {
+                throw DiskError.invalidESPPath(path: path, rule: "its source \(hostPath) is not a regular file")
+            }
+            guard access(hostPath, R_OK) == 0 else {
+                throw DiskError.io(operation: "read the source of ESP file \(path)", path: hostPath, errno: errno)
             }
             return UInt64(info.st_size)
         }

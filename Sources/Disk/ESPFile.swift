@@ -45,7 +45,9 @@ extension ESPFile {
         let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard !trimmed.isEmpty else { throw DiskError.invalidESPPath(path: path, rule: "the path is empty") }
         for part in parts {
-            func reject(_ rule: String) -> DiskError { .invalidESPPath(path: path, rule: "component \"\(part)\" \(rule)") }
+            func reject(_ rule: String) -> DiskError {
+                .invalidESPPath(path: path, rule: "component \"\(part)\" \(rule)")
+            }
             if part.isEmpty { throw reject("is empty (no \"//\" or trailing \"/\")") }
             if part == "." || part == ".." { throw reject("would leave its directory") }
             if part.utf8.count > 255 { throw reject("is longer than 255 characters") }

@@ -22,7 +22,8 @@ extension GPT {
     ) throws -> Table {
         func fail(_ reason: String) -> DiskError { DiskError.invalidGPT(path: source, reason: reason) }
         guard sectorCount >= minimumSectors else {
-            throw fail("the image has \(sectorCount) sectors, fewer than the \(minimumSectors) of the smallest GPT disk")
+            throw fail(
+                "the image has \(sectorCount) sectors, fewer than the \(minimumSectors) of the smallest GPT disk")
         }
         try checkProtectiveMBR(try readSectors(0, 1), fail: fail)
 
@@ -34,7 +35,8 @@ extension GPT {
         }
         let backup = try readHeader(at: backupLBA, name: "backup", sectorCount: sectorCount, readSectors, fail: fail)
         guard backup.alternateLBA == 1 else {
-            throw fail("backup header at LBA \(backupLBA): it points to LBA \(backup.alternateLBA), not 1, for the primary")
+            throw fail(
+                "backup header at LBA \(backupLBA): it points to LBA \(backup.alternateLBA), not 1, for the primary")
         }
         let backupEntries = try readEntries(
             of: backup, name: "backup", sectorCount: sectorCount, readSectors, fail: fail)

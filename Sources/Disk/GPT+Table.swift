@@ -82,7 +82,8 @@ extension GPT.Table {
         let byStart = partitions.sorted { $0.firstLBA < $1.firstLBA }
         for (previous, next) in zip(byStart, byStart.dropFirst()) where next.firstLBA <= previous.lastLBA {
             throw DiskError.invalidTable(
-                reason: "partition \(next.number) (\(next.name)) overlaps partition \(previous.number) (\(previous.name))")
+                reason:
+                    "partition \(next.number) (\(next.name)) overlaps partition \(previous.number) (\(previous.name))")
         }
     }
 

@@ -68,7 +68,8 @@ final class BlkidProbe {
         try checkBlkid(blkid_probe_enable_partitions(probe, 0), "blkid_probe_enable_partitions", path: path)
         try checkBlkid(blkid_probe_enable_superblocks(probe, 1), "blkid_probe_enable_superblocks", path: path)
         let flags = BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION
-        try checkBlkid(blkid_probe_set_superblocks_flags(probe, Int32(flags)), "blkid_probe_set_superblocks_flags", path: path)
+        try checkBlkid(
+            blkid_probe_set_superblocks_flags(probe, Int32(flags)), "blkid_probe_set_superblocks_flags", path: path)
         let found = try checkBlkid(blkid_do_safeprobe(probe), "blkid_do_safeprobe (filesystems)", path: path)
         guard found == 0, let type = value("TYPE") else { return nil }
         return FilesystemInfo(type: type, label: value("LABEL"), uuid: value("UUID"), version: value("VERSION"))
@@ -79,7 +80,8 @@ final class BlkidProbe {
         try checkBlkid(blkid_probe_enable_superblocks(probe, 0), "blkid_probe_enable_superblocks", path: path)
         try checkBlkid(blkid_probe_enable_partitions(probe, 1), "blkid_probe_enable_partitions", path: path)
         try checkBlkid(
-            blkid_probe_set_partitions_flags(probe, Int32(BLKID_PARTS_ENTRY_DETAILS)), "blkid_probe_set_partitions_flags",
+            blkid_probe_set_partitions_flags(probe, Int32(BLKID_PARTS_ENTRY_DETAILS)),
+            "blkid_probe_set_partitions_flags",
             path: path)
         let found = try checkBlkid(blkid_do_safeprobe(probe), "blkid_do_safeprobe (partitions)", path: path)
         guard found == 0, let list = blkid_probe_get_partitions(probe) else { return [] }

@@ -64,7 +64,8 @@ extension BootEntryReport {
 extension ManifestSummary {
     var jsonValue: JSONValue {
         .object([
-            "path": .string(path), "tool": .text(tool), "profile": .text(profile), "profileDigest": .text(profileDigest),
+            "path": .string(path), "tool": .text(tool), "profile": .text(profile),
+            "profileDigest": .text(profileDigest),
             "sourceDateEpoch": .integer(sourceDateEpoch), "layers": .integer(layers), "packages": .integer(packages),
             "outputs": .object(
                 outputs.mapValues { output in .object(["file": .string(output.file), "sha256": .text(output.sha256)]) }),

@@ -24,7 +24,9 @@ extension ImageReport {
         lines += table.lines()
 
         lines += ["", "slots"]
-        var slotTable = TextTable(["SLOT", "PARTITION", "ROOT", "ENTRY", "STATE", "TRIES LEFT", "TRIES DONE", "VERSION"])
+        var slotTable = TextTable([
+            "SLOT", "PARTITION", "ROOT", "ENTRY", "STATE", "TRIES LEFT", "TRIES DONE", "VERSION",
+        ])
         for slot in slots {
             slotTable.add([
                 slot.slot, slot.partition, slot.populated ? "filesystem" : "empty", slot.entries.first ?? "-",
@@ -42,7 +44,8 @@ extension ImageReport {
             for entry in bootEntries {
                 entryTable.add([
                     entry.file, entry.slot ?? "-", entry.state.rawValue, entry.triesLeft.map(String.init) ?? "-",
-                    entry.triesDone.map(String.init) ?? "-", entry.version ?? "-", entry.linux ?? "-", entry.title ?? "-",
+                    entry.triesDone.map(String.init) ?? "-", entry.version ?? "-", entry.linux ?? "-",
+                    entry.title ?? "-",
                 ])
             }
             lines += entryTable.lines(indent: "  ")

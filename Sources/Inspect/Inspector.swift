@@ -25,7 +25,8 @@ public enum Inspector {
                     filesystem: filesystem))
             let seen = blkidView.first { $0.number == entry.number }
             if seen?.uuid.flatMap(GUID.init) != entry.guid || seen?.start != entry.firstLBA {
-                warnings.append("libblkid reads partition \(entry.number) differently: \(seen.map { "\($0)" } ?? "absent")")
+                warnings.append(
+                    "libblkid reads partition \(entry.number) differently: \(seen.map { "\($0)" } ?? "absent")")
             }
         }
 
@@ -76,7 +77,8 @@ public enum Inspector {
             return BootEntryReport(
                 // "+3" means three left and none done yet, as systemd-boot reads it.
                 file: file, id: name.id, slot: name.slot, state: name.state, triesLeft: name.triesLeft,
-                triesDone: name.triesLeft.map { _ in name.triesDone ?? 0 }, title: entry.value("title"), version: entry.value("version"),
+                triesDone: name.triesLeft.map { _ in name.triesDone ?? 0 }, title: entry.value("title"),
+                version: entry.value("version"),
                 linux: entry.value("linux"), initrd: entry.values("initrd"), options: entry.value("options"))
         }
     }

@@ -26,7 +26,8 @@ indirect enum JSONValue: Equatable {
         case .string(let text): return JSONValue.quoted(text)
         case .array(let items):
             guard !items.isEmpty else { return "[]" }
-            return "[\n" + items.map { inner + $0.rendered(indent: indent + 1) }.joined(separator: ",\n") + "\n\(outer)]"
+            return "[\n" + items.map { inner + $0.rendered(indent: indent + 1) }.joined(separator: ",\n")
+                + "\n\(outer)]"
         case .object(let members):
             guard !members.isEmpty else { return "{}" }
             let lines = members.keys.sorted().map { key in

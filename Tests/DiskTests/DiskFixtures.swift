@@ -54,7 +54,7 @@ enum DiskFixtures {
         if !FileManager.default.fileExists(atPath: esp) {
             try ESPBuilder.build(
                 files: try espFiles(in: directory), size: layout[.esp]?.size ?? 0, volumeID: 0x5EED_0001,
-                sourceDateEpoch: epoch, to: esp)
+                sourceDateEpoch: epoch, hiddenSectors: layout[.esp]?.firstLBA ?? 0, to: esp)
         }
         let root = directory.file("root.img")
         if !FileManager.default.fileExists(atPath: root) {

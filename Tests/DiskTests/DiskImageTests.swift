@@ -57,6 +57,8 @@ struct DiskImageTests {
         let espOffset = try #require(disk.layout[.esp]?.offset)
         let esp = try runTool(["blkid", "-p", "-O", "\(espOffset)", "-o", "export", disk.image]).stdout
         #expect(esp.contains("TYPE=vfat\n") && esp.contains("LABEL=ESP\n"), "\(esp)")
+        let espCheck = try runTool(["fsck.fat", "-vn", disk.esp])
+        #expect(espCheck.status == 0 && espCheck.stdout.contains("2048 hidden sectors"), "\(espCheck.stdout)")
         let fsck = try runTool(["e2fsck", "-fn", disk.root])
         #expect(fsck.status == 0, "\(fsck.stdout)")
     }
@@ -85,7 +87,8 @@ struct DiskImageTests {
     @Test func refusesAnImageThatDoesNotFit() throws {
         let directory = try TemporaryDirectory()
         let layout = try DiskLayout(sizes: DiskFixtures.smallSizes, seed: DiskFixtures.seed)
-        let big = try DiskFixtures.ext4(in: directory, name: "big.img", label: "ROOT-A", uuid: DiskFixtures.rootUUID,
+        let big = try DiskFixtures.ext4(
+            in: directory, name: "big.img", label: "ROOT-A", uuid: DiskFixtures.rootUUID,
             megabytes: 13)
         let target = directory.file("disk.img")
         #expect(throws: DiskError.contentTooLarge(partition: "ROOT-A", content: 13 << 20, partitionSize: 12 << 20)) {
@@ -97,8 +100,11 @@ struct DiskImageTests {
     @Test func refusesAnImageForAMissingPartition() throws {
         let directory = try TemporaryDirectory()
         let layout = try DiskLayout(sizes: DiskLayout.Sizes(esp: 16 << 20, root: 4 << 20, state: 4 << 20), seed: "s")
-        let image = try DiskFixtures.ext4(in: directory, name: "oem.img", label: "OEM", uuid: DiskFixtures.rootUUID, megabytes: 2)
-        #expect(throws: DiskError.invalidTable(reason: "an image was given for OEM but the layout has no such partition")) {
+        let image = try DiskFixtures.ext4(
+            in: directory, name: "oem.img", label: "OEM", uuid: DiskFixtures.rootUUID, megabytes: 2)
+        #expect(
+            throws: DiskError.invalidTable(reason: "an image was given for OEM but the layout has no such partition")
+        ) {
             try DiskImage.assemble(layout: layout, partitionImages: [.oem: image], to: directory.file("disk.img"))
         }
     }
@@ -113,7 +119,8 @@ struct DiskImageTests {
             try DiskImage.assemble(layout: disk.layout, partitionImages: [.rootB: missing], to: disk.image)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: disk.image)) == before)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".") }.isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".") }.isEmpty)
     }
 
     @Test func qcow2Conversion() throws {

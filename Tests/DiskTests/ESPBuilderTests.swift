@@ -16,7 +16,8 @@ struct ESPBuilderTests {
 
         let fsck = try runTool(["fsck.fat", "-n", path])
         #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
-        #expect(!fsck.stdout.contains("differ") && !fsck.stdout.contains("Free cluster summary wrong"), "\(fsck.stdout)")
+        #expect(
+            !fsck.stdout.contains("differ") && !fsck.stdout.contains("Free cluster summary wrong"), "\(fsck.stdout)")
         let blkid = try runTool(["blkid", "-p", "-o", "export", path]).stdout
         #expect(blkid.contains("TYPE=vfat\n") && blkid.contains("LABEL=ESP\n"), "\(blkid)")
         #expect(blkid.contains("UUID=C0FF-EE42\n") && blkid.contains("VERSION=\(version)\n"), "\(blkid)")
@@ -53,7 +54,8 @@ struct ESPBuilderTests {
         try ESPBuilder.build(
             files: try DiskFixtures.espFiles(in: directory), size: 16 << 20, volumeID: 1,
             sourceDateEpoch: DiskFixtures.epoch, to: path)
-        let listing = try runTool(["mdir", "-i", path, "::/loader"], environment: ["MTOOLS_SKIP_CHECK": "1", "TZ": "UTC"])
+        let listing = try runTool(
+            ["mdir", "-i", path, "::/loader"], environment: ["MTOOLS_SKIP_CHECK": "1", "TZ": "UTC"])
         let dated = listing.stdout.split(separator: "\n").filter { $0.contains("2023-11-14  22:13") }
         #expect(dated.count == 4, "\(listing.stdout)")  // ., .., entries, loader.conf
     }
@@ -65,7 +67,8 @@ struct ESPBuilderTests {
         try ESPBuilder.build(
             files: files, size: 40 << 20, volumeID: 7, sourceDateEpoch: DiskFixtures.epoch, to: directory.file("1.img"))
         try FileManager.default.setAttributes(
-            [.modificationDate: Date(timeIntervalSince1970: 1_000_000_000)], ofItemAtPath: directory.file("BOOTX64.EFI"))
+            [.modificationDate: Date(timeIntervalSince1970: 1_000_000_000)], ofItemAtPath: directory.file("BOOTX64.EFI")
+        )
         try ESPBuilder.build(
             files: files.reversed(), size: 40 << 20, volumeID: 7, sourceDateEpoch: DiskFixtures.epoch,
             to: directory.file("2.img"))
@@ -79,10 +82,19 @@ struct ESPBuilderTests {
         ([.text("EFI//x", "")], "ESP path \"EFI//x\": component \"\" is empty (no \"//\" or trailing \"/\")"),
         ([.text("a:b", "")], "ESP path \"a:b\": component \"a:b\" contains \":\", which FAT does not allow"),
         ([.text("café", "")], "ESP path \"café\": component \"café\" must be printable ASCII"),
-        ([.text("x.", "")], "ESP path \"x.\": component \"x.\" starts with a space or ends with a space or dot, which FAT would drop"),
+        (
+            [.text("x.", "")],
+            "ESP path \"x.\": component \"x.\" starts with a space or ends with a space or dot, which FAT would drop"
+        ),
         ([.text("", "")], "ESP path \"\": the path is empty"),
-        ([.text("a/B", ""), .text("A/b", "")], "ESP path \"A/b\": names the same FAT entry as \"a\" (FAT ignores case)"),
-        ([.text("x/y", ""), .text("X/Y", "")], "ESP path \"X/Y\": names the same FAT entry as \"x\" (FAT ignores case)"),
+        (
+            [.text("a/B", ""), .text("A/b", "")],
+            "ESP path \"A/b\": names the same FAT entry as \"a\" (FAT ignores case)"
+        ),
+        (
+            [.text("x/y", ""), .text("X/Y", "")],
+            "ESP path \"X/Y\": names the same FAT entry as \"x\" (FAT ignores case)"
+        ),
         ([.text("a/b", ""), .text("a/b", "")], "ESP path \"a/b\": appears twice"),
         ([.text("a", ""), .text("a/b", "")], "ESP path \"a/b\": \"a\" is used both as a file and as a directory"),
     ]
@@ -103,13 +115,25 @@ struct ESPBuilderTests {
         let directory = try TemporaryDirectory()
         let missing = directory.file("missing.efi")
         #expect(
-            throws: DiskError.io(operation: "read the source of ESP file EFI/BOOT/BOOTX64.EFI", path: missing, errno: ENOENT)
+            throws: DiskError.io(
+                operation: "read the source of ESP file EFI/BOOT/BOOTX64.EFI", path: missing, errno: ENOENT)
         ) {
             try ESPBuilder.build(
                 files: [.file("EFI/BOOT/BOOTX64.EFI", from: missing)], size: 16 << 20, volumeID: 1, sourceDateEpoch: 0,
                 to: directory.file("esp.img"))
         }
         #expect(!FileManager.default.fileExists(atPath: directory.file("esp.img")))
+    }
+
+    @Test func refusesADirectoryAsSource() throws {
+        let directory = try TemporaryDirectory()
+        #expect(
+            throws: DiskError.invalidESPPath(path: "x.efi", rule: "its source \(directory.path) is not a regular file")
+        ) {
+            try ESPBuilder.build(
+                files: [.file("x.efi", from: directory.path)], size: 16 << 20, volumeID: 1, sourceDateEpoch: 0,
+                to: directory.file("esp.img"))
+        }
     }
 
     /// Files larger than the ESP: a clear error naming the ESP, and no image left behind.
@@ -121,7 +145,8 @@ struct ESPBuilderTests {
         let estimate = try ESPBuilder.contentSize(of: files)
         #expect(estimate > 20 << 20)
         #expect(throws: DiskError.contentTooLarge(partition: "ESP", content: estimate, partitionSize: 16 << 20)) {
-            try ESPBuilder.build(files: files, size: 16 << 20, volumeID: 1, sourceDateEpoch: 0, to: directory.file("esp.img"))
+            try ESPBuilder.build(
+                files: files, size: 16 << 20, volumeID: 1, sourceDateEpoch: 0, to: directory.file("esp.img"))
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["big"])
     }

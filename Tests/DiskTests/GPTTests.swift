@@ -116,7 +116,8 @@ struct GPTTests {
         let stored = UInt32(header[16]) | UInt32(header[17]) << 8 | UInt32(header[18]) << 16 | UInt32(header[19]) << 24
         let computed = try DiskFixtures.python(
             "import sys, zlib; h = bytes.fromhex(sys.argv[1]); print(zlib.crc32(h[:16] + bytes(4) + h[20:]))"
-                .replacingOccurrences(of: "sys.argv[1]", with: "'\(header.map { String(format: "%02x", $0) }.joined())'"))
+                .replacingOccurrences(
+                    of: "sys.argv[1]", with: "'\(header.map { String(format: "%02x", $0) }.joined())'"))
         let expected = DiskError.invalidGPT(
             path: path,
             reason: "primary header at LBA 1: header CRC32 is \(String(format: "0x%08x", stored)) but the header "
@@ -126,9 +127,10 @@ struct GPTTests {
         #expect(sgdisk.stdout.contains("corrupt GPT"), "\(sgdisk.stdout)")
     }
 
-    static func extra(_ number: Int, _ first: UInt64, _ last: UInt64, type: GUID = GPT.PartitionType.linuxData,
-        name: String = "X") -> GPT.Partition
-    {
+    static func extra(
+        _ number: Int, _ first: UInt64, _ last: UInt64, type: GUID = GPT.PartitionType.linuxData,
+        name: String = "X"
+    ) -> GPT.Partition {
         GPT.Partition(number: number, type: type, guid: .zero, firstLBA: first, lastLBA: last, name: name)
     }
 
@@ -136,7 +138,10 @@ struct GPTTests {
         (extra(2, 3000, 5000), "partition table: partition 2 (X) overlaps partition 1 (ESP)"),
         (extra(1, 6000, 6001), "partition table: partition 1 (X): numbers must be unique and within 1…128"),
         (extra(2, 6000, 8190), "partition table: partition 2 (X): sectors 6000…8190 are outside the usable 34…8158"),
-        (extra(2, 6000, 6001, type: .zero), "partition table: partition 2 (X): the all-zero type GUID marks an unused entry"),
+        (
+            extra(2, 6000, 6001, type: .zero),
+            "partition table: partition 2 (X): the all-zero type GUID marks an unused entry"
+        ),
         (
             extra(2, 6000, 6001, name: String(repeating: "n", count: 37)),
             "partition table: partition 2 (\(String(repeating: "n", count: 37))): names are at most 36 UTF-16 units without NUL"
@@ -148,7 +153,8 @@ struct GPTTests {
         var table = GPT.Table(
             diskGUID: .zero, sectorCount: Self.sectors,
             partitions: [
-                GPT.Partition(number: 1, type: GPT.PartitionType.esp, guid: .zero, firstLBA: 2048, lastLBA: 4095, name: "ESP")
+                GPT.Partition(
+                    number: 1, type: GPT.PartitionType.esp, guid: .zero, firstLBA: 2048, lastLBA: 4095, name: "ESP")
             ])
         table.partitions.append(extra)
         do {

@@ -1,8 +1,9 @@
 import Disk
 import Foundation
-@testable import Inspect
 import TestSupport
 import Testing
+
+@testable import Inspect
 
 struct InspectTests {
     /// Each partition's filesystem, label and UUID as libblkid reports them match `blkid -p -O offset`.
@@ -26,7 +27,9 @@ struct InspectTests {
             #expect(partition.filesystem?.uuid == values["UUID"], "partition \(partition.number)")
         }
         let root = try #require(report.partitions.first { $0.name == "ROOT-A" })
-        #expect(root.filesystem == FilesystemInfo(type: "ext4", label: "ROOT-A", uuid: DiskFixtures.rootUUID, version: "1.0"))
+        #expect(
+            root.filesystem
+                == FilesystemInfo(type: "ext4", label: "ROOT-A", uuid: DiskFixtures.rootUUID, version: "1.0"))
         #expect(report.partitions.first { $0.name == "ESP" }?.filesystem?.uuid == "5EED-0001")
         #expect(report.partitions.first { $0.name == "ROOT-B" }?.filesystem == nil)
     }
@@ -39,7 +42,8 @@ struct InspectTests {
         #expect(
             report.slots == [
                 SlotReport(
-                    slot: "a", partition: "ROOT-A", populated: true, entries: ["slipway-a+3.conf"], state: .indeterminate,
+                    slot: "a", partition: "ROOT-A", populated: true, entries: ["slipway-a+3.conf"],
+                    state: .indeterminate,
                     triesLeft: 3, triesDone: 0, version: "1.0.0"),
                 SlotReport(
                     slot: "b", partition: "ROOT-B", populated: false, entries: [], state: nil, triesLeft: nil,
@@ -48,7 +52,8 @@ struct InspectTests {
         #expect(
             report.bootEntries == [
                 BootEntryReport(
-                    file: "slipway-a+3.conf", id: "slipway-a", slot: "a", state: .indeterminate, triesLeft: 3, triesDone: 0,
+                    file: "slipway-a+3.conf", id: "slipway-a", slot: "a", state: .indeterminate, triesLeft: 3,
+                    triesDone: 0,
                     title: "Slipway (slot a)", version: "1.0.0", linux: "/slipway/a/vmlinuz",
                     initrd: ["/slipway/a/initrd.img"], options: "root=PARTLABEL=ROOT-A ro console=ttyS0")
             ])
@@ -109,7 +114,9 @@ struct InspectTests {
         let column = try #require(header.range(of: "PARTUUID")).lowerBound.utf16Offset(in: header)
         #expect(rootLine.dropFirst(column).hasPrefix(disk.layout[.rootA]?.guid.description ?? "?"), "\(text)")
         #expect(rootLine.contains("ext4 1.0") && rootLine.contains(DiskFixtures.rootUUID), "\(text)")
-        #expect(lines.contains { $0.hasPrefix("  a     ROOT-A") && $0.contains("slipway-a+3.conf  indeterminate") }, "\(text)")
+        #expect(
+            lines.contains { $0.hasPrefix("  a     ROOT-A") && $0.contains("slipway-a+3.conf  indeterminate") },
+            "\(text)")
         #expect(lines.contains("  none beside the image"))
     }
 

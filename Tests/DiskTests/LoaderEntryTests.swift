@@ -2,15 +2,16 @@ import Disk
 import Testing
 
 struct LoaderEntryTests {
-    static let names: [(file: String, id: String, left: Int?, done: Int?, slot: String?, state: LoaderEntryName.State)] = [
-        ("slipway-a+3.conf", "slipway-a", 3, nil, "a", .indeterminate),
-        ("slipway-a+2-1.conf", "slipway-a", 2, 1, "a", .indeterminate),
-        ("slipway-b+0-3.conf", "slipway-b", 0, 3, "b", .bad),
-        ("slipway-b.conf", "slipway-b", nil, nil, "b", .good),
-        ("debian-6.1+x.conf", "debian-6.1+x", nil, nil, nil, .good),
-        ("rescue+1-.conf", "rescue+1-", nil, nil, nil, .good),
-        ("slipway-.conf", "slipway-", nil, nil, nil, .good),
-    ]
+    static let names:
+        [(file: String, id: String, left: Int?, done: Int?, slot: String?, state: LoaderEntryName.State)] = [
+            ("slipway-a+3.conf", "slipway-a", 3, nil, "a", .indeterminate),
+            ("slipway-a+2-1.conf", "slipway-a", 2, 1, "a", .indeterminate),
+            ("slipway-b+0-3.conf", "slipway-b", 0, 3, "b", .bad),
+            ("slipway-b.conf", "slipway-b", nil, nil, "b", .good),
+            ("debian-6.1+x.conf", "debian-6.1+x", nil, nil, nil, .good),
+            ("rescue+1-.conf", "rescue+1-", nil, nil, nil, .good),
+            ("slipway-.conf", "slipway-", nil, nil, nil, .good),
+        ]
 
     @Test(arguments: names)
     func parsesBootCountingNames(
@@ -32,7 +33,8 @@ struct LoaderEntryTests {
 
     @Test func parsesEntryLines() {
         let entry = LoaderEntry(
-            parsing: "# generated\ntitle   Slipway 1.0 \nversion 1.0\n\nlinux /a/vmlinuz\ninitrd /a/ucode\ninitrd /a/initrd\n"
+            parsing:
+                "# generated\ntitle   Slipway 1.0 \nversion 1.0\n\nlinux /a/vmlinuz\ninitrd /a/ucode\ninitrd /a/initrd\n"
                 + "options\troot=PARTLABEL=ROOT-A ro\n")
         #expect(entry.value("title") == "Slipway 1.0")
         #expect(entry.values("initrd") == ["/a/ucode", "/a/initrd"])
