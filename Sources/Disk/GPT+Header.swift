@@ -2,16 +2,16 @@
 
 extension GPT {
     /// A decoded GPT header.
-    public struct Header: Equatable, Sendable {
-        public var currentLBA: UInt64
-        public var alternateLBA: UInt64
-        public var firstUsableLBA: UInt64
-        public var lastUsableLBA: UInt64
-        public var diskGUID: GUID
-        public var entriesLBA: UInt64
-        public var entryCount: UInt32
-        public var entrySize: UInt32
-        public var entriesCRC32: UInt32
+    struct Header: Equatable, Sendable {
+        var currentLBA: UInt64
+        var alternateLBA: UInt64
+        var firstUsableLBA: UInt64
+        var lastUsableLBA: UInt64
+        var diskGUID: GUID
+        var entriesLBA: UInt64
+        var entryCount: UInt32
+        var entrySize: UInt32
+        var entriesCRC32: UInt32
     }
 }
 

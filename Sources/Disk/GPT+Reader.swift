@@ -99,12 +99,17 @@ extension GPT {
     ) throws -> [UInt8] {
         let place = "\(name) entry array at LBA \(header.entriesLBA)"
         let size = Int(header.entrySize), count = Int(header.entryCount)
-        guard size >= entrySize, size % 8 == 0, count >= 1, count * size <= maximumEntryArrayBytes else {
+        // Bounds first, so that hostile values cannot overflow the arithmetic below.
+        guard size >= entrySize, size <= maximumEntryArrayBytes, size % 8 == 0, count >= 1,
+            count <= maximumEntryArrayBytes / size
+        else {
             throw fail("\(place): \(count) entries of \(size) bytes is not a valid entry array")
         }
         let bytes = count * size
         let sectors = (bytes + Int(sectorSize) - 1) / Int(sectorSize)
-        guard header.entriesLBA >= 2, header.entriesLBA + UInt64(sectors) <= sectorCount else {
+        guard header.entriesLBA >= 2, header.entriesLBA < sectorCount,
+            UInt64(sectors) <= sectorCount - header.entriesLBA
+        else {
             throw fail("\(place): \(sectors) sectors from there run past the end of the disk")
         }
         let entries = Array(try readSectors(header.entriesLBA, sectors).prefix(bytes))

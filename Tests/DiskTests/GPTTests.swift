@@ -107,6 +107,49 @@ struct GPTTests {
         }
     }
 
+    static let hostileFields: [(offset: Int, format: String, value: UInt64, expected: String)] = [
+        (
+            80, "<I", 0xFFFF_FFFF,
+            "primary entry array at LBA 2: 4294967295 entries of 128 bytes is not a valid entry array"
+        ),
+        (
+            84, "<I", 0xFFFF_FFFF,
+            "primary entry array at LBA 2: 128 entries of 4294967295 bytes is not a valid entry array"
+        ),
+        (
+            72, "<Q", UInt64.max,
+            "primary entry array at LBA 18446744073709551615: 32 sectors from there run past the end"
+        ),
+        (
+            32, "<Q", UInt64.max,
+            "the primary header puts the backup header at LBA 18446744073709551615, outside the disk"
+        ),
+        (48, "<Q", UInt64.max, "primary header at LBA 1: usable sectors 34…18446744073709551615 do not fit"),
+        (24, "<Q", 7, "primary header at LBA 1: it says it is at LBA 7"),
+    ]
+
+    /// Header fields with a valid CRC but absurd values are refused with a message, never a crash.
+    @Test(arguments: hostileFields)
+    func hostileHeaderFields(offset: Int, format: String, value: UInt64, expected: String) throws {
+        let directory = try TemporaryDirectory()
+        let path = try Self.write(try Self.sampleTable(), in: directory)
+        let script = """
+            import struct, sys, zlib
+            f = open(sys.argv[1], 'r+b'); f.seek(512); h = bytearray(f.read(92))
+            struct.pack_into(sys.argv[3], h, int(sys.argv[2]), int(sys.argv[4]))
+            h[16:20] = b'\\0\\0\\0\\0'; struct.pack_into('<I', h, 16, zlib.crc32(bytes(h)))
+            f.seek(512); f.write(h)
+            """
+        let result = try runTool(["python3", "-c", script, path, "\(offset)", format, "\(value)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        do {
+            _ = try GPT.read(imageAt: path)
+            Issue.record("accepted field \(offset) = \(value)")
+        } catch let DiskError.invalidGPT(_, reason) {
+            #expect(reason.hasPrefix(expected), "\(reason)")
+        }
+    }
+
     /// The exact message for a damaged primary header, with both CRCs, and sgdisk agreeing it is damaged.
     @Test func corruptPrimaryHeaderMessage() throws {
         let directory = try TemporaryDirectory()
