@@ -16,6 +16,22 @@ struct DiskImageTests {
         #expect(try GPT.read(imageAt: disk.image) == disk.layout.table)
     }
 
+    /// Without OEM, entry 4 stays unused and STATE is still partition 5; the tools accept the gap.
+    @Test func withoutOEM() throws {
+        let directory = try TemporaryDirectory()
+        let layout = try DiskLayout(sizes: DiskLayout.Sizes(esp: 16 << 20, root: 4 << 20, state: 4 << 20), seed: "s")
+        let image = directory.file("disk.img")
+        try DiskImage.assemble(layout: layout, partitionImages: [:], to: image)
+        #expect(try runTool(["sfdisk", "--verify", image]).status == 0)
+        #expect(try runTool(["sgdisk", "-v", image]).stdout.contains("No problems found"))
+        let list = try runTool(["sfdisk", "--dump", image]).stdout
+        #expect(
+            list.contains(
+                "\(image)5 : start=       51200, size=        8192, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4"))
+        #expect(!list.contains("\(image)4 :"), "\(list)")
+        #expect(try GPT.read(imageAt: image).partitions.map(\.number) == [1, 2, 3, 5])
+    }
+
     /// sfdisk's JSON dump shows exactly the names, types, GUIDs and positions of the layout.
     @Test func sfdiskSeesWhatWeWrote() throws {
         let directory = try TemporaryDirectory()
@@ -134,5 +150,8 @@ struct DiskImageTests {
         #expect(json["virtual-size"] as? Int == Int(disk.layout.size))
         let compare = try runTool(["qemu-img", "compare", "-f", "raw", "-F", "qcow2", disk.image, qcow2])
         #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
+        let again = directory.file("again.qcow2")
+        try DiskImage.convertToQCOW2(raw: disk.image, to: again)
+        #expect(try runTool(["cmp", qcow2, again]).status == 0)
     }
 }
