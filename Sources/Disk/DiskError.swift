@@ -16,6 +16,8 @@ public enum DiskError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidGPT(path: String, reason: String)
     /// A path inside the ESP breaks a FAT or layout rule.
     case invalidESPPath(path: String, rule: String)
+    /// A FAT volume label breaks a rule.
+    case invalidLabel(label: String, rule: String)
     /// A system call on a file failed.
     case io(operation: String, path: String, errno: Int32)
     /// An external tool is not installed.
@@ -39,6 +41,8 @@ public enum DiskError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path): GPT: \(reason)"
         case .invalidESPPath(let path, let rule):
             "ESP path \"\(path)\": \(rule)"
+        case .invalidLabel(let label, let rule):
+            "ESP volume label \"\(label)\": \(rule)"
         case .io(let operation, let path, let code):
             "\(path): \(operation): \(String(cString: strerror(code)))"
         case .toolMissing(let tool, let package):

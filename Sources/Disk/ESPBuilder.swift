@@ -72,7 +72,7 @@ public enum ESPBuilder {
                 ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_-".unicodeScalars.contains($0)
             })
         else {
-            throw DiskError.invalidESPPath(path: label, rule: "a volume label is 1 to 11 of A-Z, 0-9, _ and -")
+            throw DiskError.invalidLabel(label: label, rule: "use 1 to 11 of A-Z, 0-9, _ and -")
         }
         let plan = try ESPPlan(files)
         for file in plan.files { _ = try sourceSize(file.source, for: file.components.joined(separator: "/")) }

@@ -125,6 +125,15 @@ struct ESPBuilderTests {
         #expect(!FileManager.default.fileExists(atPath: directory.file("esp.img")))
     }
 
+    @Test(arguments: ["", "esp", "TWELVE_CHARS", "EFI SYSTEM"])
+    func refusesBadLabels(label: String) throws {
+        let directory = try TemporaryDirectory()
+        #expect(throws: DiskError.invalidLabel(label: label, rule: "use 1 to 11 of A-Z, 0-9, _ and -")) {
+            try ESPBuilder.build(
+                files: [], size: 16 << 20, volumeID: 1, label: label, sourceDateEpoch: 0, to: directory.file("esp.img"))
+        }
+    }
+
     @Test func refusesADirectoryAsSource() throws {
         let directory = try TemporaryDirectory()
         #expect(
