@@ -1,6 +1,32 @@
 import ArgumentParser
+import Inspect
 
 struct InspectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "(not yet implemented)")
-    func run() async throws { throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a disk image's partitions, filesystems, boot slots and manifest.",
+        discussion: """
+            Reads a raw slipway image without mounting it: the GPT (both copies and their CRCs are
+            verified), each partition's filesystem, label and UUID (through libblkid), the loader
+            entries in the ESP with their boot-counting state (slipway-a+3.conf: slot a, 3 tries
+            left), and the NAME.manifest.json beside the image.
+
+            Examples:
+              slipway inspect out/docker-host.img
+              slipway inspect out/docker-host.img --json | jq '.slots'
+
+            Exit status 0 when the image was read; 1 when it could not be (a damaged GPT names the
+            copy and the check that failed).
+            """)
+
+    @Argument(help: "The raw disk image to read (NAME.img).")
+    var image: String
+
+    @Flag(help: "Print JSON with stable, sorted keys instead of text.")
+    var json = false
+
+    func run() async throws {
+        let report = try Inspector.inspect(imageAt: image)
+        print(json ? report.jsonText() : report.text(), terminator: "")
+    }
 }

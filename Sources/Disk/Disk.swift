@@ -1,2 +1,0 @@
-// Disk module: see docs/architecture.md.
-enum DiskModule {}

@@ -1,2 +1,0 @@
-// Inspect module: see docs/architecture.md.
-enum InspectModule {}

@@ -1,0 +1,97 @@
+// Reading an image back: our own GPT reader (which verifies both copies and their CRCs), libblkid
+// for each partition's filesystem and as a second opinion on the partition entries, mtools for the
+// ESP's loader entries, and the manifest beside the image.
+import Disk
+import Foundation
+
+/// Inspects raw slipway disk images.
+public enum Inspector {
+    /// Reads the image at `path`. Throws `DiskError.invalidGPT` when the partition table is missing or
+    /// damaged, `InspectError` when the file cannot be probed or is not a raw image.
+    public static func inspect(imageAt path: String) throws -> ImageReport {
+        try checkRawImage(path)
+        let table = try GPT.read(imageAt: path)
+        var warnings: [String] = []
+
+        let blkidView = try BlkidProbe(path: path, offset: 0, size: table.sectorCount * GPT.sectorSize).partitions()
+        var partitions: [PartitionReport] = []
+        for entry in table.partitions {
+            let filesystem = try BlkidProbe(path: path, offset: entry.offset, size: entry.size).filesystem()
+            partitions.append(
+                PartitionReport(
+                    number: entry.number, name: entry.name, type: entry.type,
+                    typeName: GPT.PartitionType.name(of: entry.type), guid: entry.guid, firstLBA: entry.firstLBA,
+                    lastLBA: entry.lastLBA, offset: entry.offset, size: entry.size, attributes: entry.attributes,
+                    filesystem: filesystem))
+            let seen = blkidView.first { $0.number == entry.number }
+            if seen?.uuid.flatMap(GUID.init) != entry.guid || seen?.start != entry.firstLBA {
+                warnings.append(
+                    "libblkid reads partition \(entry.number) differently: \(seen.map { "\($0)" } ?? "absent")")
+            }
+        }
+
+        var bootEntries: [BootEntryReport] = []
+        if let esp = partitions.first(where: { $0.type == GPT.PartitionType.esp }) {
+            if esp.filesystem?.type == "vfat" {
+                do {
+                    bootEntries = try readBootEntries(image: path, offset: esp.offset)
+                } catch {
+                    warnings.append("the ESP's loader entries could not be read: \(error)")
+                }
+            } else {
+                warnings.append("the ESP (partition \(esp.number)) holds no FAT filesystem")
+            }
+        }
+
+        return ImageReport(
+            image: path, size: table.sectorCount * GPT.sectorSize, diskGUID: table.diskGUID, partitions: partitions,
+            slots: slots(partitions: partitions, entries: bootEntries), bootEntries: bootEntries,
+            manifest: ManifestSummary.read(path: ManifestSummary.path(forImage: path)), warnings: warnings)
+    }
+
+    /// Refuses what is not a regular file, and qcow2 images, with what to do instead.
+    static func checkRawImage(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw InspectError(operation: "inspect", path: path, message: String(cString: strerror(errno)))
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw InspectError(operation: "inspect", path: path, message: "not a regular file: give a disk image file")
+        }
+        let magic = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4)) ?? nil
+        if magic == Data([0x51, 0x46, 0x49, 0xFB]) {
+            throw InspectError(
+                operation: "inspect", path: path,
+                message: "this is a qcow2 image; inspect reads raw images: use the .img beside it, or "
+                    + "`qemu-img convert -O raw \(path) disk.img`")
+        }
+    }
+
+    /// The loader entries in loader/entries, sorted by file name.
+    static func readBootEntries(image: String, offset: UInt64) throws -> [BootEntryReport] {
+        let names = try ESPReader.list(image: image, offset: offset, directory: "loader/entries") ?? []
+        return try names.compactMap { file in
+            guard let name = LoaderEntryName(fileName: file) else { return nil }
+            let bytes = try ESPReader.read(image: image, offset: offset, path: "loader/entries/" + file)
+            let entry = LoaderEntry(parsing: String(decoding: bytes, as: UTF8.self))
+            return BootEntryReport(
+                // "+3" means three left and none done yet, as systemd-boot reads it.
+                file: file, id: name.id, slot: name.slot, state: name.state, triesLeft: name.triesLeft,
+                triesDone: name.triesLeft.map { _ in name.triesDone ?? 0 }, title: entry.value("title"),
+                version: entry.value("version"),
+                linux: entry.value("linux"), initrd: entry.values("initrd"), options: entry.value("options"))
+        }
+    }
+
+    /// One slot per ROOT-x partition, with the entries that boot it.
+    static func slots(partitions: [PartitionReport], entries: [BootEntryReport]) -> [SlotReport] {
+        partitions.filter { $0.name.hasPrefix("ROOT-") && $0.name.count > 5 }.map { root in
+            let slot = root.name.dropFirst(5).lowercased()
+            let mine = entries.filter { $0.slot == slot }
+            let first = mine.first
+            return SlotReport(
+                slot: slot, partition: root.name, populated: root.filesystem != nil, entries: mine.map(\.file),
+                state: first?.state, triesLeft: first?.triesLeft, triesDone: first?.triesDone, version: first?.version)
+        }
+    }
+}

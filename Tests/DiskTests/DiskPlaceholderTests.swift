@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct DiskPlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}
