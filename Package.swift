@@ -49,7 +49,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
-        .executableTarget(name: "slipway", dependencies: ["Commands"], swiftSettings: strict),
+        .executableTarget(
+            name: "slipway", dependencies: ["Commands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
         .executableTarget(
             name: "slipway-initrd", dependencies: ["FirstBoot"], swiftSettings: strict,
