@@ -17,12 +17,13 @@ public struct ControlFile: Sendable, Hashable {
         fields = []
         var seen: Set<String> = []
         var ended = false
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift, so it is a separator of its own.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for (offset, line) in lines.enumerated() {
             let number = offset + 1
             func bad(_ rule: String) -> PackagesError {
                 PackagesError(package: source, operation: "parse control", message: "line \(number): \(rule)")
             }
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) {
                 ended = !fields.isEmpty
                 continue
