@@ -50,13 +50,14 @@ extension Apt {
                 message: "apt-get update into \(lists) failed: \(output.errorSummary): check the sources and the "
                     + "network (the mirror must be reachable)")
         }
-        for warning in output.warnings { notice("apt-get update: \(warning)") }
         guard newestIndex(in: lists) != nil else {
+            let said = output.warnings.isEmpty ? "" : " (apt-get said: \(output.warnings.joined(separator: "; ")))"
             throw PackagesError(
                 package: options.sources == nil ? "host sources" : "custom sources", operation: "refresh package lists",
-                message: "apt-get update succeeded but the sources offer no package index for "
-                    + "\(options.architecture): check the architecture and the sources' components")
+                message: "apt-get update left no package index for \(options.architecture) in \(lists)\(said): check "
+                    + "that the mirror is reachable and offers this architecture and component")
         }
+        for warning in output.warnings { notice("apt-get update: \(warning)") }
     }
 
     /// The modification time of the newest package index for our architecture in `directory`.

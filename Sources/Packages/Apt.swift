@@ -42,15 +42,30 @@ public final class Apt: Sendable {
     var privateListsDirectory: String { "\(stateDirectory)/lists" }
 
     /// Creates the private directories and files apt expects, and returns the arguments that point
-    /// apt at them, reading package lists from `lists`.
-    func aptArguments(lists: String) throws -> [String] {
+    /// apt at them, reading package lists from `lists`. `asRoot` adds what apt needs when run as root.
+    func aptArguments(lists: String, asRoot: Bool = geteuid() == 0) throws -> [String] {
         let state = stateDirectory
         let flavour = lists == privateListsDirectory ? "private" : "host"
         for directory in ["\(state)/state", "\(state)/cache/archives/partial", "\(privateListsDirectory)/partial"] {
             try createDirectory(directory)
         }
         try writeIfChanged("\(state)/status", "")
-        try writeIfChanged("\(state)/apt.conf", Self.hookReset)
+        let architecture = options.architecture
+        guard !architecture.isEmpty, architecture.allSatisfy({ ("a"..."z").contains($0) || $0.isNumber || $0 == "-" })
+        else {
+            throw PackagesError(
+                package: architecture, operation: "configure apt",
+                message: "expected a Debian architecture name such as amd64 or arm64")
+        }
+        // The architecture list is set in the file: `-o APT::Architectures=X` would add X to the host's
+        // list instead of replacing it, and foreign packages could then satisfy dependencies.
+        let configuration = Self.hookReset + """
+            APT::Architecture "\(architecture)";
+            #clear APT::Architectures;
+            APT::Architectures { "\(architecture)"; };
+
+            """
+        try writeIfChanged("\(state)/apt.conf", configuration)
         var arguments = [
             "-c", "\(state)/apt.conf",
             "-o", "Dir::State=\(state)/state/",
@@ -63,12 +78,10 @@ public final class Apt: Sendable {
             "-o", "Debug::NoLocking=1",
             "-o", "APT::Install-Recommends=\(options.installRecommends)",
             "-o", "APT::Install-Suggests=false",
-            "-o", "APT::Architecture=\(options.architecture)",
-            "-o", "APT::Architectures=\(options.architecture)",
             "-o", "Acquire::Languages=none",
             "-o", "Acquire::ForceHash=SHA256",
         ]
-        if geteuid() == 0 {
+        if asRoot {
             // As root apt drops to the _apt user to download, which cannot write into a cache that
             // root owns (and may not even reach it under /root).
             arguments += ["-o", "APT::Sandbox::User=root"]
@@ -80,6 +93,14 @@ public final class Apt: Sendable {
                 "-o", "Dir::Etc::SourceList=\(state)/sources.list",
                 "-o", "Dir::Etc::SourceParts=\(state)/sources.list.d/",
             ]
+        }
+        for setting in options.settings {
+            guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex, !setting.contains("\n") else {
+                throw PackagesError(
+                    package: setting, operation: "configure apt",
+                    message: "expected an apt setting as Key=Value, such as Acquire::Retries=0")
+            }
+            arguments += ["-o", setting]
         }
         return arguments
     }

@@ -16,15 +16,20 @@ public struct AptOptions: Sendable, Equatable {
     public var installRecommends: Bool
     /// The apt-get program: a path, or a name looked up on PATH.
     public var aptGet: String
+    /// More apt settings as `Key=Value` (`Acquire::http::Proxy=http://proxy:3128`,
+    /// `Acquire::Retries=0`), passed with `-o` after slipway's own, so they can override them.
+    public var settings: [String]
 
     public init(
         architecture: String = "amd64", hostListsDirectory: String = "/var/lib/apt/lists",
-        sources: [String]? = nil, installRecommends: Bool = false, aptGet: String = "apt-get"
+        sources: [String]? = nil, installRecommends: Bool = false, aptGet: String = "apt-get",
+        settings: [String] = []
     ) {
         self.architecture = architecture
         self.hostListsDirectory = hostListsDirectory
         self.sources = sources
         self.installRecommends = installRecommends
         self.aptGet = aptGet
+        self.settings = settings
     }
 }
