@@ -75,7 +75,8 @@ extension Apt {
     private func resolutionError(_ result: SubprocessResult, requests: [String], lists: String) -> PackagesError {
         let output = AptOutput(result)
         let package = output.namedPackage ?? requests.joined(separator: " ")
-        var hint = "check the name and version (apt-cache policy NAME), or refresh the package lists if they "
+        var hint =
+            "check the name and version (apt-cache policy NAME), or refresh the package lists if they "
             + "are old (apt-get update, or a private refresh)"
         if output.errors.contains(where: { $0.contains("held broken packages") || $0.contains("unmet") }) {
             hint = "the requested packages cannot be installed together; drop or pin the one that conflicts"

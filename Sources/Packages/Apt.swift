@@ -51,20 +51,21 @@ public final class Apt: Sendable {
         }
         try writeIfChanged("\(state)/status", "")
         let architecture = options.architecture
-        guard !architecture.isEmpty, architecture.allSatisfy({ ("a"..."z").contains($0) || $0.isNumber || $0 == "-" })
-        else {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
+        guard !architecture.isEmpty, architecture.allSatisfy(allowed.contains) else {
             throw PackagesError(
                 package: architecture, operation: "configure apt",
                 message: "expected a Debian architecture name such as amd64 or arm64")
         }
         // The architecture list is set in the file: `-o APT::Architectures=X` would add X to the host's
         // list instead of replacing it, and foreign packages could then satisfy dependencies.
-        let configuration = Self.hookReset + """
-            APT::Architecture "\(architecture)";
-            #clear APT::Architectures;
-            APT::Architectures { "\(architecture)"; };
+        let configuration =
+            Self.hookReset + """
+                APT::Architecture "\(architecture)";
+                #clear APT::Architectures;
+                APT::Architectures { "\(architecture)"; };
 
-            """
+                """
         try writeIfChanged("\(state)/apt.conf", configuration)
         var arguments = [
             "-c", "\(state)/apt.conf",

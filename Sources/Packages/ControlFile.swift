@@ -55,7 +55,8 @@ public struct ControlFile: Sendable, Hashable {
     /// The value of a field that must be present and non-empty.
     func required(_ name: String, source: String) throws -> String {
         guard let value = self[name], !value.isEmpty else {
-            throw PackagesError(package: source, operation: "parse control", message: "required field \(name) is missing")
+            throw PackagesError(
+                package: source, operation: "parse control", message: "required field \(name) is missing")
         }
         return value
     }

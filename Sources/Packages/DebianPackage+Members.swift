@@ -69,7 +69,9 @@ extension DebianPackage {
     /// A .deb is an ar archive; anything else is turned away before libarchive guesses at it.
     private static func checkArMagic(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw PackagesError(package: path, operation: "read .deb", message: "cannot open the file: check that it exists and is readable")
+            throw PackagesError(
+                package: path, operation: "read .deb",
+                message: "cannot open the file: check that it exists and is readable")
         }
         defer { try? handle.close() }
         let magic = (try? handle.read(upToCount: 8)) ?? nil

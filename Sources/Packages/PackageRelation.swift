@@ -61,7 +61,9 @@ public struct PackageRelation: Sendable, Hashable, CustomStringConvertible {
         let nameEnd = rest.firstIndex { $0 == " " || $0 == "(" || $0 == ":" || $0 == "[" || $0 == "<" } ?? rest.endIndex
         let name = String(rest[..<nameEnd])
         let nameCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789+-.")
-        guard name.count >= 2, name.allSatisfy(nameCharacters.contains), name.first?.isLetter == true || name.first?.isNumber == true else {
+        guard name.count >= 2, name.allSatisfy(nameCharacters.contains),
+            name.first?.isLetter == true || name.first?.isNumber == true
+        else {
             throw bad("expected a package name (at least two of a-z 0-9 + - ., starting alphanumeric)")
         }
         var relation = PackageRelation(name: name)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Packages
 
@@ -55,8 +55,10 @@ import TestSupport
         #expect(!hasIndex("\(harness.cache.directory)/apt/arm64/lists", "amd64"), "only the image's architecture")
         let package = try DebianPackage(cached: try #require(fetched.first))
         #expect(package.architecture == "arm64")
-        let file = try runTool(["sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xOf - ./bin/busybox | file -", "sh",
-            fetched[0].path])
+        let file = try runTool([
+            "sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xOf - ./bin/busybox | file -", "sh",
+            fetched[0].path,
+        ])
         #expect(file.stdout.contains("ARM aarch64") || file.status != 0)
     }
 
@@ -66,7 +68,9 @@ import TestSupport
         var source: String?
         for line in policy.split(separator: "\n") {
             let words: [String] = line.split(separator: " ").map(String.init)
-            guard words.count == 5, words[3] == "amd64", words[4] == "Packages", !words[2].contains("-") else { continue }
+            guard words.count == 5, words[3] == "amd64", words[4] == "Packages", !words[2].contains("-") else {
+                continue
+            }
             let suite = words[2].split(separator: "/")
             source = "deb \(words[1]) \(suite[0]) \(suite[1])"
             break
@@ -77,12 +81,17 @@ import TestSupport
 
         let resolved = try apt.resolve(["tini"])
         #expect(resolved.map(\.name) == ["gcc-12-base", "libc6", "libgcc-s1", "tini"])
-        let state = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(harness.cache.directory)/apt").first)
+        let state = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: "\(harness.cache.directory)/apt").first)
         #expect(state.hasPrefix("amd64-") && state.count == "amd64-".count + 16)
         let lists = "\(harness.cache.directory)/apt/\(state)/lists"
         #expect(
-            harness.notices.all == ["no package lists yet for the custom sources: refreshing private package lists in \(lists)"])
-        #expect(try String(contentsOfFile: "\(harness.cache.directory)/apt/\(state)/sources.list", encoding: .utf8) == sourceLine + "\n")
+            harness.notices.all == [
+                "no package lists yet for the custom sources: refreshing private package lists in \(lists)"
+            ])
+        #expect(
+            try String(contentsOfFile: "\(harness.cache.directory)/apt/\(state)/sources.list", encoding: .utf8)
+                == sourceLine + "\n")
         #expect(try apt.listsInUse() == lists)
     }
 
@@ -98,7 +107,7 @@ import TestSupport
         #expect(error.message.contains("127.0.0.1:9"))
     }
 
-    @Test(arguments: ["", "AMD64", "amd64 i386", "x\";"])
+    @Test(arguments: ["", "AMD64", "amd64 i386", "x\";", "a\u{301}md64"])
     func architectureNamesAreChecked(architecture: String) throws {
         let harness = try AptHarness()
         let apt = harness.apt { $0.architecture = architecture }

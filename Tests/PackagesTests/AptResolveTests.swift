@@ -102,8 +102,14 @@ import Testing
         ("'http://m/x.deb x.deb 1 SHA256:00", "no closing quote after the URI"),
         ("'http://m/x.deb' x_1_amd64.deb 12 MD5Sum:0123", "no SHA256 hash (got MD5Sum:0123)"),
         ("'http://m/x.deb' x_1_amd64.deb -3 SHA256:" + String(repeating: "a", count: 64), "size -3 is not a number"),
-        ("'http://m/x.deb' x_amd64.deb 3 SHA256:" + String(repeating: "a", count: 64), "x_amd64.deb is not NAME_VERSION_ARCH.deb"),
-        ("'http://m/x.deb' x_1_amd64.deb 3 SHA256:" + String(repeating: "A", count: 64), "malformed SHA-256 " + String(repeating: "A", count: 64)),
+        (
+            "'http://m/x.deb' x_amd64.deb 3 SHA256:" + String(repeating: "a", count: 64),
+            "x_amd64.deb is not NAME_VERSION_ARCH.deb"
+        ),
+        (
+            "'http://m/x.deb' x_1_amd64.deb 3 SHA256:" + String(repeating: "A", count: 64),
+            "malformed SHA-256 " + String(repeating: "A", count: 64)
+        ),
     ])
     func malformedPrintedURIsAreRejected(line: String, rule: String) throws {
         #expect(

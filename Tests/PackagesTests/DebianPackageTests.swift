@@ -1,7 +1,7 @@
 import Archive
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Packages
 
@@ -76,7 +76,8 @@ import TestSupport
         #expect(package.conffiles == conffiles.split(separator: "\n").map(String.init))
         let depends = try runTool(["dpkg-deb", "-f", libc.path, "Depends"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(package.depends.map { $0.map(\.description).joined(separator: " | ") }.joined(separator: ", ") == depends)
+        #expect(
+            package.depends.map { $0.map(\.description).joined(separator: " | ") }.joined(separator: ", ") == depends)
         #expect(PackageRecord(package: libc.package, contents: package).hasMaintainerScripts)
     }
 
@@ -107,14 +108,20 @@ import TestSupport
         #expect(package.maintainerScripts == ["postinst", "config"])
         #expect(package.conffiles == ["/etc/hello.conf", "/etc/hello.d/a"])
         #expect(package.triggers == nil)
-        #expect(package.preDepends == [[PackageRelation(name: "init-system-helpers", constraint: .init(.laterOrEqual, "1.54~"))]])
+        #expect(
+            package.preDepends == [
+                [PackageRelation(name: "init-system-helpers", constraint: .init(.laterOrEqual, "1.54~"))]
+            ])
         #expect(
             package.depends == [
                 [PackageRelation(name: "libc6", constraint: .init(.laterOrEqual, "2.34"))],
                 [PackageRelation(name: "default-mta"), PackageRelation(name: "mail-transport-agent")],
                 [PackageRelation(name: "python3", architecture: "any")],
             ])
-        #expect(package.provides == [PackageRelation(name: "hello"), PackageRelation(name: "greeter", constraint: .init(.equal, "1.0"))])
+        #expect(
+            package.provides == [
+                PackageRelation(name: "hello"), PackageRelation(name: "greeter", constraint: .init(.equal, "1.0")),
+            ])
         #expect(package.control["description"] == "a greeting\nthat spans\n\nthree lines")
         #expect(package.dataMember == "data.tar\(compression)")
         #expect(try dataPaths(package).map(\.path) == ["./etc/hello.conf", "./usr/bin/hello"])
@@ -149,8 +156,10 @@ import TestSupport
         var controlText = fixtureControl
         switch breakage {
         case .noVersion: controlText = controlText.replacingOccurrences(of: "Version: 2:1.0-1\n", with: "")
-        case .badInstalledSize: controlText = controlText.replacingOccurrences(of: "Installed-Size: 12", with: "Installed-Size: 1.5M")
-        case .sourceStyleDepends: controlText = controlText.replacingOccurrences(of: "python3:any", with: "python3 [amd64]")
+        case .badInstalledSize:
+            controlText = controlText.replacingOccurrences(of: "Installed-Size: 12", with: "Installed-Size: 1.5M")
+        case .sourceStyleDepends:
+            controlText = controlText.replacingOccurrences(of: "python3:any", with: "python3 [amd64]")
         default: break
         }
         let control = ("control.tar.gz", try tarArchive(["control": controlText], compression: ".gz", in: scratch))
@@ -186,16 +195,19 @@ import TestSupport
             deb = arArchive([binary, ("evil.sh", Array("rm -rf /".utf8)), control, data])
             expected = "evil.sh: unexpected member (deb(5) allows only debian-binary, control.tar.*, data.tar.*)"
         case .noControlFile:
-            deb = arArchive([binary, ("control.tar.gz", try tarArchive(["md5sums": ""], compression: ".gz", in: scratch)), data])
+            deb = arArchive([
+                binary, ("control.tar.gz", try tarArchive(["md5sums": ""], compression: ".gz", in: scratch)), data,
+            ])
             expected = "control.tar.gz: has no control file"
         case .noVersion, .badInstalledSize, .sourceStyleDepends:
             deb = arArchive([binary, control, data])
-            expected = [
-                .noVersion: "required field Version is missing",
-                .badInstalledSize: "Installed-Size \"1.5M\": expected a whole number of KiB",
-                .sourceStyleDepends: "Depends: \"python3 [amd64]\": unexpected \"[amd64]\" (architecture lists and "
-                    + "build profiles belong in source packages)",
-            ][breakage] ?? ""
+            expected =
+                [
+                    .noVersion: "required field Version is missing",
+                    .badInstalledSize: "Installed-Size \"1.5M\": expected a whole number of KiB",
+                    .sourceStyleDepends: "Depends: \"python3 [amd64]\": unexpected \"[amd64]\" (architecture lists and "
+                        + "build profiles belong in source packages)",
+                ][breakage] ?? ""
         }
         try Data(deb).write(to: URL(fileURLWithPath: path))
         let error = try #require(throws: PackagesError.self) { try DebianPackage(path: path) }

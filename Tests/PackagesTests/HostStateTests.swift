@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Packages
 
@@ -22,8 +22,10 @@ import TestSupport
         return entries
     }
 
-    private let hostPaths = ["/var/lib/dpkg/status", "/var/lib/dpkg/lock", "/var/lib/dpkg/updates", "/var/cache/apt",
-        "/var/lib/apt"]
+    private let hostPaths = [
+        "/var/lib/dpkg/status", "/var/lib/dpkg/lock", "/var/lib/dpkg/updates", "/var/cache/apt",
+        "/var/lib/apt",
+    ]
 
     @Test func resolvingFetchingAndRefreshingLeaveTheHostAlone() throws {
         let before = snapshot(hostPaths)
@@ -84,7 +86,9 @@ import TestSupport
         #expect(resolve.status == 0, "\(resolve.stderr)")
         #expect(resolve.stdout.contains("tini_") && resolve.stdout.contains("SHA256:"))
         let download = try runTool(
-            asNobody + ["sh", "-c", "cd \"$0\" && exec apt-get \"$@\"", downloads] + arguments + ["download", "-q", "tini"])
+            asNobody + ["sh", "-c", "cd \"$0\" && exec apt-get \"$@\"", downloads] + arguments + [
+                "download", "-q", "tini",
+            ])
         #expect(download.status == 0, "\(download.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: downloads).contains { $0.hasPrefix("tini_") })
     }
