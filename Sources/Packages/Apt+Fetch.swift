@@ -9,6 +9,7 @@ extension Apt {
     public func fetch(_ packages: [ResolvedPackage], progress: (FetchProgress) -> Void = { _ in }) throws
         -> [CachedPackage]
     {
+        for package in packages { try package.validate() }
         let totalBytes = packages.reduce(Int64(0)) { $0 + $1.size }
         var results: [CachedPackage?] = Array(repeating: nil, count: packages.count)
         var completed = 0

@@ -46,6 +46,7 @@ public struct PackageCache: Sendable, Equatable {
     /// The cached, re-verified file of `package`, or nil when it is not cached. A cached file whose
     /// size or SHA-256 is wrong is removed (and reported through `corrupt`), so it is fetched again.
     public func verifiedFile(for package: ResolvedPackage, corrupt: (String) -> Void = { _ in }) throws -> String? {
+        try package.validate()
         let file = path(sha256: package.sha256)
         guard let size = fileSize(file) else { return nil }
         var problem: String?

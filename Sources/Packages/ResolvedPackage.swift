@@ -34,6 +34,28 @@ public struct ResolvedPackage: Sendable, Hashable, Codable {
 
     /// The request that selects exactly this package: `name:arch=version`.
     var exactSpec: String { "\(name):\(architecture)=\(version)" }
+
+    /// Checks the fields that become file names and apt-get arguments, since a record may come
+    /// from a file (a lock file, a manifest) rather than from apt: no path may leave the cache and
+    /// nothing may read as an option.
+    func validate() throws {
+        let lower = "abcdefghijklmnopqrstuvwxyz0123456789"
+        let rules: [(String, String, Set<Character>, String)] = [
+            ("name", name, Set(lower + "+-."), "lower-case letters, digits, + - ."),
+            ("version", version, Set(lower + "ABCDEFGHIJKLMNOPQRSTUVWXYZ+-.~:"), "letters, digits, + - . ~ :"),
+            ("architecture", architecture, Set(lower + "-"), "lower-case letters, digits, -"),
+            ("sha256", sha256, Set("0123456789abcdef"), "64 lower-case hex digits"),
+            ("file name", fileName, Set(lower + "ABCDEFGHIJKLMNOPQRSTUVWXYZ+-.~%_"), "a file name without /"),
+        ]
+        for (field, value, allowed, rule) in rules {
+            let leads = value.first.map { $0.isLetter || $0.isNumber } ?? false
+            guard leads, value.allSatisfy(allowed.contains), field != "sha256" || value.count == 64 else {
+                throw PackagesError(
+                    package: "\(name)_\(version)_\(architecture)", operation: "check package record",
+                    message: "\(field) \"\(value)\": expected \(rule), starting with a letter or digit")
+            }
+        }
+    }
 }
 
 /// A resolved package whose verified .deb is in the cache.

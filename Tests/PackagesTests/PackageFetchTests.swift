@@ -117,6 +117,37 @@ import Testing
         #expect(error.message.hasPrefix("apt-get download: Version '0.0.1-slipway' for 'tini' was not found."))
     }
 
+    @Test(arguments: [
+        ("name", "--option", "lower-case letters, digits, + - ."),
+        ("version", "1.0/../../x", "letters, digits, + - . ~ :"),
+        ("architecture", "amd64 -o", "lower-case letters, digits, -"),
+        ("sha256", "../../../etc/passwd", "64 lower-case hex digits"),
+        ("sha256", String(repeating: "a", count: 63), "64 lower-case hex digits"),
+        ("file name", "../../outside.deb", "a file name without /"),
+    ])
+    func recordsFromFilesCannotEscapeTheCache(field: String, value: String, rule: String) throws {
+        let harness = try AptHarness()
+        var package = ResolvedPackage(
+            name: "tini", version: "0.19.0-1", architecture: "amd64", sha256: String(repeating: "a", count: 64),
+            size: 1, uri: "http://mirror/tini.deb", fileName: "tini_0.19.0-1_amd64.deb")
+        switch field {
+        case "name": package.name = value
+        case "version": package.version = value
+        case "architecture": package.architecture = value
+        case "sha256": package.sha256 = value
+        default: package.fileName = value
+        }
+        #expect(
+            throws: PackagesError(
+                package: "\(package.name)_\(package.version)_\(package.architecture)",
+                operation: "check package record",
+                message: "\(field) \"\(value)\": expected \(rule), starting with a letter or digit")
+        ) {
+            try harness.apt().fetch([package])
+        }
+        #expect(harness.commands.isEmpty)
+    }
+
     @Test func theSamePackageTwiceIsFetchedOnce() throws {
         let harness = try AptHarness()
         let apt = harness.apt()
