@@ -1,2 +1,0 @@
-// Packages module: see docs/architecture.md.
-enum PackagesModule {}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct PackagesPlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}
