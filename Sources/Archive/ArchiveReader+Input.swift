@@ -17,6 +17,55 @@ enum ReaderInput {
     case memory(MemoryInput)
     /// A byte range of a file, read through our own callbacks.
     case range(FileRangeInput)
+    /// The current member of another archive, read through our own callbacks.
+    case nested(NestedInput)
+
+    /// Our own description of the last input failure, which libarchive only sees as -1.
+    var lastError: String? {
+        switch self {
+        case .file, .memory: nil
+        case .range(let range): range.lastError
+        case .nested(let nested): nested.lastError
+        }
+    }
+}
+
+/// The data of another reader's current member, served to libarchive through a read callback.
+final class NestedInput {
+    private let outer: ArchiveReader
+    private let buffer: UnsafeMutableRawBufferPointer
+    private(set) var lastError: String?
+
+    init(outer: ArchiveReader) {
+        self.outer = outer
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Installs the read callback on `handle` and opens it (`archive_read_open1`).
+    func attach(to handle: OpaquePointer) -> Int32 {
+        archive_read_set_callback_data(handle, Unmanaged.passUnretained(self).toOpaque())
+        archive_read_set_read_callback(handle, nestedRead)
+        return archive_read_open1(handle)
+    }
+
+    fileprivate func read(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
+        out?.pointee = UnsafeRawPointer(buffer.baseAddress)
+        do {
+            return try outer.read(into: buffer)
+        } catch {
+            lastError = "\(error)"
+            return Int(ARCHIVE_FATAL)
+        }
+    }
+}
+
+private func nestedRead(
+    _ archive: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<UnsafeRawPointer?>?
+) -> la_ssize_t {
+    guard let context else { return la_ssize_t(ARCHIVE_FATAL) }
+    return la_ssize_t(Unmanaged<NestedInput>.fromOpaque(context).takeUnretainedValue().read(out))
 }
 
 /// A copy of in-memory input that lives exactly as long as the reader: libarchive keeps reading

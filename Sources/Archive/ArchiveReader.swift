@@ -59,6 +59,19 @@ public final class ArchiveReader {
         }
     }
 
+    /// Reads the archive stored in the current member of `outer` (a compressed layer inside a
+    /// compressed `docker save` archive, data.tar.xz inside a .deb) as a stream, without holding the
+    /// member in memory. `outer` must not be advanced while this reader is in use.
+    public init(currentMemberOf outer: ArchiveReader, label: String) throws {
+        self.label = label
+        let nested = NestedInput(outer: outer)
+        input = .nested(nested)
+        handle = try Self.makeHandle(label: label)
+        if nested.attach(to: handle) != ARCHIVE_OK {
+            throw failure("open")
+        }
+    }
+
     // Also runs when an initializer throws after `handle` is set, so the initializers never free it.
     deinit { archive_read_free(handle) }
 
@@ -165,12 +178,12 @@ public final class ArchiveReader {
         switch input {
         case .file(let path): return (path, position)
         case .range(let range): return (range.path, range.offset + position)
-        case .memory: return nil
+        case .memory, .nested: return nil
         }
     }
 
     func failure(_ operation: String) -> ArchiveError {
-        if case .range(let range) = input, let message = range.lastError {
+        if let message = input.lastError {
             return ArchiveError(archive: label, operation: operation, message: message)
         }
         return ArchiveError(archive: label, operation: operation, message: libarchiveMessage(handle))
