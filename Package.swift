@@ -56,7 +56,7 @@ let package = Package(
             name: "slipway-initrd", dependencies: ["FirstBoot"], swiftSettings: strict,
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
-        .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RootfsTests", dependencies: ["Rootfs", "Archive", "TestSupport"]),
         .testTarget(name: "PackagesTests", dependencies: ["Packages", "Rootfs", "TestSupport"]),

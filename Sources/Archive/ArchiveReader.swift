@@ -1,81 +1,148 @@
-// Sequential reading of any archive libarchive understands (tar in all its dialects, ar, cpio, zip)
-// through any compression filter it understands (gzip, xz, zstd, bzip2, lz4), from a file or memory.
+// Sequential reading of the archive formats slipway meets (tar in all its dialects, ar, cpio, zip)
+// through the compression filters it meets (gzip, xz, lzma, zstd, bzip2, lz4), from a file, a byte
+// range of a file, or memory.
+//
+// Input is untrusted. Only formats and filters that libarchive decodes in-process are enabled:
+// `archive_read_support_format_all` would also enable mtree, whose reader opens host files named
+// inside the archive, and `archive_read_support_filter_all` would enable filters (lrzip, lzop, grzip)
+// that run external programs on the input.
 internal import CArchive
 
-/// Reads an archive member by member. Call `next()` for each header, then optionally `read(_:)` the
-/// member's data in chunks before the next `next()`; unread data is skipped.
+/// Reads an archive member by member. Call `next()` for each header, then optionally read the
+/// member's data (`read(into:)`, `forEachChunk`, `forEachBlock`, `readAll`) before the next `next()`;
+/// unread data is skipped.
+///
+/// A reader is not thread-safe; use each one from one thread at a time.
 public final class ArchiveReader {
     private let handle: OpaquePointer
     private let label: String
-    /// Keeps in-memory input alive for as long as libarchive reads it.
-    private var backing: [UInt8]?
+    /// The input libarchive reads from, kept alive (and freed) by this object.
+    private let input: ReaderInput
     private var current: String = ""
+    /// The current member's header; libarchive owns it and reuses it at the next `next()`.
+    private var currentEntry: OpaquePointer?
+    /// Whether any data of the current member was consumed (which moves libarchive's position).
+    private var dataTouched = false
 
     /// Opens the archive file at `path`. `label` names it in errors (defaults to the path).
     public init(path: String, label: String? = nil) throws {
         self.label = label ?? path
-        guard let handle = archive_read_new() else {
-            throw ArchiveError(archive: self.label, operation: "open", message: "out of memory")
-        }
-        self.handle = handle
-        archive_read_support_filter_all(handle)
-        archive_read_support_format_all(handle)
+        input = .file(path: path)
+        handle = try Self.makeHandle(label: self.label)
         if archive_read_open_filename(handle, path, 1 << 20) != ARCHIVE_OK {
-            let error = failure("open")
-            archive_read_free(handle)
-            throw error
+            throw failure("open")
         }
     }
 
-    /// Reads an archive held in memory (an ar member, a test fixture).
+    /// Reads an archive held in memory (an ar member, a test fixture). The bytes are copied into a
+    /// buffer this reader owns, so the caller's array may change or go away.
     public init(bytes: [UInt8], label: String) throws {
         self.label = label
+        let copy = MemoryInput(copying: bytes)
+        input = .memory(copy)
+        handle = try Self.makeHandle(label: label)
+        if archive_read_open_memory(handle, copy.base, copy.count) != ARCHIVE_OK {
+            throw failure("open")
+        }
+    }
+
+    /// Reads the archive stored in `length` bytes of the file at `path` starting at `offset`: a
+    /// member of an uncompressed outer archive (a layer inside a `docker save` tar). Reading never
+    /// goes past the range, so a truncated inner archive fails instead of reading its neighbours.
+    public init(path: String, offset: Int64, length: Int64, label: String? = nil) throws {
+        self.label = label ?? "\(path)@\(offset)"
+        let range = try FileRangeInput(path: path, offset: offset, length: length, label: self.label)
+        input = .range(range)
+        handle = try Self.makeHandle(label: self.label)
+        if range.attach(to: handle) != ARCHIVE_OK {
+            throw failure("open")
+        }
+    }
+
+    /// Reads the archive stored in the current member of `outer` (a compressed layer inside a
+    /// compressed `docker save` archive, data.tar.xz inside a .deb) as a stream, without holding the
+    /// member in memory. `outer` must not be advanced while this reader is in use.
+    public init(currentMemberOf outer: ArchiveReader, label: String) throws {
+        self.label = label
+        let nested = NestedInput(outer: outer)
+        input = .nested(nested)
+        handle = try Self.makeHandle(label: label)
+        if nested.attach(to: handle) != ARCHIVE_OK {
+            throw failure("open")
+        }
+    }
+
+    // Also runs when an initializer throws after `handle` is set, so the initializers never free it.
+    deinit { archive_read_free(handle) }
+
+    private static func makeHandle(label: String) throws -> OpaquePointer {
         guard let handle = archive_read_new() else {
             throw ArchiveError(archive: label, operation: "open", message: "out of memory")
         }
-        self.handle = handle
-        backing = bytes
-        archive_read_support_filter_all(handle)
-        archive_read_support_format_all(handle)
-        let status = backing!.withUnsafeBytes { buffer in
-            archive_read_open_memory(handle, buffer.baseAddress, buffer.count)
-        }
-        if status != ARCHIVE_OK {
-            let error = failure("open")
-            archive_read_free(handle)
-            throw error
-        }
+        archive_read_support_format_tar(handle)
+        archive_read_support_format_ar(handle)
+        archive_read_support_format_cpio(handle)
+        archive_read_support_format_zip(handle)
+        archive_read_support_filter_gzip(handle)
+        archive_read_support_filter_xz(handle)
+        archive_read_support_filter_lzma(handle)
+        archive_read_support_filter_zstd(handle)
+        archive_read_support_filter_bzip2(handle)
+        archive_read_support_filter_lz4(handle)
+        return handle
     }
-
-    deinit { archive_read_free(handle) }
 
     /// The next member's header, or nil at the end of the archive.
     public func next() throws -> ArchiveEntry? {
         var entry: OpaquePointer?
         let status = archive_read_next_header(handle, &entry)
+        currentEntry = nil
+        dataTouched = false
         if status == ARCHIVE_EOF { return nil }
-        guard status >= ARCHIVE_WARN, let entry else { throw failure("read header after \(current)") }
-        let converted = ArchiveEntry(libarchive: entry)
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+            throw failure(current.isEmpty ? "read first header" : "read header after \(current)")
+        }
+        let converted = try ArchiveEntry(libarchive: entry, archive: label, after: current)
         current = converted.path
+        currentEntry = entry
         return converted
     }
 
     /// Reads up to `buffer.count` bytes of the current member's data; returns 0 at its end.
+    /// Holes of sparse members read as zeros.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        dataTouched = true
         let count = archive_read_data(handle, buffer.baseAddress, buffer.count)
         if count < 0 { throw failure("read data of \(current)") }
         return count
     }
 
-    /// Calls `body` with successive chunks of the current member's data.
+    /// Calls `body` with successive chunks of the current member's data (holes read as zeros).
     public func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        try chunk.withUnsafeMutableBytes { buffer in
-            while true {
-                let count = try read(into: buffer)
-                if count == 0 { return }
-                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { chunk.deallocate() }
+        while true {
+            let count = try read(into: chunk)
+            if count == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+        }
+    }
+
+    /// Calls `body` with each stored block of the current member's data and the block's offset in
+    /// the member, without copying (`archive_read_data_block`). The holes of a sparse member are
+    /// not passed: offsets jump over them, and a hole at the end leaves the last block short of the
+    /// member's size. The buffer is libarchive's and valid only during the call.
+    public func forEachBlock(_ body: (_ offset: Int64, _ bytes: UnsafeRawBufferPointer) throws -> Void) throws {
+        dataTouched = true
+        while true {
+            var block: UnsafeRawPointer?
+            var size = 0
+            var offset: la_int64_t = 0
+            let status = archive_read_data_block(handle, &block, &size, &offset)
+            if status == ARCHIVE_EOF { return }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { throw failure("read data of \(current)") }
+            guard size > 0, let block else { continue }
+            try body(Int64(offset), UnsafeRawBufferPointer(start: block, count: size))
         }
     }
 
@@ -92,8 +159,34 @@ public final class ArchiveReader {
         return bytes
     }
 
-    private func failure(_ operation: String) -> ArchiveError {
-        ArchiveError(archive: label, operation: operation, message: libarchiveMessage(handle))
+    /// Where the current member's data lies, unchanged and contiguous, in a host file: set for a
+    /// regular, non-sparse member of an uncompressed tar read from a file or a file range, so its
+    /// bytes can be referenced in place instead of copied. nil for compressed or in-memory input,
+    /// other formats, sparse members, and once any of the member's data has been read.
+    /// The range is `offset ..< offset + entry.size` of `path`.
+    public var currentDataLocation: (path: String, offset: Int64)? {
+        guard let entry = currentEntry, !dataTouched else { return nil }
+        guard archive_entry_hardlink(entry) == nil, archive_entry_filetype(entry) == UInt32(0o100000),
+            archive_entry_sparse_count(entry) == 0
+        else { return nil }
+        guard archive_format(handle) & ARCHIVE_FORMAT_BASE_MASK == ARCHIVE_FORMAT_TAR,
+            archive_filter_count(handle) == 1, archive_filter_code(handle, 0) == ARCHIVE_FILTER_NONE
+        else { return nil }
+        // Right after a tar header, the format layer has consumed exactly the header blocks (and any
+        // pax or GNU long-name blocks before them), so its position is the data's offset.
+        let position = Int64(archive_filter_bytes(handle, 0))
+        switch input {
+        case .file(let path): return (path, position)
+        case .range(let range): return (range.path, range.offset + position)
+        case .memory, .nested: return nil
+        }
+    }
+
+    func failure(_ operation: String) -> ArchiveError {
+        if let message = input.lastError {
+            return ArchiveError(archive: label, operation: operation, message: message)
+        }
+        return ArchiveError(archive: label, operation: operation, message: libarchiveMessage(handle))
     }
 }
 
@@ -101,47 +194,4 @@ public final class ArchiveReader {
 func libarchiveMessage(_ handle: OpaquePointer) -> String {
     if let text = archive_error_string(handle) { return String(cString: text) }
     return "libarchive error \(archive_errno(handle))"
-}
-
-extension ArchiveEntry {
-    init(libarchive entry: OpaquePointer) {
-        let path = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-        let mode = archive_entry_filetype(entry)
-        let hardlink = archive_entry_hardlink(entry).map { String(cString: $0) }
-        let type: EntryType
-        if hardlink != nil {
-            type = .hardlink
-        } else {
-            switch mode & UInt32(0o170000) {
-            case UInt32(0o040000): type = .directory
-            case UInt32(0o120000): type = .symlink
-            case UInt32(0o020000): type = .characterDevice
-            case UInt32(0o060000): type = .blockDevice
-            case UInt32(0o010000): type = .fifo
-            case UInt32(0o140000): type = .socket
-            default: type = .regular
-            }
-        }
-        let symlink = archive_entry_symlink(entry).map { String(cString: $0) }
-        self.init(
-            path: path, type: type, permissions: UInt16(archive_entry_perm(entry) & 0o7777),
-            uid: UInt32(truncatingIfNeeded: archive_entry_uid(entry)),
-            gid: UInt32(truncatingIfNeeded: archive_entry_gid(entry)),
-            modificationTime: Int64(archive_entry_mtime(entry)),
-            size: type == .regular ? Int64(archive_entry_size(entry)) : 0,
-            linkTarget: type == .hardlink ? hardlink : (type == .symlink ? symlink : nil),
-            deviceMajor: UInt32(truncatingIfNeeded: archive_entry_rdevmajor(entry)),
-            deviceMinor: UInt32(truncatingIfNeeded: archive_entry_rdevminor(entry)))
-        var pairs: [(name: String, value: [UInt8])] = []
-        archive_entry_xattr_reset(entry)
-        var name: UnsafePointer<CChar>?
-        var value: UnsafeRawPointer?
-        var size = 0
-        while archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK {
-            guard let name else { continue }
-            let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-            pairs.append((String(cString: name), bytes))
-        }
-        xattrs = pairs
-    }
 }

@@ -1,0 +1,82 @@
+// One layer's writer into the content store. Small files are packed into a private buffer that
+// stands for a reserved region of the store and is written with one pwrite per region, so a layer
+// of thousands of small files costs a few hundred system calls, not thousands. Large files are
+// written straight from libarchive's buffers into their own reserved range.
+
+/// Packs one layer's file contents into a `ContentStore`. Used by one thread at a time.
+final class ContentWriter {
+    private let store: ContentStore
+    private let layer: String
+    private let maximumFileSize: Int64
+    private static let regionSize = 1 << 20
+    private let buffer: UnsafeMutableRawBufferPointer
+    /// Where the buffer's region starts in the store, or nil before the first small file.
+    private var regionStart: Int64?
+    private var used = 0
+
+    init(store: ContentStore, layer: String, maximumFileSize: Int64) {
+        self.store = store
+        self.layer = layer
+        self.maximumFileSize = maximumFileSize
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.regionSize, alignment: 64)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Stores a file of `size` bytes whose data `produce` passes to its sink as (offset, bytes)
+    /// blocks, as `ArchiveReader.forEachBlock` does. Offsets may skip holes; they read as zeros.
+    func store(
+        size: Int64, entry: String,
+        _ produce: (_ sink: (Int64, UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws -> FileContent {
+        guard size <= maximumFileSize else {
+            throw RootfsError(layer: layer, entry: entry, rule: .fileTooLarge(size: size, limit: maximumFileSize))
+        }
+        if size <= 0 { return .empty }
+        func checked(_ offset: Int64, _ count: Int) throws {
+            guard offset >= 0, offset <= size - Int64(count) else {
+                throw RootfsError(layer: layer, entry: entry, rule: .dataExceedsSize(size: size))
+            }
+        }
+        if size <= Int64(Self.regionSize) {
+            let length = Int(size)
+            if regionStart == nil || used + length > Self.regionSize {
+                try flush()
+                regionStart = try store.reserve(Int64(Self.regionSize), layer: layer, entry: entry)
+                used = 0
+            }
+            guard let regionStart, let base = buffer.baseAddress else { return .empty }
+            let start = used
+            // Zeros first: a sparse file's holes are never passed to the sink.
+            (base + start).initializeMemory(as: UInt8.self, repeating: 0, count: length)
+            try produce { offset, bytes in
+                try checked(offset, bytes.count)
+                guard let from = bytes.baseAddress else { return }
+                (base + start + Int(offset)).copyMemory(from: from, byteCount: bytes.count)
+            }
+            used += length
+            return .file(path: store.path, offset: regionStart + Int64(start), length: size)
+        }
+        let start = try store.reserve(size, layer: layer, entry: entry)
+        var end: Int64 = 0
+        try produce { offset, bytes in
+            try checked(offset, bytes.count)
+            try store.write(bytes, at: start + offset, layer: layer, entry: entry)
+            end = max(end, offset + Int64(bytes.count))
+        }
+        if end < size {
+            // A trailing hole: write its last byte so the file reaches the end of the range.
+            var zero: UInt8 = 0
+            try withUnsafeBytes(of: &zero) { try store.write($0, at: start + size - 1, layer: layer, entry: entry) }
+        }
+        return .file(path: store.path, offset: start, length: size)
+    }
+
+    /// Writes the packed small files to the store. Call it once the layer is read.
+    func flush() throws {
+        guard let regionStart, used > 0 else { return }
+        try store.write(UnsafeRawBufferPointer(rebasing: buffer[0..<used]), at: regionStart, layer: layer, entry: nil)
+        used = 0
+        self.regionStart = nil
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct ArchivePlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}

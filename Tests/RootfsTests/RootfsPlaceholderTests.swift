@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct RootfsPlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}
