@@ -40,7 +40,9 @@ let package = Package(
         .target(name: "Inspect", dependencies: ["CBlkid", "Disk"], swiftSettings: strict),
         .target(
             name: "Build",
-            dependencies: ["Profile", "Rootfs", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FirstBoot"],
+            dependencies: [
+                "Profile", "Rootfs", "Archive", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FirstBoot",
+            ],
             swiftSettings: strict),
         .target(
             name: "Commands",
