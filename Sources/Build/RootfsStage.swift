@@ -1,0 +1,159 @@
+// Stage one of a build: the profile's `root:` section becomes a merged tree. Each profile layer is
+// read (concurrently inside the layer: all the .debs of a `packages:` layer, all the layers of an
+// OCI image) and merged in profile order, then the tree is trimmed, stamped and clamped.
+import Foundation
+import Hashing
+import Packages
+import Profile
+import Rootfs
+
+/// What the root filesystem stage produced.
+struct AssembledRoot {
+    var tree: Tree
+    var layers: [Manifest.LayerRecord]
+    var packages: [Manifest.PackageRecord]
+}
+
+/// Assembles the tree of a profile's root (or an image's layers, for container images).
+struct RootfsStage {
+    let apt: Apt
+    let store: ContentStore
+    let progress: any ProgressReporter
+
+    /// Reads and merges `layers` in order onto a fresh tree.
+    func assemble(_ layers: [Profile.Layer], label: String) throws -> AssembledRoot {
+        let assembler = RootfsAssembler(store: store)
+        var result = AssembledRoot(tree: assembler.tree, layers: [], packages: [])
+        for layer in layers {
+            switch layer.source {
+            case .packages(let names):
+                let packages = try mergePackages(names.map(\.value), into: assembler)
+                result.packages += packages
+                result.layers.append(
+                    Manifest.LayerRecord(
+                        kind: "packages", source: names.map(\.value).joined(separator: " "),
+                        digest: SHA256.hexDigest(Array(packages.map { "\($0.name) \($0.sha256)\n" }.joined().utf8))))
+            case .tar(let path):
+                try assembler.apply([.tar(path: path.value.absolute)])
+                result.layers.append(try record("tar", path.value, digest: SHA256.hexDigest(ofFile: path.value.absolute)))
+            case .oci(let path, let reference):
+                try assembler.apply([.ociLayout(directory: path.value.absolute, reference: reference?.value)])
+                let index = path.value.absolute + "/index.json"
+                result.layers.append(try record("oci", path.value, digest: SHA256.hexDigest(ofFile: index)))
+            case .dockerArchive(let path, let reference):
+                try assembler.apply([.dockerArchive(path: path.value.absolute, reference: reference?.value)])
+                result.layers.append(
+                    try record("docker-archive", path.value, digest: SHA256.hexDigest(ofFile: path.value.absolute)))
+            case .overlay(let path, let owner):
+                let owner = owner?.value ?? .root
+                try assembler.apply([.directory(path: path.value.absolute, uid: owner.uid, gid: owner.gid)])
+                result.layers.append(
+                    try record("overlay", path.value, digest: DirectoryDigest.of(path.value.absolute)))
+            case .files(let files):
+                let inline = try files.map(inlineFile)
+                try assembler.apply([.files(inline)])
+                let listing = inline.map { "\($0.path) \($0.permissions) \($0.uid):\($0.gid) \(SHA256.hexDigest($0.bytes))\n" }
+                result.layers.append(
+                    Manifest.LayerRecord(
+                        kind: "files", source: files.map(\.path.value).joined(separator: " "),
+                        digest: SHA256.hexDigest(Array(listing.joined().utf8))))
+            case .symlinks(let links):
+                try DeclaredEntries.addSymlinks(links, to: assembler.tree, at: layer.location.description)
+                result.layers.append(
+                    Manifest.LayerRecord(
+                        kind: "symlinks", source: links.map(\.path.value).joined(separator: " "),
+                        digest: SHA256.hexDigest(Array(links.map { "\($0.path.value) \($0.target.value)\n" }.joined().utf8))))
+            case .directories(let directories):
+                try DeclaredEntries.addDirectories(directories, to: assembler.tree, at: layer.location.description)
+                result.layers.append(
+                    Manifest.LayerRecord(
+                        kind: "directories", source: directories.map(\.path.value).joined(separator: " "),
+                        digest: SHA256.hexDigest(
+                            Array(directories.map { "\($0.path.value) \($0.mode.value) \($0.owner.value)\n" }.joined().utf8))))
+            }
+        }
+        return result
+    }
+
+    /// Resolves, fetches and merges the closure of `names`; returns one record per package.
+    private func mergePackages(_ names: [String], into assembler: RootfsAssembler) throws -> [Manifest.PackageRecord] {
+        progress.phase("resolve packages")
+        let resolved = try apt.resolve(names)
+        progress.finish("\(resolved.count) packages")
+        progress.phase("fetch packages")
+        let cached = try apt.fetch(resolved) { step in
+            progress.advance(step.package, done: step.completed, total: step.total)
+        }
+        progress.finish("\(cached.count) packages")
+        progress.phase("unpack packages")
+        let debs = try cached.map { try DebianPackage(cached: $0) }
+        // readLayer touches only the content store, which is safe to share between threads.
+        nonisolated(unsafe) let reader = assembler
+        let layers = try ConcurrentMap.run(debs) { (deb: DebianPackage) -> Layer in
+            try reader.readLayer(try deb.dataArchive(), label: deb.label)
+        }
+        for (index, layer) in layers.enumerated() {
+            progress.advance(debs[index].name, done: index + 1, total: layers.count)
+            try assembler.merge(layer)
+        }
+        progress.finish("\(layers.count) packages merged")
+        return zip(cached, debs).map { cached, deb in
+            Manifest.PackageRecord(
+                name: cached.package.name, version: cached.package.version,
+                architecture: cached.package.architecture, sha256: cached.package.sha256, size: cached.package.size,
+                source: cached.package.uri, maintainerScripts: deb.maintainerScripts)
+        }
+    }
+
+    private func inlineFile(_ file: Profile.FileEntry) throws -> InlineFile {
+        let bytes: [UInt8]
+        switch file.content.value {
+        case .text(let text): bytes = Array(text.utf8)
+        case .source(let host):
+            guard let data = FileManager.default.contents(atPath: host.absolute) else {
+                throw BuildError(
+                    operation: "read the source of \(file.path.value)", path: host.written,
+                    message: "cannot read the file (declared at \(file.location))")
+            }
+            bytes = Array(data)
+        }
+        return InlineFile(
+            path: String(file.path.value.drop { $0 == "/" }), bytes: bytes, permissions: file.mode.value,
+            uid: file.owner.value.uid, gid: file.owner.value.gid)
+    }
+
+    private func record(_ kind: String, _ path: Profile.HostPath, digest: String) throws -> Manifest.LayerRecord {
+        Manifest.LayerRecord(kind: kind, source: path.canonical, digest: digest)
+    }
+}
+
+/// `map` over up to one item per processor at a time, results in input order; the first error
+/// in input order is thrown.
+enum ConcurrentMap {
+    static func run<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input], _ transform: @Sendable (Input) throws -> Output
+    ) throws -> [Output] {
+        let results = ResultSlots<Output>(count: inputs.count)
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
+            results.set(index, Result { try transform(inputs[index]) })
+        }
+        return try results.values()
+    }
+}
+
+/// Result slots written from several threads.
+private final class ResultSlots<Output>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Output, any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<Output, any Error>) { lock.withLock { slots[index] = result } }
+
+    func values() throws -> [Output] {
+        try lock.withLock { slots }.map { slot in
+            guard let slot else { throw BuildError(operation: "read layers", path: "", message: "a layer was not read") }
+            return try slot.get()
+        }
+    }
+}
