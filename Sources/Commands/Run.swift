@@ -75,7 +75,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The initrd for --kernel.", valueName: "file"))
     var initrd: String?
 
-    @Option(name: .customLong("append"), help: ArgumentHelp("The kernel command line for --kernel.", valueName: "cmdline"))
+    @Option(
+        name: .customLong("append"), help: ArgumentHelp("The kernel command line for --kernel.", valueName: "cmdline"))
     var kernelCommandLine: String?
 
     @Option(help: ArgumentHelp("The QEMU system emulator to run.", valueName: "path"))
@@ -93,7 +94,9 @@ struct RunCommand: ParsableCommand {
         }
         if persist && image == nil { throw ValidationError("--persist needs an IMAGE to write to.") }
         guard (1...255).contains(cpus) else { throw ValidationError("--cpus \(cpus): use 1 to 255.") }
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout \(timeout): use a positive number of seconds.") }
+        if let timeout, !(timeout > 0) {
+            throw ValidationError("--timeout \(timeout): use a positive number of seconds.")
+        }
         if let sshPort, !(1...65535).contains(sshPort) {
             throw ValidationError("--ssh-port \(sshPort): use a port from 1 to 65535.")
         }
@@ -138,7 +141,8 @@ struct RunCommand: ParsableCommand {
         var configuration = MachineConfiguration(
             memoryMiB: try MachineConfiguration.memoryMiB(parsing: memory), cpus: cpus,
             network: NetworkOptions(
-                sshPort: sshPort, forwards: try forwards.map { text throws(RunnerError) in try PortForward(parsing: text) }),
+                sshPort: sshPort,
+                forwards: try forwards.map { text throws(RunnerError) in try PortForward(parsing: text) }),
             ignitionConfig: config, qemu: qemu)
         configuration.disk = image.map { DiskAttachment(path: $0, persist: persist) }
         if let kernel {
@@ -173,16 +177,20 @@ struct RunCommand: ParsableCommand {
             Self.report("interrupted; the machine was stopped")
             return
         case .exited(.qemuExited(let status)):
-            Self.report("QEMU exited with status \(status):\n\(machine.qemuStderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+            Self.report(
+                "QEMU exited with status \(status):\n\(machine.qemuStderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
             return
         case .exited(let exit):
             Self.report(expect.map { "\(exit) before the console matched /\($0)/" } ?? "\(exit)")
         case .timedOut:
-            Self.report(expect.map { "no console match for /\($0)/ within \(seconds)" } ?? "still running after \(seconds)")
+            Self.report(
+                expect.map { "no console match for /\($0)/ within \(seconds)" } ?? "still running after \(seconds)")
         }
-        FileHandle.standardError.write(Data(
-            (["last \(result.consoleTail.count) console lines:"] + result.consoleTail.map { "  | \($0)" })
-                .joined(separator: "\n").utf8 + [UInt8(ascii: "\n")]))
+        // Taken after stop(): every line echoed to stdout is in the log by then, so the two agree.
+        let tail = machine.consoleTail(30)
+        let text = (["last \(tail.count) console lines:"] + tail.map { "  | \($0)" }).joined(separator: "\n")
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
     static func report(_ message: String) {

@@ -102,7 +102,8 @@ extension KVMProbe {
         guard ioctl(vcpu, Ioctl.run, 0) == 0 else { return failed("KVM_RUN") }
         let reason = run.load(fromByteOffset: 8, as: UInt32.self)
         guard reason == exitHalt else {
-            return Verdict(usable: false, reason: "\(devicePath): the test guest stopped with exit reason \(reason), not hlt")
+            return Verdict(
+                usable: false, reason: "\(devicePath): the test guest stopped with exit reason \(reason), not hlt")
         }
         return Verdict(usable: true, reason: "\(devicePath) ran a test guest")
     }

@@ -225,7 +225,8 @@ public final class Machine: @unchecked Sendable {
             return state.running
         }
         guard running else {
-            let error = startFailure("QEMU did not start the guest", stderr: lifecycle.withLock { directory?.file("qemu.stderr") })
+            let error = startFailure(
+                "QEMU did not start the guest", stderr: lifecycle.withLock { directory?.file("qemu.stderr") })
             stop()
             throw error
         }
@@ -246,7 +247,9 @@ public final class Machine: @unchecked Sendable {
         for signal in [SIGTERM, SIGKILL] {
             if state.withLock({ state.processStatus != nil }) { return }
             kill(process.processIdentifier, signal)
-            let exited = state.withLock { state.wait(until: state.deadline(after: .seconds(5))) { state.processStatus != nil } }
+            let exited = state.withLock {
+                state.wait(until: state.deadline(after: .seconds(5))) { state.processStatus != nil }
+            }
             if exited { return }
         }
     }

@@ -148,7 +148,9 @@ final class MachineState: @unchecked Sendable {
     ) {
         switch event {
         case "SHUTDOWN":
-            guard let cause = data?["reason"] as? String, let exit = MachineExit.fromShutdownCause(cause) else { return }
+            guard let cause = data?["reason"] as? String, let exit = MachineExit.fromShutdownCause(cause) else {
+                return
+            }
             update { if reported == nil { reported = exit } }
         case "GUEST_PANICKED":
             update { if reported == nil { reported = .panicked } }

@@ -66,7 +66,8 @@ final class MonitorConnection: @unchecked Sendable {
         return data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = send(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset, Int32(MSG_NOSIGNAL))
+                let written = send(
+                    descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset, Int32(MSG_NOSIGNAL))
                 if written < 0 && errno == EINTR { continue }
                 guard written > 0 else { return false }
                 offset += written

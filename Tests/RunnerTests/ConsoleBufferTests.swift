@@ -14,7 +14,10 @@ import Testing
 
     @Test func splitsLinesAndDropsCarriageReturns() {
         let buffer = buffer([("one\r\ntw", 10), ("o\r\nthr", 20)])
-        #expect(buffer.complete == [ConsoleLine(text: "one", time: .milliseconds(10)), ConsoleLine(text: "two", time: .milliseconds(10))])
+        #expect(
+            buffer.complete == [
+                ConsoleLine(text: "one", time: .milliseconds(10)), ConsoleLine(text: "two", time: .milliseconds(10)),
+            ])
         #expect(buffer.unfinished == ConsoleLine(text: "thr", time: .milliseconds(20)))
         #expect(buffer.count == 3)
         #expect(buffer.text == "one\ntwo\nthr")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Runner
 
@@ -34,13 +34,15 @@ import TestSupport
         let error = try #require(
             startError(MachineConfiguration(ignitionConfig: "/nonexistent.ign", acceleration: .tcg)))
         #expect(error.kind == .invalidConfiguration)
-        #expect(error.description == "configure machine /nonexistent.ign: the Ignition config does not exist or is not readable")
+        #expect(
+            error.description
+                == "configure machine /nonexistent.ign: the Ignition config does not exist or is not readable")
     }
 
     @Test func qemuRefusalCarriesItsMessage() throws {
         let scratch = try TemporaryDirectory()
         let kernel = scratch.file("not-a-kernel")
-        FileManager.default.createFile(atPath: kernel, contents: Data("hello".utf8))
+        _ = FileManager.default.createFile(atPath: kernel, contents: Data("hello".utf8))
         let configuration = MachineConfiguration(
             boot: .directKernel(DirectKernel(kernel: kernel)), network: nil, acceleration: .tcg,
             extraArguments: ["-no-such-option"])
@@ -66,6 +68,7 @@ import TestSupport
 
     func runDirectories() throws -> Set<String> {
         let temporary = NSTemporaryDirectory()
-        return Set(try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("slipway-run-") })
+        return Set(
+            try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("slipway-run-") })
     }
 }

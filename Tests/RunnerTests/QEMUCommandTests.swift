@@ -85,7 +85,8 @@ import Testing
 
     @Test func directKernelWithoutInitrdOrCommandLine() {
         let arguments = arguments(
-            MachineConfiguration(boot: .directKernel(DirectKernel(kernel: "/k/vmlinuz"))), LaunchPlan(accelerator: .tcg))
+            MachineConfiguration(boot: .directKernel(DirectKernel(kernel: "/k/vmlinuz"))), LaunchPlan(accelerator: .tcg)
+        )
         #expect(values(of: "-kernel", in: arguments) == ["/k/vmlinuz"])
         #expect(!arguments.contains("-initrd") && !arguments.contains("-append"))
     }

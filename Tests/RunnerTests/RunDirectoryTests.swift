@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Runner
 
@@ -61,7 +61,7 @@ import TestSupport
     @Test func persistAttachesTheImageItself() throws {
         let scratch = try TemporaryDirectory()
         let image = scratch.file("disk.img")
-        FileManager.default.createFile(atPath: image, contents: Data(count: 4096))
+        _ = FileManager.default.createFile(atPath: image, contents: Data(count: 4096))
         let directory = try RunDirectory()
         defer { directory.remove() }
         let disk = try directory.disk(for: DiskAttachment(path: image, persist: true), qemuImg: "qemu-img")
@@ -72,8 +72,8 @@ import TestSupport
     @Test func firmwareVariablesArePrivateCopies() throws {
         let scratch = try TemporaryDirectory()
         let template = scratch.file("VARS.fd"), code = scratch.file("CODE.fd")
-        FileManager.default.createFile(atPath: template, contents: Data([7, 7, 7]))
-        FileManager.default.createFile(atPath: code, contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: template, contents: Data([7, 7, 7]))
+        _ = FileManager.default.createFile(atPath: code, contents: Data([1]))
         let directory = try RunDirectory()
         let firmware = try directory.privateFirmware(Firmware(code: code, variables: template))
         #expect(firmware.code == code)
