@@ -13,28 +13,28 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Boot an image in QEMU with its serial console on stdout.",
         discussion: """
-            Boots through UEFI (OVMF, with a private copy of its variable store) on a throwaway qcow2
-            overlay of the image, so the image itself is never changed unless --persist is given. The
-            guest gets user-mode networking; --ssh-port and --forward publish guest ports on 127.0.0.1.
+            Boots through UEFI (OVMF, with a private copy of its variable store) on a throwaway qcow2 \
+            overlay of the image, so the image itself is never changed unless --persist is given. The guest \
+            gets user-mode networking; --ssh-port and --forward publish guest ports on 127.0.0.1.
 
             Examples:
               slipway run out/minimal.img
               slipway run out/docker-host.img --config me.ign --ssh-port 2222
               slipway run out/minimal.img --expect 'slipway: ready' --timeout 120
-              slipway run --kernel vmlinuz --initrd initrd.img --append 'console=ttyS0' --expect 'Hello'
+              slipway run --kernel vmlinuz --initrd initrd.img --append console=ttyS0
 
-            Without --expect the run lasts until the guest powers off (or --timeout passes); on a terminal,
-            keys go to the guest and Ctrl-C stops the machine. --accel auto uses KVM only after checking
-            that it really runs a guest here, and otherwise says once that it falls back to TCG.
+            Without --expect the run lasts until the guest powers off (or --timeout passes); on a terminal, \
+            keys go to the guest and Ctrl-C stops the machine. --accel auto uses KVM only after checking that \
+            it really runs a guest here, and otherwise says once on stderr that it falls back to TCG.
 
             Exit status:
               0    --expect matched; without --expect, the guest powered off
               1    --timeout passed first
+              3    the guest stopped before a match, or rebooted, reset or panicked
+              4    the machine could not run (QEMU, firmware, image or config)
               64   usage error (a bad flag or value)
-              3    the guest stopped before --expect matched, or it rebooted, reset or panicked
-              4    the machine could not run: QEMU, firmware, image or config missing or refused
               130  interrupted (SIGINT or SIGTERM); the machine was stopped
-            On 1 and 3 the last 30 console lines go to stderr; on 4, QEMU's own message.
+            On 1 and 3 the last 30 console lines follow on stderr; on 4, QEMU's own message. See docs/run.md.
             """)
 
     @Argument(help: "The disk image to boot, raw or qcow2 (optional with --kernel).")
