@@ -125,6 +125,7 @@ struct RunCommand: ParsableCommand {
             try machine.start()
         } catch {
             machine.stop()
+            if interruption.happened { throw ExitCode(RunExitStatus.interrupted) }
             Self.report("\(error)")
             throw ExitCode(RunExitStatus.qemuFailed)
         }

@@ -61,14 +61,14 @@ import Testing
     }
 
     @Test func runDirectoryIsRemovedAfterAFailedStart() throws {
-        let before = try runDirectories()
-        _ = startError(MachineConfiguration(acceleration: .tcg, extraArguments: ["-no-such-option"]))
-        #expect(try runDirectories().subtracting(before).isEmpty)
-    }
-
-    func runDirectories() throws -> Set<String> {
-        let temporary = NSTemporaryDirectory()
-        return Set(
-            try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("slipway-run-") })
+        let machine = Machine(
+            MachineConfiguration(network: nil, acceleration: .tcg, extraArguments: ["-no-such-option"]))
+        #expect(throws: RunnerError.self) { try machine.start() }
+        // The private variable store lived in the run directory: both must be gone.
+        let pflash = machine.commandLine.first { $0.hasPrefix("if=pflash,format=raw,unit=1,file=") }
+        let variables = try #require(pflash?.components(separatedBy: "file=").last)
+        let directory = (variables as NSString).deletingLastPathComponent
+        #expect(directory.contains("/slipway-run-"))
+        #expect(!FileManager.default.fileExists(atPath: directory))
     }
 }
