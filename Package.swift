@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "FirstBootTests", dependencies: ["FirstBoot", "TestSupport"]),
         .testTarget(name: "ProfileTests", dependencies: ["Profile", "TestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Commands", "TestSupport"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "TestSupport"]),
         // Slow tier: real QEMU boots. `make test` runs it; `make test-fast` leaves it out.
         .testTarget(name: "SystemTests", dependencies: ["Build", "Runner", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -1,6 +1,238 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import Runner
 
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "(not yet implemented)")
-    func run() async throws { throw ExitCode.failure }
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `slipway run`: boot an image (or a kernel) in QEMU with the serial console on stdout.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Boot an image in QEMU with its serial console on stdout.",
+        discussion: """
+            Boots through UEFI (OVMF, with a private copy of its variable store) on a throwaway qcow2 \
+            overlay of the image, so the image itself is never changed unless --persist is given. The guest \
+            gets user-mode networking; --ssh-port and --forward publish guest ports on 127.0.0.1.
+
+            Examples:
+              slipway run out/minimal.img
+              slipway run out/docker-host.img --config me.ign --ssh-port 2222
+              slipway run out/minimal.img --expect 'slipway: ready' --timeout 120
+              slipway run --kernel vmlinuz --initrd initrd.img --append console=ttyS0
+
+            Without --expect the run lasts until the guest powers off (or --timeout passes); on a terminal, \
+            keys go to the guest and Ctrl-C stops the machine. --accel auto uses KVM only after checking that \
+            it really runs a guest here, and otherwise says once on stderr that it falls back to TCG.
+
+            Exit status:
+              0    --expect matched; without --expect, the guest powered off
+              1    --timeout passed first
+              3    the guest stopped before a match, or rebooted, reset or panicked
+              4    the machine could not run (QEMU, firmware, image or config)
+              64   usage error (a bad flag or value)
+              130  interrupted (SIGINT or SIGTERM); the machine was stopped
+            On 1 and 3 the last 30 console lines follow on stderr; on 4, QEMU's own message. See docs/run.md.
+            """)
+
+    @Argument(help: "The disk image to boot, raw or qcow2 (optional with --kernel).")
+    var image: String?
+
+    @Option(help: ArgumentHelp("An Ignition config for the guest (fw_cfg opt/com.coreos/config).", valueName: "file"))
+    var config: String?
+
+    @Option(help: "Guest memory: MiB, or a size like 512M or 2G.")
+    var memory = "2G"
+
+    @Option(help: "Number of virtual CPUs.")
+    var cpus = 2
+
+    @Option(help: ArgumentHelp("Forward 127.0.0.1:<port> to the guest's SSH port 22.", valueName: "port"))
+    var sshPort: Int?
+
+    @Option(
+        name: .customLong("forward"),
+        help: ArgumentHelp("Forward a host port to a guest port (repeatable).", valueName: "[tcp:|udp:]host:guest"))
+    var forwards: [String] = []
+
+    @Option(help: ArgumentHelp("Succeed as soon as the console matches this regular expression.", valueName: "regex"))
+    var expect: String?
+
+    @Option(help: ArgumentHelp("Give up after this many seconds (with --expect the default is 300).", valueName: "s"))
+    var timeout: Double?
+
+    @Flag(help: "Let the guest write to the image itself instead of a throwaway overlay.")
+    var persist = false
+
+    @Option(help: "Accelerator: auto, kvm or tcg.")
+    var accel: AccelerationOption = .auto
+
+    @Option(help: ArgumentHelp("Boot this kernel directly, without UEFI firmware.", valueName: "file"))
+    var kernel: String?
+
+    @Option(help: ArgumentHelp("The initrd for --kernel.", valueName: "file"))
+    var initrd: String?
+
+    @Option(
+        name: .customLong("append"), help: ArgumentHelp("The kernel command line for --kernel.", valueName: "cmdline"))
+    var kernelCommandLine: String?
+
+    @Option(help: ArgumentHelp("The QEMU system emulator to run.", valueName: "path"))
+    var qemu = "qemu-system-x86_64"
+
+    /// Default bound for `--expect` without `--timeout`: a boot under TCG takes well under a minute.
+    static let defaultExpectTimeout: Double = 300
+
+    func validate() throws {
+        guard image != nil || kernel != nil else {
+            throw ValidationError("Give an IMAGE to boot, or --kernel for a direct kernel boot.")
+        }
+        if kernel == nil, initrd != nil || kernelCommandLine != nil {
+            throw ValidationError("--initrd and --append only apply with --kernel.")
+        }
+        if persist && image == nil { throw ValidationError("--persist needs an IMAGE to write to.") }
+        guard (1...255).contains(cpus) else { throw ValidationError("--cpus \(cpus): use 1 to 255.") }
+        if let timeout, !(timeout > 0) {
+            throw ValidationError("--timeout \(timeout): use a positive number of seconds.")
+        }
+        if let sshPort, !(1...65535).contains(sshPort) {
+            throw ValidationError("--ssh-port \(sshPort): use a port from 1 to 65535.")
+        }
+        do {
+            _ = try MachineConfiguration.memoryMiB(parsing: memory)
+            for forward in forwards { _ = try PortForward(parsing: forward) }
+            if let expect { _ = try ConsolePattern(expect) }
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func run() throws {
+        let configuration: MachineConfiguration
+        let pattern: ConsolePattern?
+        do {
+            configuration = try makeConfiguration()
+            pattern = try expect.map { pattern throws(RunnerError) in try ConsolePattern(pattern) }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let machine = Machine(configuration, echo: STDOUT_FILENO)
+        let interruption = Interruption(machine: machine)
+        defer { interruption.cancel() }
+        do {
+            try machine.start()
+        } catch {
+            machine.stop()
+            if interruption.happened { throw ExitCode(RunExitStatus.interrupted) }
+            Self.report("\(error)")
+            throw ExitCode(RunExitStatus.qemuFailed)
+        }
+        let terminal = machine.forwardInput(from: STDIN_FILENO)
+        let bound = timeout ?? (pattern == nil ? nil : Self.defaultExpectTimeout)
+        let result = machine.watch(expect: pattern, timeout: bound.map { .milliseconds(Int64($0 * 1000)) })
+        machine.stop()
+        terminal.restore()
+        explain(result, machine: machine, bound: bound, interrupted: interruption.happened)
+        throw ExitCode(interruption.happened ? RunExitStatus.interrupted : result.exitStatus)
+    }
+
+    private func makeConfiguration() throws(RunnerError) -> MachineConfiguration {
+        var configuration = MachineConfiguration(
+            memoryMiB: try MachineConfiguration.memoryMiB(parsing: memory), cpus: cpus,
+            network: NetworkOptions(
+                sshPort: sshPort,
+                forwards: try forwards.map { text throws(RunnerError) in try PortForward(parsing: text) }),
+            ignitionConfig: config, qemu: qemu)
+        configuration.disk = image.map { DiskAttachment(path: $0, persist: persist) }
+        if let kernel {
+            configuration.boot = .directKernel(
+                DirectKernel(kernel: kernel, initrd: initrd, commandLine: kernelCommandLine))
+        }
+        configuration.acceleration = resolveAcceleration()
+        return configuration
+    }
+
+    /// Resolves `auto` here so the fallback to TCG is reported once, on stderr.
+    private func resolveAcceleration() -> Acceleration {
+        switch accel {
+        case .kvm: return .kvm
+        case .tcg: return .tcg
+        case .auto:
+            let verdict = KVMProbe.verdict(qemu: qemu)
+            if !verdict.usable { Self.report("using TCG emulation (slower): \(verdict.reason)") }
+            return verdict.usable ? .kvm : .tcg
+        }
+    }
+
+    private func explain(_ result: RunResult, machine: Machine, bound: Double?, interrupted: Bool) {
+        let seconds = bound.map { String(format: "%g s", $0) } ?? ""
+        switch result.outcome {
+        case .matched(let match):
+            Self.report(String(format: "matched /%@/ after %.1f s", expect ?? "", match.time.secondsValue))
+            return
+        case .exited(.poweredOff) where expect == nil:
+            return
+        case .exited(.stopped) where interrupted:
+            Self.report("interrupted; the machine was stopped")
+            return
+        case .exited(.qemuExited(let status)):
+            Self.report(
+                "QEMU exited with status \(status):\n\(machine.qemuStderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
+            return
+        case .exited(let exit):
+            Self.report(expect.map { "\(exit) before the console matched /\($0)/" } ?? "\(exit)")
+        case .timedOut:
+            Self.report(
+                expect.map { "no console match for /\($0)/ within \(seconds)" } ?? "still running after \(seconds)")
+        }
+        // Taken after stop(): every line echoed to stdout is in the log by then, so the two agree.
+        let tail = machine.consoleTail(30)
+        let text = (["last \(tail.count) console lines:"] + tail.map { "  | \($0)" }).joined(separator: "\n")
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func report(_ message: String) {
+        FileHandle.standardError.write(Data("slipway run: \(message)\n".utf8))
+    }
+}
+
+/// The `--accel` values.
+enum AccelerationOption: String, ExpressibleByArgument, CaseIterable {
+    case auto, kvm, tcg
+}
+
+/// Stops the machine on SIGINT or SIGTERM, so QEMU never outlives slipway and the run directory is removed.
+private final class Interruption: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var caught = false
+
+    init(machine: Machine) {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                self?.lock.withLock { self?.caught = true }
+                machine.stop()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var happened: Bool { lock.withLock { caught } }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+        for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
+    }
+}
+
+extension Duration {
+    fileprivate var secondsValue: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
 }

@@ -1,2 +1,0 @@
-// Runner module: see docs/architecture.md.
-enum RunnerModule {}

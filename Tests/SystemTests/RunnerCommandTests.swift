@@ -1,0 +1,148 @@
+import Foundation
+import Runner
+import TestSupport
+import Testing
+
+extension RunnerSystemTests {
+    /// `slipway run` end to end: the built executable boots the busybox initrd under TCG. Every invocation
+    /// runs under `timeout`, so a hang fails the test instead of stalling it.
+    @Suite struct RunnerCommandTests {
+        struct Boot {
+            let scratch: TemporaryDirectory
+            let kernel: String
+            let initrd: String
+
+            init() throws {
+                scratch = try TemporaryDirectory()
+                kernel = try RunnerFixtures.kernel()
+                initrd = try RunnerFixtures.busyboxInitrd(in: scratch)
+            }
+
+            func arguments(mode: String) -> [String] {
+                [
+                    "--kernel", kernel, "--initrd", initrd, "--append", RunnerFixtures.commandLine(mode: mode),
+                    "--memory", "512M", "--accel", "tcg",
+                ]
+            }
+        }
+
+        func slipway(_ arguments: [String]) throws -> CommandResult {
+            try runTool(["timeout", "-s", "KILL", "300", try RunnerFixtures.slipwayExecutable(), "run"] + arguments)
+        }
+
+        /// Console lines as stdout carries them: split at newlines, trailing carriage returns dropped.
+        func consoleLines(_ stdout: String) -> [String] {
+            // Split bytes, not Characters: "\r\n" is a single Character in Swift.
+            var lines = stdout.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+                .map { String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self) }
+            if lines.last == "" { lines.removeLast() }
+            return lines
+        }
+
+        /// The lines `slipway run` quotes on stderr after "last N console lines:".
+        func quotedTail(_ stderr: String) -> [String] {
+            let lines = stderr.components(separatedBy: "\n")
+            guard let start = lines.firstIndex(where: { $0.hasPrefix("last ") && $0.hasSuffix(" console lines:") })
+            else {
+                return []
+            }
+            return lines[(start + 1)...].filter { $0.hasPrefix("  | ") }.map { String($0.dropFirst(4)) }
+        }
+
+        @Test func expectMatchExitsZeroAndStopsTheGuest() throws {
+            let boot = try Boot()
+            // The guest would sleep for ten minutes after the marker: exiting at all shows QEMU was stopped.
+            let result = try slipway(boot.arguments(mode: "stay") + ["--expect", "init (running)", "--timeout", "180"])
+            #expect(result.status == RunExitStatus.success)
+            #expect(result.stdout.contains(RunnerFixtures.marker))
+            #expect(result.stderr.contains("slipway run: matched /init (running)/ after "))
+            #expect(try runTool(["pgrep", "-f", boot.initrd]).status == 1)
+        }
+
+        @Test func powerOffWithoutExpectExitsZero() throws {
+            let boot = try Boot()
+            let result = try slipway(boot.arguments(mode: "poweroff") + ["--timeout", "180"])
+            #expect(result.status == RunExitStatus.success)
+            #expect(result.stdout.contains("slipway-test: powering off"))
+            #expect(result.stderr.isEmpty)
+        }
+
+        @Test func timeoutExitsOneWithTheLastConsoleLines() throws {
+            let boot = try Boot()
+            let result = try slipway(boot.arguments(mode: "stay") + ["--expect", "NEVER-PRINTED", "--timeout", "8"])
+            #expect(result.status == RunExitStatus.timedOut)
+            #expect(result.stderr.contains("slipway run: no console match for /NEVER-PRINTED/ within 8 s"))
+            let tail = quotedTail(result.stderr)
+            #expect(!tail.isEmpty && tail.count <= 30)
+            #expect(Array(consoleLines(result.stdout).suffix(tail.count)) == tail)
+        }
+
+        @Test func guestDeathBeforeAMatchExitsThree() throws {
+            let boot = try Boot()
+            let result = try slipway(
+                boot.arguments(mode: "poweroff") + ["--expect", "NEVER-PRINTED", "--timeout", "180"])
+            #expect(result.status == RunExitStatus.guestStopped)
+            #expect(
+                result.stderr.contains("slipway run: the guest powered off before the console matched /NEVER-PRINTED/"))
+            #expect(quotedTail(result.stderr).contains("slipway-test: powering off"))
+        }
+
+        @Test func interruptStopsQEMUAndExits130() throws {
+            let boot = try Boot()
+            let output = boot.scratch.file("stdout")
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try RunnerFixtures.slipwayExecutable())
+            process.arguments = ["run"] + boot.arguments(mode: "stay")
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+            let deadline = ContinuousClock.now + .seconds(180)
+            while ContinuousClock.now < deadline,
+                !((try? String(contentsOfFile: output, encoding: .utf8))?.contains("staying up") ?? false)
+            {
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            #expect(try runTool(["pgrep", "-f", boot.initrd]).status == 0)
+            kill(process.processIdentifier, SIGINT)
+            let exited = ContinuousClock.now + .seconds(30)
+            while process.isRunning && ContinuousClock.now < exited { Thread.sleep(forTimeInterval: 0.1) }
+            #expect(!process.isRunning)
+            #expect(process.terminationStatus == RunExitStatus.interrupted)
+            #expect(try runTool(["pgrep", "-f", boot.initrd]).status == 1)
+        }
+
+        @Test func missingImageExitsFour() throws {
+            let result = try slipway(["/nonexistent/disk.img", "--accel", "tcg"])
+            #expect(result.status == RunExitStatus.qemuFailed)
+            #expect(result.stderr.contains("open disk image /nonexistent/disk.img: the file does not exist"))
+        }
+
+        @Test func imageQEMURefusesExitsFourWithQEMUsMessage() throws {
+            let scratch = try TemporaryDirectory()
+            let image = scratch.file("broken.qcow2")
+            // A qcow2 magic number followed by garbage: slipway calls it qcow2, QEMU cannot open it.
+            _ = FileManager.default.createFile(
+                atPath: image, contents: Data([0x51, 0x46, 0x49, 0xFB] + [UInt8](repeating: 0xEE, count: 4092)))
+            let result = try slipway([image, "--persist", "--accel", "tcg"])
+            #expect(result.status == RunExitStatus.qemuFailed)
+            #expect(result.stderr.contains("slipway run: start QEMU"))
+            #expect(result.stderr.contains("broken.qcow2"))
+        }
+
+        @Test(arguments: [
+            (["a.img", "--initrd", "/x"], "--initrd and --append only apply with --kernel."),
+            (["a.img", "--forward", "80"], "expected HOST:GUEST"),
+            (["a.img", "--expect", "("], "not a valid regular expression"),
+            (["a.img", "--memory", "lots"], "expected MiB like 2048"),
+        ])
+        func usageErrorsExit64(arguments: [String], message: String) throws {
+            let result = try slipway(arguments)
+            #expect(result.status == RunExitStatus.usage)
+            #expect(result.stderr.contains(message))
+        }
+    }
+}
