@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: strict),
         .target(name: "Rootfs", dependencies: ["Archive", "Hashing"], swiftSettings: strict),
         .target(name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing"], swiftSettings: strict),
-        .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs"], swiftSettings: strict),
+        .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs", "Hashing"], swiftSettings: strict),
         .target(name: "Disk", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
         .target(name: "FirstBoot", dependencies: ["Hashing"], swiftSettings: strict),
@@ -55,7 +55,7 @@ let package = Package(
             name: "slipway-initrd", dependencies: ["FirstBoot"], swiftSettings: strict,
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
-        .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RootfsTests", dependencies: ["Rootfs", "Archive", "TestSupport"]),
         .testTarget(name: "PackagesTests", dependencies: ["Packages", "Rootfs", "TestSupport"]),
