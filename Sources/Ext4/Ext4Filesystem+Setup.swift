@@ -71,6 +71,12 @@ extension Ext4Filesystem {
             }
             return UInt64(count)
         case .automatic:
+            guard blockCount >= Ext4Geometry.minimumJournalledBlocks else {
+                throw Ext4Error(
+                    operation: "sizing the journal", path: path,
+                    reason: .invalid(
+                        "an automatic journal needs an image of at least 8 MiB; this one is \(blockCount * 4) KiB"))
+            }
             var parameters = ext2fs_journal_params()
             try check(ext2fs_get_journal_params(&parameters, fs), "sizing the journal", path: path)
             return UInt64(parameters.num_journal_blocks) + UInt64(parameters.num_fc_blocks)

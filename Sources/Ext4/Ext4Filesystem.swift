@@ -12,6 +12,8 @@ struct Ext4Geometry: Equatable {
     static let inodeSize = 256
     /// Inodes 1–10 are reserved by the format; the first ordinary inode is 11 (lost+found).
     static let firstInode: UInt32 = 11
+    /// mke2fs gives filesystems below 8 MiB no journal (ext2fs_default_journal_size).
+    static let minimumJournalledBlocks: UInt64 = 2048
 
     var blockCount: UInt64
     var inodeCount: UInt64

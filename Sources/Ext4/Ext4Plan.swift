@@ -36,8 +36,8 @@ struct Ext4Plan {
     /// Upper bound of the data, directory, symlink, extent-tree and xattr blocks of the tree.
     private(set) var blocksNeeded: UInt64 = 0
 
-    /// Inodes the tree needs besides the root and the reserved ones.
-    var inodesNeeded: Int { inodes.count - 1 }
+    /// Inodes the tree needs besides the reserved ones 1 and 3–10: the root (2), lost+found and the rest.
+    var inodesNeeded: Int { inodes.count }
 
     init(tree: Tree) throws {
         var numbers: [ObjectIdentifier: UInt32] = [ObjectIdentifier(tree.root): UInt32(2)]

@@ -41,6 +41,7 @@ enum Ext4Sizing {
             let targetInodes = neededInodes + neededInodes * UInt64(percent) / 100 + 16
             // A first guess just above the target; each retry adds what was missing.
             var blocks = roundUp(targetBlocks + targetInodes * UInt64(Ext4Geometry.inodeSize) / blockSize + 64)
+            if options.journal != .none { blocks = max(blocks, Ext4Geometry.minimumJournalledBlocks) }
             for _ in 0..<32 {
                 let inodes = inodeCount(blocks: blocks, minimum: targetInodes, options: options)
                 let filesystem = try create(
