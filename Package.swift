@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: strict),
         .target(name: "Rootfs", dependencies: ["Archive", "Hashing"], swiftSettings: strict),
         .target(name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing"], swiftSettings: strict),
-        .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs"], swiftSettings: strict),
+        .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs", "Hashing"], swiftSettings: strict),
         .target(name: "Disk", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
         .target(name: "FirstBoot", dependencies: ["Hashing"], swiftSettings: strict),

@@ -1,2 +1,0 @@
-// Ext4 module: see docs/architecture.md.
-enum Ext4Module {}

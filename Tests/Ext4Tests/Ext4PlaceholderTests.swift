@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct Ext4PlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}

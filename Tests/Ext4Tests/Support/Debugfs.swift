@@ -1,0 +1,165 @@
+import Foundation
+import TestSupport
+
+/// What `debugfs -R "stat PATH"` says about one inode.
+struct DebugfsInode: Equatable {
+    var number: Int
+    /// debugfs's type word: "regular", "directory", "symlink", "character special", "block special",
+    /// "FIFO", "socket".
+    var type: String
+    var mode: Int
+    var flags: Int
+    var uid: Int
+    var gid: Int
+    var size: Int64
+    var links: Int
+    /// In 512-byte units.
+    var blockCount: Int64
+    var mtime: Int64
+    var ctime: Int64
+    var atime: Int64
+    var crtime: Int64
+    var fastLinkTarget: String?
+    var device: (major: Int, minor: Int)?
+    var extents: String?
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.number == rhs.number && lhs.mode == rhs.mode && lhs.type == rhs.type && lhs.size == rhs.size
+    }
+}
+
+/// Runs debugfs (read-only) against an image: one process for a whole batch of commands.
+struct Debugfs {
+    let image: String
+
+    /// Output of each command, in order. debugfs echoes every command of a `-f` file as
+    /// "debugfs: COMMAND", which is where one output ends and the next begins.
+    func run(_ commands: [String]) throws -> [String] {
+        let scratch = try TemporaryDirectory("debugfs")
+        let script = scratch.file("commands")
+        try commands.joined(separator: "\n").appending("\n").write(toFile: script, atomically: true, encoding: .utf8)
+        let result = try runTool(["debugfs", "-f", script, image])
+        var outputs: [String] = []
+        var current: [Substring] = []
+        var started = false
+        for line in result.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("debugfs: ") {
+                if started { outputs.append(current.joined(separator: "\n")) }
+                started = true
+                current = []
+            } else {
+                current.append(line)
+            }
+        }
+        if started { outputs.append(current.joined(separator: "\n")) }
+        return outputs
+    }
+
+    /// stat for each path; nil where debugfs found nothing.
+    func stat(_ paths: [String]) throws -> [String: DebugfsInode] {
+        let outputs = try run(paths.map { "stat \"\($0)\"" })
+        var result: [String: DebugfsInode] = [:]
+        for (path, output) in zip(paths, outputs) {
+            if let inode = Self.parseStat(output) { result[path] = inode }
+        }
+        return result
+    }
+
+    /// The bytes of each path (file content, or a slow symlink's target), dumped to files in `scratch`.
+    func contents(_ paths: [String], scratch: TemporaryDirectory) throws -> [String: [UInt8]] {
+        let files = paths.indices.map { scratch.file("dump-\($0)") }
+        _ = try run(zip(paths, files).map { "dump \"\($0)\" \($1)" })
+        var result: [String: [UInt8]] = [:]
+        for (path, file) in zip(paths, files) {
+            if let data = FileManager.default.contents(atPath: file) { result[path] = Array(data) }
+        }
+        return result
+    }
+
+    /// Every xattr of each path, name to exact value: names from ea_list, values from ea_get -f.
+    func xattrs(_ paths: [String], scratch: TemporaryDirectory) throws -> [String: [String: [UInt8]]] {
+        let lists = try run(paths.map { "ea_list \"\($0)\"" })
+        var result: [String: [String: [UInt8]]] = [:]
+        var gets: [String] = []
+        var targets: [(path: String, name: String, file: String)] = []
+        for (path, list) in zip(paths, lists) {
+            result[path] = [:]
+            for line in list.split(separator: "\n") where line.hasPrefix("  ") {
+                guard let open = line.range(of: " (") else { continue }
+                let name = String(line[line.index(line.startIndex, offsetBy: 2)..<open.lowerBound])
+                let file = scratch.file("ea-\(targets.count)")
+                targets.append((path, name, file))
+                gets.append("ea_get -f \(file) \"\(path)\" \(name)")
+            }
+        }
+        if !gets.isEmpty { _ = try run(gets) }
+        for target in targets {
+            let data = FileManager.default.contents(atPath: target.file) ?? Data()
+            result[target.path, default: [:]][target.name] = Array(data)
+        }
+        return result
+    }
+
+    static func parseStat(_ output: String) -> DebugfsInode? {
+        var inode = DebugfsInode(
+            number: 0, type: "", mode: 0, flags: 0, uid: 0, gid: 0, size: 0, links: 0, blockCount: 0, mtime: 0,
+            ctime: 0, atime: 0, crtime: 0)
+        var sawInode = false
+        var lines = output.split(separator: "\n").map(String.init)[...]
+        while let line = lines.popFirst() {
+            if line.hasPrefix("Inode: ") {
+                sawInode = true
+                inode.number = Int(field(line, "Inode:") ?? "") ?? 0
+                if let typeStart = line.range(of: "Type: "), let modeStart = line.range(of: "Mode: ") {
+                    inode.type = line[typeStart.upperBound..<modeStart.lowerBound]
+                        .trimmingCharacters(in: .whitespaces)
+                }
+                inode.mode = Int(field(line, "Mode:") ?? "", radix: 8) ?? -1
+                inode.flags = Int((field(line, "Flags:") ?? "").dropFirst(2), radix: 16) ?? -1
+            } else if line.hasPrefix("User: ") {
+                inode.uid = Int(field(line, "User:") ?? "") ?? -1
+                inode.gid = Int(field(line, "Group:") ?? "") ?? -1
+                inode.size = Int64(field(line, "Size:") ?? "") ?? -1
+            } else if line.hasPrefix("Links: ") {
+                inode.links = Int(field(line, "Links:") ?? "") ?? -1
+                inode.blockCount = Int64(field(line, "Blockcount:") ?? "") ?? -1
+            } else if let (name, seconds) = parseTime(line) {
+                switch name {
+                case "mtime": inode.mtime = seconds
+                case "ctime": inode.ctime = seconds
+                case "atime": inode.atime = seconds
+                case "crtime": inode.crtime = seconds
+                default: break
+                }
+            } else if line.hasPrefix("Fast link dest: \"") {
+                inode.fastLinkTarget = String(line.dropFirst("Fast link dest: \"".count).dropLast())
+            } else if line.contains("Device major/minor number: ") {
+                let numbers = line.components(separatedBy: "number: ")[1].split(separator: " ")[0]
+                let parts = numbers.split(separator: ":").compactMap { Int($0) }
+                if parts.count == 2 { inode.device = (parts[0], parts[1]) }
+            } else if line == "EXTENTS:" {
+                inode.extents = lines.popFirst() ?? ""
+            }
+        }
+        return sawInode ? inode : nil
+    }
+
+    /// The whitespace-separated word after `label` on `line`.
+    static func field(_ line: String, _ label: String) -> String? {
+        guard let range = line.range(of: label) else { return nil }
+        return line[range.upperBound...].split(separator: " ").first.map(String.init)
+    }
+
+    /// " mtime: 0x6553f100:00000000 -- ..." → ("mtime", seconds), decoding the extra epoch bits.
+    static func parseTime(_ line: String) -> (String, Int64)? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard let colon = trimmed.firstIndex(of: ":"), trimmed.contains(": 0x") else { return nil }
+        let name = String(trimmed[..<colon])
+        guard let hex = field(trimmed, "0x") else { return nil }
+        let parts = hex.split(separator: ":")
+        guard parts.count == 2, let low = UInt32(parts[0], radix: 16), let extra = UInt32(parts[1], radix: 16) else {
+            return nil
+        }
+        return (name, Int64(Int32(bitPattern: low)) + (Int64(extra & 3) << 32))
+    }
+}
