@@ -12,6 +12,17 @@ struct AssembledRoot {
     var tree: Tree
     var layers: [Manifest.LayerRecord]
     var packages: [Manifest.PackageRecord]
+    /// The newest modification time in the archive layers (packages, tar, OCI, docker-archive):
+    /// the build's SOURCE_DATE_EPOCH when the environment sets none. Host directories are left
+    /// out because a checkout gives its files the time of the checkout.
+    var newestArchiveTime: Int64?
+}
+
+extension AssembledRoot {
+    mutating func noteArchiveTime(_ time: Int64?) {
+        guard let time else { return }
+        newestArchiveTime = max(newestArchiveTime ?? time, time)
+    }
 }
 
 /// Assembles the tree of a profile's root (or an image's layers, for container images).
@@ -24,24 +35,33 @@ struct RootfsStage {
     func assemble(_ layers: [Profile.Layer], label: String) throws -> AssembledRoot {
         let assembler = RootfsAssembler(store: store)
         var result = AssembledRoot(tree: assembler.tree, layers: [], packages: [])
+        /// Reads archive sources concurrently, merges them in order and notes their newest time.
+        func mergeArchives(_ sources: [LayerSource]) throws {
+            for read in try assembler.readLayers(sources) {
+                try assembler.merge(read)
+                result.noteArchiveTime(read.newestModificationTime)
+            }
+        }
         for layer in layers {
             switch layer.source {
             case .packages(let names):
-                let packages = try mergePackages(names.map(\.value), into: assembler)
+                let packages = try mergePackages(names.map(\.value), into: assembler) {
+                    result.noteArchiveTime($0)
+                }
                 result.packages += packages
                 result.layers.append(
                     Manifest.LayerRecord(
                         kind: "packages", source: names.map(\.value).joined(separator: " "),
                         digest: SHA256.hexDigest(Array(packages.map { "\($0.name) \($0.sha256)\n" }.joined().utf8))))
             case .tar(let path):
-                try assembler.apply([.tar(path: path.value.absolute)])
+                try mergeArchives([.tar(path: path.value.absolute)])
                 result.layers.append(try record("tar", path.value, digest: SHA256.hexDigest(ofFile: path.value.absolute)))
             case .oci(let path, let reference):
-                try assembler.apply([.ociLayout(directory: path.value.absolute, reference: reference?.value)])
+                try mergeArchives([.ociLayout(directory: path.value.absolute, reference: reference?.value)])
                 let index = path.value.absolute + "/index.json"
                 result.layers.append(try record("oci", path.value, digest: SHA256.hexDigest(ofFile: index)))
             case .dockerArchive(let path, let reference):
-                try assembler.apply([.dockerArchive(path: path.value.absolute, reference: reference?.value)])
+                try mergeArchives([.dockerArchive(path: path.value.absolute, reference: reference?.value)])
                 result.layers.append(
                     try record("docker-archive", path.value, digest: SHA256.hexDigest(ofFile: path.value.absolute)))
             case .overlay(let path, let owner):
@@ -76,7 +96,9 @@ struct RootfsStage {
     }
 
     /// Resolves, fetches and merges the closure of `names`; returns one record per package.
-    private func mergePackages(_ names: [String], into assembler: RootfsAssembler) throws -> [Manifest.PackageRecord] {
+    private func mergePackages(
+        _ names: [String], into assembler: RootfsAssembler, noteTime: (Int64?) -> Void
+    ) throws -> [Manifest.PackageRecord] {
         progress.phase("resolve packages")
         let resolved = try apt.resolve(names)
         progress.finish("\(resolved.count) packages")
@@ -95,6 +117,7 @@ struct RootfsStage {
         for (index, layer) in layers.enumerated() {
             progress.advance(debs[index].name, done: index + 1, total: layers.count)
             try assembler.merge(layer)
+            noteTime(layer.newestModificationTime)
         }
         progress.finish("\(layers.count) packages merged")
         return zip(cached, debs).map { cached, deb in

@@ -1,6 +1,80 @@
+// `slipway build PROFILE`: the whole pipeline, outputs renamed into place only on success.
 import ArgumentParser
+import Build
+import Foundation
+import Profile
 
 struct BuildCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "build", abstract: "(not yet implemented)")
-    func run() async throws { throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build the images a profile describes, without root, mounts or Docker.",
+        discussion: """
+            Resolves the profile's Debian packages with apt (private state; the host's dpkg is never
+            touched), verifies and caches the .debs, merges every layer with the OCI whiteout rules
+            and writes the root filesystem straight into an ext4 image. Outputs, in --output:
+
+              NAME.rootfs.ext4     the root filesystem (read-only feature set unless the profile says not)
+              NAME.manifest.json   profile digest, every layer and package with its digest: an SBOM
+
+            Outputs are written beside their final names and renamed into place only when the whole
+            build succeeded, so a failed build leaves the previous outputs as they were.
+
+            Builds are reproducible: the same profile and inputs give byte-identical outputs. Times
+            are clamped to SOURCE_DATE_EPOCH (environment or --source-date-epoch), or else to the
+            newest time found in the archive layers.
+
+            Examples:
+              slipway build profiles/minimal.yaml
+              slipway build profiles/docker-host.yaml --output /tmp/images --json
+              SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
+
+            Exit status: 0 success, 1 the build failed (the message names the file, entry and rule),
+            2 usage error.
+            """)
+
+    @Argument(help: "The profile to build (profiles/*.yaml).")
+    var profile: String
+
+    @Option(name: .shortAndLong, help: "Directory for the outputs.")
+    var output = "out"
+
+    @Option(help: "Cache for verified packages and apt's private state (default: $SLIPWAY_CACHE or ~/.cache/slipway).")
+    var cache: String?
+
+    @Option(help: "Clamp every timestamp to this many seconds since 1970 (overrides SOURCE_DATE_EPOCH).")
+    var sourceDateEpoch: Int64?
+
+    @Flag(help: "Print the result as JSON on standard output.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: profile) else {
+            throw ValidationError("profile \(profile) does not exist")
+        }
+    }
+
+    func run() async throws {
+        let request = BuildRequest(
+            profilePath: profile, outputDirectory: output, cacheDirectory: cache, sourceDateEpoch: sourceDateEpoch)
+        let progress: any ProgressReporter = quiet || json ? SilentProgress() : TerminalProgress()
+        let result: BuildResult
+        do {
+            result = try Builder(request, progress: progress).build()
+        } catch {
+            FileHandle.standardError.write(Data("slipway build: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try encoder.encode(result) + Data("\n".utf8))
+        } else {
+            for (role, path) in result.outputs.sorted(by: { $0.key < $1.key }) { print("\(role): \(path)") }
+            print("manifest: \(result.manifest)")
+            print(String(format: "built %@ in %.1fs (%d packages)", result.profile, result.seconds, result.packages))
+        }
+    }
 }

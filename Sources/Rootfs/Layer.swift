@@ -74,3 +74,14 @@ extension LayerEntry {
         if let problem { throw RootfsError(layer: layer, entry: raw, rule: .invalidLinkTarget(problem)) }
     }
 }
+
+extension Layer {
+    /// The newest modification time of the layer's entries, or nil for a layer without any: the
+    /// default SOURCE_DATE_EPOCH of a build is the newest time found in its archive layers.
+    public var newestModificationTime: Int64? {
+        entries.compactMap { entry -> Int64? in
+            if case .node(_, let metadata) = entry.change { return metadata.modificationTime }
+            return nil
+        }.max()
+    }
+}

@@ -1,0 +1,154 @@
+// The build pipeline: profile → layers → tree → ext4 → (disk) → outputs, staged and renamed into
+// place together at the end.
+public import Foundation
+import Ext4
+import Hashing
+import Packages
+import Profile
+import Rootfs
+
+/// What to build and where.
+public struct BuildRequest: Sendable {
+    public var profilePath: String
+    public var outputDirectory: String
+    /// Where verified .debs and apt's private state live (`PackageCache.defaultDirectory` if nil).
+    public var cacheDirectory: String?
+    /// Every timestamp is clamped to this; nil takes `SOURCE_DATE_EPOCH` from the environment, else
+    /// the newest time found in the archive layers.
+    public var sourceDateEpoch: Int64?
+
+    public init(profilePath: String, outputDirectory: String, cacheDirectory: String? = nil, sourceDateEpoch: Int64? = nil) {
+        self.profilePath = profilePath
+        self.outputDirectory = outputDirectory
+        self.cacheDirectory = cacheDirectory
+        self.sourceDateEpoch = sourceDateEpoch
+    }
+}
+
+/// What a build wrote (the `--json` result).
+public struct BuildResult: Codable, Sendable {
+    public var profile: String
+    public var manifest: String
+    /// Output role ("rootfs", "image", ...) → path.
+    public var outputs: [String: String]
+    public var rootfs: RootfsSummary
+    public var packages: Int
+    public var seconds: Double
+
+    public struct RootfsSummary: Codable, Sendable {
+        public var sizeBytes: Int64
+        public var usedBytes: Int64
+        public var inodes: Int
+        public var uuid: String
+    }
+}
+
+/// Runs builds. One instance per build.
+public struct Builder {
+    public let request: BuildRequest
+    public let progress: any ProgressReporter
+    public let environment: [String: String]
+
+    public init(
+        _ request: BuildRequest, progress: any ProgressReporter = SilentProgress(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.request = request
+        self.progress = progress
+        self.environment = environment
+    }
+
+    /// Builds the profile; nothing in the output directory changes unless everything succeeds.
+    public func build() throws -> BuildResult {
+        let started = Date()
+        let profile = try Profile.load(path: request.profilePath)
+        let name = profile.name.value
+        let outputs = try StagedOutputs(directory: URL(fileURLWithPath: request.outputDirectory))
+        let store = try ContentStore(directory: request.outputDirectory)
+        defer { store.remove() }
+
+        let cache = PackageCache(
+            directory: request.cacheDirectory ?? PackageCache.defaultDirectory(environment: environment))
+        let apt = Apt(cache: cache, options: aptOptions(profile)) { [progress] notice in progress.finish(notice) }
+        if profile.apt.refresh.value { try apt.refresh() }
+        let stage = RootfsStage(apt: apt, store: store, progress: progress)
+        var root = try stage.assemble(profile.root.layers, label: name)
+        let epoch = try sourceDateEpoch(fallback: root.newestArchiveTime)
+        try finishTree(root.tree, profile: profile, epoch: epoch)
+
+        progress.phase("write root filesystem")
+        let rootfsPath = outputs.stage("\(name).rootfs.ext4")
+        let ext4 = try Ext4Writer.write(
+            tree: root.tree, to: rootfsPath.path,
+            options: Ext4Options(
+                size: ext4Size(profile.root), label: "root", seed: Array("\(profile.digest)/rootfs".utf8),
+                timestamp: epoch, readOnly: profile.root.readOnly.value))
+        progress.finish("\(ext4.sizeBytes >> 20) MiB, \(ext4.usedInodes) inodes")
+
+        progress.phase("write manifest")
+        let manifest = Manifest(
+            tool: "slipway 0.1.0",
+            profile: .init(name: name, path: request.profilePath, digest: profile.digest),
+            sourceDateEpoch: epoch, layers: root.layers, packages: root.packages,
+            outputs: ["rootfs": try outputRecord(rootfsPath, name: "\(name).rootfs.ext4")])
+        let manifestPath = outputs.stage("\(name).manifest.json")
+        try manifest.encoded().write(to: manifestPath)
+        try outputs.commit()
+        progress.finish("done")
+        root.tree = Tree()  // release the tree before the store goes
+
+        let directory = URL(fileURLWithPath: request.outputDirectory)
+        return BuildResult(
+            profile: name, manifest: directory.appendingPathComponent("\(name).manifest.json").path,
+            outputs: ["rootfs": directory.appendingPathComponent("\(name).rootfs.ext4").path],
+            rootfs: .init(
+                sizeBytes: ext4.sizeBytes, usedBytes: Int64(ext4.usedBlocks) * Int64(ext4.blockSize),
+                inodes: Int(ext4.usedInodes), uuid: ext4.uuid),
+            packages: root.packages.count, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Trims, stamps and clamps the merged tree: `root.remove`, accounts, hostname, times.
+    private func finishTree(_ tree: Tree, profile: Profile, epoch: Int64) throws {
+        tree.remove(matching: profile.root.remove.map(\.value))
+        try AccountFiles.write(users: profile.users, groups: profile.groups, into: tree, timestamp: epoch)
+        let hostname = Node(
+            kind: .regular(.inline(Array((profile.hostname.value + "\n").utf8))),
+            metadata: Metadata(permissions: 0o644, modificationTime: epoch))
+        try tree.insert(hostname, at: ["etc", "hostname"])
+        tree.clampModificationTimes(to: epoch)
+    }
+
+    private func sourceDateEpoch(fallback: Int64?) throws -> Int64 {
+        if let epoch = request.sourceDateEpoch { return epoch }
+        if let text = environment["SOURCE_DATE_EPOCH"], !text.isEmpty {
+            guard let epoch = Int64(text), epoch >= 0 else {
+                throw BuildError(
+                    operation: "read SOURCE_DATE_EPOCH", path: "environment",
+                    message: "\"\(text)\" is not a whole number of seconds since 1970")
+            }
+            return epoch
+        }
+        return fallback ?? 0
+    }
+
+    private func aptOptions(_ profile: Profile) -> AptOptions {
+        var options = AptOptions()
+        options.architecture = profile.architecture.value.rawValue
+        options.installRecommends = profile.apt.installRecommends.value
+        if !profile.apt.sources.isEmpty { options.sources = profile.apt.sources.map(\.value) }
+        return options
+    }
+
+    private func ext4Size(_ root: Profile.Root) -> Ext4Size {
+        switch (root.size.value, root.headroom.value) {
+        case (.fixed(let bytes), _): .fixed(Int64(bytes))
+        case (.auto, .percent(let percent)): .automatic(headroomPercent: percent)
+        case (.auto, .bytes(let bytes)): .automatic(headroomPercent: 0, minimumHeadroom: Int64(bytes))
+        }
+    }
+
+    private func outputRecord(_ staged: URL, name: String) throws -> Manifest.OutputRecord {
+        let size = (try FileManager.default.attributesOfItem(atPath: staged.path)[.size] as? Int64) ?? 0
+        return Manifest.OutputRecord(file: name, size: size, sha256: try SHA256.hexDigest(ofFile: staged.path))
+    }
+}
