@@ -1,0 +1,103 @@
+import Build
+import Foundation
+import TestSupport
+import Testing
+
+/// Builds the shipped profiles from real Debian packages and checks the outputs with e2fsck and debugfs.
+@Suite(.serialized) struct BuildPipelineTests {
+    /// A package cache shared by the tests of this suite (and kept between runs), so packages download once.
+    static let cache = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-test-cache/packages").path
+
+    private func build(_ profile: String, into output: String, epoch: Int64? = nil) throws -> BuildResult {
+        let request = BuildRequest(
+            profilePath: packageRoot().appendingPathComponent("profiles/\(profile)").path, outputDirectory: output,
+            cacheDirectory: Self.cache, sourceDateEpoch: epoch)
+        return try Builder(request).build()
+    }
+
+    private func debugfs(_ command: String, _ image: String) throws -> String {
+        try runTool(["debugfs", "-R", command, image]).stdout
+    }
+
+    @Test func minimalRootfsIsCleanAndHasBusyboxInit() throws {
+        let dir = try TemporaryDirectory()
+        let result = try build("minimal.yaml", into: dir.path)
+        let image = try #require(result.outputs["rootfs"])
+        let fsck = try runTool(["e2fsck", "-fn", image])
+        #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
+        #expect(try debugfs("stat /bin/busybox", image).contains("Type: regular"))
+        #expect(try debugfs("stat /sbin/init", image).contains("Fast link dest: \"/bin/busybox\""))
+        #expect(try debugfs("cat /etc/passwd", image).contains("root:x:0:0::/root:/bin/sh"))
+        // Documentation is trimmed by the base profile's root.remove.
+        #expect(try runTool(["debugfs", "-R", "stat /usr/share/doc/busybox-static", image]).stderr.contains("File not found"))
+        // The read-only feature is set on roots.
+        #expect(try runTool(["dumpe2fs", "-h", image]).stdout.contains("read-only"))
+        // Nothing but the outputs is left in the output directory (no staging or content-store files).
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names == ["minimal.manifest.json", "minimal.rootfs.ext4"])
+    }
+
+    @Test func rebuildIsByteIdentical() throws {
+        let first = try TemporaryDirectory(), second = try TemporaryDirectory()
+        _ = try build("minimal.yaml", into: first.path)
+        _ = try build("minimal.yaml", into: second.path)
+        for name in ["minimal.rootfs.ext4", "minimal.manifest.json"] {
+            let compare = try runTool(["cmp", first.file(name), second.file(name)])
+            #expect(compare.status == 0, "\(name) differs: \(compare.stdout)")
+        }
+    }
+
+    @Test func sourceDateEpochClampsEveryTime() throws {
+        let dir = try TemporaryDirectory()
+        let result = try build("minimal.yaml", into: dir.path, epoch: 1_000_000_000)
+        let image = try #require(result.outputs["rootfs"])
+        let stat = try debugfs("stat /bin/busybox", image)
+        #expect(stat.contains("mtime: 0x3b9aca00"), "\(stat)")
+    }
+
+    @Test func manifestListsPackagesWithDigestsThatMatchTheCache() throws {
+        let dir = try TemporaryDirectory()
+        let result = try build("minimal.yaml", into: dir.path)
+        let data = try Data(contentsOf: URL(fileURLWithPath: result.manifest))
+        let manifest = try JSONDecoder().decode(Manifest.self, from: data)
+        let busybox = try #require(manifest.packages.first { $0.name == "busybox-static" })
+        #expect(busybox.sha256.count == 64)
+        #expect(manifest.layers.map(\.kind).contains("overlay"))
+        let rootfs = try #require(manifest.outputs["rootfs"])
+        let digest = try runTool(["sha256sum", dir.file("minimal.rootfs.ext4")]).stdout.prefix(64)
+        #expect(rootfs.sha256 == String(digest))
+    }
+
+    @Test func failedBuildLeavesPreviousOutputsAlone() throws {
+        let dir = try TemporaryDirectory()
+        _ = try build("minimal.yaml", into: dir.path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir.file("minimal.rootfs.ext4")))
+        let broken = dir.file("broken.yaml")
+        try """
+            name: minimal
+            extends: \(packageRoot().appendingPathComponent("profiles/minimal.yaml").path)
+            root:
+              layers:
+                - packages: [slipway-no-such-package]
+            """.write(toFile: broken, atomically: true, encoding: .utf8)
+        let request = BuildRequest(profilePath: broken, outputDirectory: dir.path, cacheDirectory: Self.cache)
+        #expect(throws: (any Error).self) { try Builder(request).build() }
+        let after = try Data(contentsOf: URL(fileURLWithPath: dir.file("minimal.rootfs.ext4")))
+        #expect(before == after)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test func dockerHostRootfsFromRealPackages() throws {
+        let dir = try TemporaryDirectory()
+        let result = try build("docker-host.yaml", into: dir.path)
+        let image = try #require(result.outputs["rootfs"])
+        let fsck = try runTool(["e2fsck", "-fn", image])
+        #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
+        for binary in ["/usr/sbin/dockerd", "/usr/bin/containerd", "/usr/sbin/runc", "/lib/systemd/systemd"] {
+            #expect(try debugfs("stat \(binary)", image).contains("Type: regular"), "\(binary)")
+        }
+        #expect(try debugfs("stat /usr/sbin/iptables", image).contains("Fast link dest: \"iptables-legacy\""))
+        #expect(result.packages > 20)
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct BuildPlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}
