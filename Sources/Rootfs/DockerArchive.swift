@@ -52,7 +52,8 @@ enum DockerArchive {
             let name = try TreePath.validated(raw, layer: label).joined(separator: "/")
             guard let member = members[name] else {
                 throw RootfsError(
-                    layer: label, rule: .layout("manifest.json lists layer \(quoted(raw)), which the archive does not hold"))
+                    layer: label,
+                    rule: .layout("manifest.json lists layer \(quoted(raw)), which the archive does not hold"))
             }
             layers.append((name, member))
         }
@@ -75,7 +76,11 @@ enum DockerArchive {
             }
         }
         let names = layers.map(\.name)
-        return [LayerJob(cost: fileSize(path)) { context in try readSequentially(path: path, label: label, names: names, context: context) }]
+        return [
+            LayerJob(cost: fileSize(path)) { context in
+                try readSequentially(path: path, label: label, names: names, context: context)
+            }
+        ]
     }
 
     /// Reads the layers of a compressed archive in one pass, each through a reader nested in the
@@ -98,7 +103,8 @@ enum DockerArchive {
         }
         return try names.map { name in
             guard let layer = read[name] else {
-                throw RootfsError(layer: label, rule: .layout("layer \(quoted(name)) vanished from the archive while reading it"))
+                throw RootfsError(
+                    layer: label, rule: .layout("layer \(quoted(name)) vanished from the archive while reading it"))
             }
             return layer
         }
@@ -111,13 +117,15 @@ enum DockerArchive {
         if let reference {
             let candidates = reference.contains(":") ? [reference] : [reference, reference + ":latest"]
             guard let image = images.first(where: { !Set($0.repoTags ?? []).isDisjoint(with: candidates) }) else {
-                throw RootfsError(layer: label, rule: .layout("manifest.json has no image tagged \"\(reference)\" (tags: \(known))"))
+                throw RootfsError(
+                    layer: label, rule: .layout("manifest.json has no image tagged \"\(reference)\" (tags: \(known))"))
             }
             return image
         }
         guard images.count == 1, let only = images.first else {
             throw RootfsError(
-                layer: label, rule: .layout("manifest.json lists \(images.count) images; name one with a reference (tags: \(known))"))
+                layer: label,
+                rule: .layout("manifest.json lists \(images.count) images; name one with a reference (tags: \(known))"))
         }
         return only
     }

@@ -15,9 +15,11 @@ extension LayerJob {
         case .tar(let path):
             return [.archive(path: path, label: path, cost: fileSize(path))]
         case .directory(let path, let uid, let gid):
-            return [LayerJob(cost: 0) { context in
-                [try Layer.read(directory: path, uid: uid, gid: gid, label: path, limits: context.limits)]
-            }]
+            return [
+                LayerJob(cost: 0) { context in
+                    [try Layer.read(directory: path, uid: uid, gid: gid, label: path, limits: context.limits)]
+                }
+            ]
         case .files(let files):
             let label = source.label
             return [LayerJob(cost: 0) { _ in [try Layer.read(files: files, label: label)] }]
@@ -35,7 +37,10 @@ extension LayerJob {
         LayerJob(cost: cost) { context in
             try before()
             let reader = try archiveStep(label) { try ArchiveReader(path: path, label: label) }
-            return [try Layer.read(from: reader, label: label, store: context.store, limits: context.limits, referenceInPlace: true)]
+            return [
+                try Layer.read(
+                    from: reader, label: label, store: context.store, limits: context.limits, referenceInPlace: true)
+            ]
         }
     }
 }
@@ -50,7 +55,8 @@ func fileSize(_ path: String) -> Int64 {
 func readSmallFile(_ path: String, limit: Int, layer: String) throws -> [UInt8] {
     let size = fileSize(path)
     guard size <= Int64(limit) else {
-        throw RootfsError(layer: layer, rule: .layout("\(path) is \(size) bytes, more than the \(limit) a manifest may have"))
+        throw RootfsError(
+            layer: layer, rule: .layout("\(path) is \(size) bytes, more than the \(limit) a manifest may have"))
     }
     guard let data = FileManager.default.contents(atPath: path) else {
         throw RootfsError(layer: layer, rule: .io(operation: "read", path: path, message: "missing or unreadable"))

@@ -185,7 +185,8 @@ import Testing
         try Data("2.0\n".utf8).write(to: URL(fileURLWithPath: scratch.file("debian-binary")))
         try Data("payload".utf8).write(to: URL(fileURLWithPath: scratch.file("data.tar")))
         try tool(["ar", "rc", scratch.file("p.deb"), scratch.file("debian-binary"), scratch.file("data.tar")])
-        let members = try readEverything(try ArchiveReader(bytes: try bytes(ofFile: scratch.file("p.deb")), label: "p.deb"))
+        let members = try readEverything(
+            try ArchiveReader(bytes: try bytes(ofFile: scratch.file("p.deb")), label: "p.deb"))
         #expect(members.map(\.entry.path) == ["debian-binary", "data.tar"])
         #expect(members[0].data == Array("2.0\n".utf8))
     }

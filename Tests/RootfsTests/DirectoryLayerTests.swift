@@ -72,7 +72,8 @@ import Testing
         let missing = workspace.input("nope")
         #expect(
             throws: RootfsError(
-                layer: missing, rule: .io(operation: "read the directory", path: missing, message: "No such file or directory"))
+                layer: missing,
+                rule: .io(operation: "read the directory", path: missing, message: "No such file or directory"))
         ) { try workspace.assembler().apply([.directory(path: missing)]) }
     }
 
@@ -82,7 +83,8 @@ import Testing
         try assembler.apply([
             .files([
                 InlineFile(path: "etc/hostname", bytes: Array("box\n".utf8)),
-                InlineFile(path: "home/core/.ssh/authorized_keys", bytes: [1, 2], permissions: 0o600, uid: 500, gid: 500),
+                InlineFile(
+                    path: "home/core/.ssh/authorized_keys", bytes: [1, 2], permissions: 0o600, uid: 500, gid: 500),
             ])
         ])
         #expect(assembler.tree.node(at: "/etc/hostname")?.kind == .regular(.inline(Array("box\n".utf8))))

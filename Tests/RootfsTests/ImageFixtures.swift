@@ -83,5 +83,8 @@ func writeDockerArchive(at path: String, members: [(name: String, file: String)]
     let manifestFile = path + ".manifest.json"
     try Data(manifest.utf8).write(to: URL(fileURLWithPath: manifestFile))
     let adds = (members + [("manifest.json", manifestFile)]).map { "t.add('\($0.1)', arcname='\($0.0)')" }
-    try check(["python3", "-c", "import tarfile\nwith tarfile.open('\(path)', 'w') as t:\n    " + adds.joined(separator: "\n    ")])
+    try check([
+        "python3", "-c",
+        "import tarfile\nwith tarfile.open('\(path)', 'w') as t:\n    " + adds.joined(separator: "\n    "),
+    ])
 }
