@@ -46,6 +46,7 @@ enum OCILayout {
 
     static func plan(directory: String, reference: String?, limits: RootfsLimits) throws -> [LayerJob] {
         let label = reference.map { "\(directory) (\($0))" } ?? directory
+        let directory = absolutePath(directory)
         guard FileManager.default.fileExists(atPath: directory + "/oci-layout") else {
             throw RootfsError(
                 layer: label, rule: .layout("\(directory) has no oci-layout file; is it an OCI image layout directory?")

@@ -99,4 +99,26 @@ import Testing
             try workspace.assembler().apply([.files([InlineFile(path: "a\u{0}b", bytes: [])])])
         }
     }
+
+    /// Contents name host files by absolute path, whatever directory the image is written from.
+    @Test func relativeSourcePathsGiveAbsoluteContentPaths() throws {
+        let workspace = try Workspace()
+        let overlay = workspace.input("rel")
+        try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: overlay + "/file"))
+        let tar = try writeTar([.file("in-tar", "y")], to: workspace.input("rel.tar"))
+        let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
+        func relative(_ path: String) -> String { String(repeating: "../", count: depth) + path.dropFirst() }
+        let assembler = workspace.assembler()
+        try assembler.apply([.directory(path: relative(overlay)), .tar(path: relative(tar))])
+        for (name, bytes) in [("/file", "x"), ("/in-tar", "y")] {
+            let file = try content(try #require(assembler.tree.node(at: name)))
+            guard case .file(let path, _, _) = file else {
+                Issue.record("expected a file range for \(name)")
+                continue
+            }
+            #expect(path.hasPrefix(FileManager.default.currentDirectoryPath + "/../"))
+            #expect(try file.readBytes() == Array(bytes.utf8))
+        }
+    }
 }

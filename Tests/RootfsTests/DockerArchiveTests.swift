@@ -84,4 +84,25 @@ import Testing
             try workspace.assembler().apply([.dockerArchive(path: escape)])
         }
     }
+
+    /// Docker 25 and later: layers live in blobs/sha256/, and the old names are links to them.
+    @Test func layerNamesThatAreLinksInsideTheArchiveResolve() throws {
+        let workspace = try Workspace()
+        let layer = try writeTar([.file("from-blob", "b")], to: workspace.input("blob.tar"))
+        let path = workspace.input("new.tar")
+        try writeDockerArchive(
+            at: path, members: [("blobs/sha256/0123", layer)], links: [("abc/layer.tar", "../blobs/sha256/0123")],
+            manifest: #"[{"Config": "c", "RepoTags": ["new:1"], "Layers": ["abc/layer.tar"]}]"#)
+        let assembler = workspace.assembler()
+        try assembler.apply([.dockerArchive(path: path)])
+        #expect(assembler.tree.paths == ["/from-blob"])
+
+        let escaping = workspace.input("escaping.tar")
+        try writeDockerArchive(
+            at: escaping, members: [("blobs/sha256/0123", layer)], links: [("abc/layer.tar", "../../../etc/passwd")],
+            manifest: #"[{"Config": "c", "Layers": ["abc/layer.tar"]}]"#)
+        #expect(throws: RootfsError(layer: escaping, entry: "abc/layer.tar", rule: .parentReference)) {
+            try workspace.assembler().apply([.dockerArchive(path: escaping)])
+        }
+    }
 }
