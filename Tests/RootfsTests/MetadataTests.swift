@@ -60,6 +60,23 @@ import Testing
         #expect(path == (compression == .none ? workspace.input("layer1.tar") : workspace.store.path))
     }
 
+    /// Sizes around the store's packing limits, and enough files to fill several packed regions.
+    @Test func storedContentReadsBackExactly() throws {
+        let sizes =
+            [1, 511, 4096, 65_535, 65_536, 65_537, 300_000, 1_048_575, 1_048_576, 1_048_577]
+            + Array(repeating: 40_000, count: 60)
+        let workspace = try Workspace()
+        let members = sizes.enumerated().map { Member(name: "f\($0.offset)", patternSize: $0.element) }
+        let assembler = workspace.assembler()
+        try assembler.apply(try workspace.tarLayers([members], compression: .gzip))
+        for (index, size) in sizes.enumerated() {
+            let file = try content(try #require(assembler.tree.node(at: "/f\(index)")))
+            #expect(try file.readBytes() == Member.pattern(size), "f\(index) of \(size) bytes")
+        }
+        let total = Int64(sizes.reduce(0, +))
+        #expect(workspace.store.reservedBytes >= total && workspace.store.reservedBytes < total + (2 << 20))
+    }
+
     @Test(arguments: ["gnu", "pax"])
     func sparseFilesReadBackWithZeros(format: String) throws {
         let workspace = try Workspace()
