@@ -29,7 +29,9 @@ public final class RootfsAssembler {
     }
 
     /// Reads `sources` and merges their layers in order: the default way to assemble a root.
-    /// Nothing is merged if any layer fails; the error is that of the first failing layer in order.
+    /// Layers are read concurrently (see `LayerReader.read(_:)`); if any read fails, nothing is
+    /// merged and the error is that of the first failing layer in order. If a merge fails (an entry
+    /// breaks a rule against the layers below), the tree keeps what was merged before: discard it.
     public func apply(_ sources: [LayerSource]) throws {
         for layer in try readLayers(sources) { try merge(layer) }
     }
