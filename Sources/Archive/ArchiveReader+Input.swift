@@ -11,8 +11,9 @@ internal import CArchive
 #endif
 
 enum ReaderInput {
-    /// A whole file, opened by libarchive itself (`archive_read_open_filename`).
-    case file(path: String)
+    /// A whole file, opened by libarchive itself (`archive_read_open_filename`). `regular` tells
+    /// whether it is a regular file, whose bytes can be referenced by offset (a FIFO cannot).
+    case file(path: String, regular: Bool)
     /// A private copy of caller-provided bytes.
     case memory(MemoryInput)
     /// A byte range of a file, read through our own callbacks.
@@ -91,6 +92,8 @@ final class FileRangeInput {
     let path: String
     let offset: Int64
     let length: Int64
+    /// Whether the file is a regular file, whose bytes can be referenced by offset.
+    let regular: Bool
     /// Our own description of an I/O failure, which libarchive would otherwise report as a bare -1.
     private(set) var lastError: String?
     private let fd: Int32
@@ -117,6 +120,7 @@ final class FileRangeInput {
         self.offset = offset
         self.length = length
         self.fd = fd
+        regular = info.st_mode & S_IFMT == S_IFREG
         buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
@@ -199,6 +203,12 @@ private func rangeSeek(
 ) -> la_int64_t {
     guard let input = rangeInput(context) else { return la_int64_t(ARCHIVE_FATAL) }
     return la_int64_t(input.seek(Int64(offset), whence))
+}
+
+/// Whether `path` names a regular file (following symbolic links, as opening it does).
+func isRegularFile(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
 }
 
 /// The C library's text for an errno value.

@@ -27,7 +27,7 @@ public final class ArchiveReader {
     /// Opens the archive file at `path`. `label` names it in errors (defaults to the path).
     public init(path: String, label: String? = nil) throws {
         self.label = label ?? path
-        input = .file(path: path)
+        input = .file(path: path, regular: isRegularFile(path))
         handle = try Self.makeHandle(label: self.label)
         if archive_read_open_filename(handle, path, 1 << 20) != ARCHIVE_OK {
             throw failure("open")
@@ -162,7 +162,8 @@ public final class ArchiveReader {
     /// Where the current member's data lies, unchanged and contiguous, in a host file: set for a
     /// regular, non-sparse member of an uncompressed tar read from a file or a file range, so its
     /// bytes can be referenced in place instead of copied. nil for compressed or in-memory input,
-    /// other formats, sparse members, and once any of the member's data has been read.
+    /// input that is not a regular file (a pipe), other formats, sparse members, and once any of
+    /// the member's data has been read.
     /// The range is `offset ..< offset + entry.size` of `path`.
     public var currentDataLocation: (path: String, offset: Int64)? {
         guard let entry = currentEntry, !dataTouched else { return nil }
@@ -176,8 +177,8 @@ public final class ArchiveReader {
         // pax or GNU long-name blocks before them), so its position is the data's offset.
         let position = Int64(archive_filter_bytes(handle, 0))
         switch input {
-        case .file(let path): return (path, position)
-        case .range(let range): return (range.path, range.offset + position)
+        case .file(let path, let regular): return regular ? (path, position) : nil
+        case .range(let range): return range.regular ? (range.path, range.offset + position) : nil
         case .memory, .nested: return nil
         }
     }

@@ -26,7 +26,7 @@ public final class ContentStore: @unchecked Sendable {
 
     /// Creates a fresh spill file named `.slipway-content-XXXXXX` in `directory`.
     public init(directory: String, limit: Int64 = RootfsLimits.default.maximumContentBytes) throws {
-        var template = Array((directory + "/.slipway-content-XXXXXX").utf8CString)
+        var template = Array((absolutePath(directory) + "/.slipway-content-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress.map { mkstemp($0) } ?? -1
         }

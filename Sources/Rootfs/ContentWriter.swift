@@ -1,7 +1,8 @@
 // One layer's writer into the content store. Small files are packed into a private buffer that
 // stands for a reserved region of the store and is written with one pwrite per region, so a layer
-// of thousands of small files costs a few hundred system calls, not thousands. Large files are
-// written straight from libarchive's buffers into their own reserved range.
+// of thousands of small files costs a few hundred system calls, not thousands. Larger files are
+// written straight from libarchive's buffers into a range reserved for exactly their size, which
+// also bounds the space a region leaves unused at its end to less than one packed file.
 
 /// Packs one layer's file contents into a `ContentStore`. Used by one thread at a time.
 final class ContentWriter {
@@ -9,6 +10,8 @@ final class ContentWriter {
     private let layer: String
     private let maximumFileSize: Int64
     private static let regionSize = 1 << 20
+    /// The largest file packed into a region.
+    private static let packedFileLimit = 64 << 10
     private let buffer: UnsafeMutableRawBufferPointer
     /// Where the buffer's region starts in the store, or nil before the first small file.
     private var regionStart: Int64?
@@ -38,7 +41,7 @@ final class ContentWriter {
                 throw RootfsError(layer: layer, entry: entry, rule: .dataExceedsSize(size: size))
             }
         }
-        if size <= Int64(Self.regionSize) {
+        if size <= Int64(Self.packedFileLimit) {
             let length = Int(size)
             if regionStart == nil || used + length > Self.regionSize {
                 try flush()

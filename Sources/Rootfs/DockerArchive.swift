@@ -30,12 +30,19 @@ enum DockerArchive {
 
     static func plan(path: String, reference: String?, limits: RootfsLimits) throws -> [LayerJob] {
         let label = reference.map { "\(path) (\($0))" } ?? path
+        let file = absolutePath(path)
         var members: [String: Member] = [:]
+        var links: [String: String] = [:]
         var manifest: [UInt8]?
-        let reader = try archiveStep(label) { try ArchiveReader(path: path, label: label) }
+        let reader = try archiveStep(label) { try ArchiveReader(path: file, label: label) }
         while let entry = try archiveStep(label, { try reader.next() }) {
+            let components = try TreePath.validated(entry.path, layer: label)
+            let name = components.joined(separator: "/")
+            if entry.type == .symlink, let target = entry.linkTarget {
+                // Docker 25 and later keep the old "<id>/layer.tar" names as links into blobs/.
+                links[name] = try resolve(target, from: components.dropLast(), entry: entry.path, label: label)
+            }
             guard entry.type == .regular else { continue }
-            let name = try TreePath.validated(entry.path, layer: label).joined(separator: "/")
             members[name] = Member(offset: reader.currentDataLocation?.offset, size: entry.size)
             if name == "manifest.json" {
                 manifest = try archiveStep(label) { try reader.readAll(limit: limits.maximumManifestBytes) }
@@ -49,10 +56,12 @@ enum DockerArchive {
             label: label)
         var layers: [(name: String, member: Member)] = []
         for raw in image.layers {
-            let name = try TreePath.validated(raw, layer: label).joined(separator: "/")
+            var name = try TreePath.validated(raw, layer: label).joined(separator: "/")
+            for _ in 0..<8 { name = links[name] ?? name }
             guard let member = members[name] else {
                 throw RootfsError(
-                    layer: label, rule: .layout("manifest.json lists layer \(quoted(raw)), which the archive does not hold"))
+                    layer: label,
+                    rule: .layout("manifest.json lists layer \(quoted(raw)), which the archive does not hold"))
             }
             layers.append((name, member))
         }
@@ -62,25 +71,27 @@ enum DockerArchive {
             return located.enumerated().map { index, layer in
                 let (name, offset, size) = layer
                 let layerLabel = "\(label) layer \(index + 1)/\(count) \(name)"
-                return LayerJob(cost: size) { context in
+                return LayerJob(cost: size) { layerReader in
                     let reader = try archiveStep(layerLabel) {
-                        try ArchiveReader(path: path, offset: offset, length: size, label: layerLabel)
+                        try ArchiveReader(path: file, offset: offset, length: size, label: layerLabel)
                     }
                     return [
-                        try Layer.read(
-                            from: reader, label: layerLabel, store: context.store, limits: context.limits,
-                            referenceInPlace: true)
+                        try layerReader.read(reader, label: layerLabel, referenceInPlace: true)
                     ]
                 }
             }
         }
         let names = layers.map(\.name)
-        return [LayerJob(cost: fileSize(path)) { context in try readSequentially(path: path, label: label, names: names, context: context) }]
+        return [
+            LayerJob(cost: fileSize(path)) { layerReader in
+                try readSequentially(path: file, label: label, names: names, layerReader: layerReader)
+            }
+        ]
     }
 
     /// Reads the layers of a compressed archive in one pass, each through a reader nested in the
     /// outer one, and returns them in manifest order.
-    private static func readSequentially(path: String, label: String, names: [String], context: LayerReadContext)
+    private static func readSequentially(path: String, label: String, names: [String], layerReader: LayerReader)
         throws -> [Layer]
     {
         let wanted = Set(names)
@@ -93,15 +104,31 @@ enum DockerArchive {
             let index = (names.firstIndex(of: name) ?? 0) + 1
             let layerLabel = "\(label) layer \(index)/\(names.count) \(name)"
             let inner = try archiveStep(layerLabel) { try ArchiveReader(currentMemberOf: outer, label: layerLabel) }
-            read[name] = try Layer.read(
-                from: inner, label: layerLabel, store: context.store, limits: context.limits, referenceInPlace: false)
+            read[name] = try layerReader.read(inner, label: layerLabel, referenceInPlace: false)
         }
         return try names.map { name in
             guard let layer = read[name] else {
-                throw RootfsError(layer: label, rule: .layout("layer \(quoted(name)) vanished from the archive while reading it"))
+                throw RootfsError(
+                    layer: label, rule: .layout("layer \(quoted(name)) vanished from the archive while reading it"))
             }
             return layer
         }
+    }
+
+    /// The member a link inside the archive points at; links may not leave the archive's root.
+    private static func resolve(_ target: String, from directory: ArraySlice<String>, entry: String, label: String)
+        throws -> String
+    {
+        var components = Array(directory)
+        if target.hasPrefix("/") { throw RootfsError(layer: label, entry: entry, rule: .absolutePath) }
+        for part in target.split(separator: "/") where part != "." {
+            if part == ".." {
+                if components.popLast() == nil { throw RootfsError(layer: label, entry: entry, rule: .parentReference) }
+            } else {
+                components.append(String(part))
+            }
+        }
+        return components.joined(separator: "/")
     }
 
     /// The image tagged `reference`, or the only image when no reference is given.
@@ -111,13 +138,15 @@ enum DockerArchive {
         if let reference {
             let candidates = reference.contains(":") ? [reference] : [reference, reference + ":latest"]
             guard let image = images.first(where: { !Set($0.repoTags ?? []).isDisjoint(with: candidates) }) else {
-                throw RootfsError(layer: label, rule: .layout("manifest.json has no image tagged \"\(reference)\" (tags: \(known))"))
+                throw RootfsError(
+                    layer: label, rule: .layout("manifest.json has no image tagged \"\(reference)\" (tags: \(known))"))
             }
             return image
         }
         guard images.count == 1, let only = images.first else {
             throw RootfsError(
-                layer: label, rule: .layout("manifest.json lists \(images.count) images; name one with a reference (tags: \(known))"))
+                layer: label,
+                rule: .layout("manifest.json lists \(images.count) images; name one with a reference (tags: \(known))"))
         }
         return only
     }

@@ -15,9 +15,13 @@ extension FileContent {
             return bytes
         case .file(let path, let offset, let length):
             func failure(_ message: String) -> RootfsError {
-                RootfsError(layer: "file content", rule: .io(operation: "read \(length) bytes at \(offset) of", path: path, message: message))
+                RootfsError(
+                    layer: "file content",
+                    rule: .io(operation: "read \(length) bytes at \(offset) of", path: path, message: message))
             }
-            guard length >= 0, offset >= 0, length <= limit else { throw failure("the range is invalid or over \(limit) bytes") }
+            guard length >= 0, offset >= 0, length <= limit else {
+                throw failure("the range is invalid or over \(limit) bytes")
+            }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw failure(errnoText()) }
             defer { close(fd) }

@@ -15,7 +15,8 @@ extension Layer {
         let writer = ContentWriter(store: store, layer: label, maximumFileSize: limits.maximumFileSize)
         while let member = try archiveStep(label, { try reader.next() }) {
             guard layer.entries.count < limits.maximumEntriesPerLayer else {
-                throw RootfsError(layer: label, entry: member.path, rule: .tooManyEntries(limit: limits.maximumEntriesPerLayer))
+                throw RootfsError(
+                    layer: label, entry: member.path, rule: .tooManyEntries(limit: limits.maximumEntriesPerLayer))
             }
             let path = try TreePath.validated(member.path, layer: label)
             if let (change, target) = try Whiteout.classify(path, raw: member.path, layer: label) {
@@ -26,10 +27,13 @@ extension Layer {
                 let raw = member.linkTarget ?? ""
                 let target = try TreePath.validated(raw, layer: label)
                 if path.isEmpty { throw RootfsError(layer: label, entry: member.path, rule: .rootNotDirectory) }
-                layer.entries.append(LayerEntry(path: path, raw: member.path, change: .hardlink(target: target, raw: raw)))
+                layer.entries.append(
+                    LayerEntry(path: path, raw: member.path, change: .hardlink(target: target, raw: raw)))
                 continue
             }
-            let kind = try nodeKind(of: member, reader: reader, label: label, writer: writer, referenceInPlace: referenceInPlace, limits: limits)
+            let kind = try nodeKind(
+                of: member, reader: reader, label: label, writer: writer, referenceInPlace: referenceInPlace,
+                limits: limits)
             if path.isEmpty, kind != .directory {
                 throw RootfsError(layer: label, entry: member.path, rule: .rootNotDirectory)
             }
@@ -51,7 +55,8 @@ extension Layer {
         case .regular:
             guard member.size <= limits.maximumFileSize else {
                 throw RootfsError(
-                    layer: label, entry: member.path, rule: .fileTooLarge(size: member.size, limit: limits.maximumFileSize))
+                    layer: label, entry: member.path,
+                    rule: .fileTooLarge(size: member.size, limit: limits.maximumFileSize))
             }
             if member.size == 0 { return .regular(.empty) }
             if referenceInPlace, let location = reader.currentDataLocation {

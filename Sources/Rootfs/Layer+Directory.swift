@@ -15,10 +15,12 @@ extension Layer {
     static func read(directory: String, uid: UInt32, gid: UInt32, label: String, limits: RootfsLimits) throws -> Layer {
         var info = stat()
         guard stat(directory, &info) == 0 else {
-            throw RootfsError(layer: label, rule: .io(operation: "read the directory", path: directory, message: errnoText()))
+            throw RootfsError(
+                layer: label, rule: .io(operation: "read the directory", path: directory, message: errnoText()))
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
-            throw RootfsError(layer: label, rule: .io(operation: "read the directory", path: directory, message: "not a directory"))
+            throw RootfsError(
+                layer: label, rule: .io(operation: "read the directory", path: directory, message: "not a directory"))
         }
         var walker = DirectoryWalker(label: label, uid: uid, gid: gid, limits: limits)
         try walker.walk(directory, relative: "")
@@ -67,7 +69,8 @@ private struct DirectoryWalker {
             let path = try TreePath.validated(raw, layer: label)
             var info = stat()
             guard lstat(hostPath, &info) == 0 else {
-                throw RootfsError(layer: label, entry: raw, rule: .io(operation: "lstat", path: hostPath, message: errnoText()))
+                throw RootfsError(
+                    layer: label, entry: raw, rule: .io(operation: "lstat", path: hostPath, message: errnoText()))
             }
             if let (change, target) = try Whiteout.classify(path, raw: raw, layer: label) {
                 entries.append(LayerEntry(path: target, raw: raw, change: change))
@@ -86,14 +89,17 @@ private struct DirectoryWalker {
                 if info.st_nlink > 1 {
                     let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
                     if let first = firstLink[identity] {
-                        entries.append(LayerEntry(path: path, raw: raw, change: .hardlink(target: first, raw: TreePath.string(first))))
+                        entries.append(
+                            LayerEntry(
+                                path: path, raw: raw, change: .hardlink(target: first, raw: TreePath.string(first))))
                         continue
                     }
                     firstLink[identity] = path
                 }
                 let size = Int64(info.st_size)
                 guard size <= limits.maximumFileSize else {
-                    throw RootfsError(layer: label, entry: raw, rule: .fileTooLarge(size: size, limit: limits.maximumFileSize))
+                    throw RootfsError(
+                        layer: label, entry: raw, rule: .fileTooLarge(size: size, limit: limits.maximumFileSize))
                 }
                 kind = .regular(size == 0 ? .empty : .file(path: hostPath, offset: 0, length: size))
             case S_IFLNK:
@@ -131,7 +137,8 @@ private struct DirectoryWalker {
             guard let name = String(validating: bytes, as: UTF8.self) else {
                 throw RootfsError(
                     layer: label, entry: String(decoding: bytes, as: UTF8.self),
-                    rule: .io(operation: "read the name of an entry in", path: host, message: "the name is not valid UTF-8"))
+                    rule: .io(
+                        operation: "read the name of an entry in", path: host, message: "the name is not valid UTF-8"))
             }
             return name
         }
@@ -143,7 +150,8 @@ private struct DirectoryWalker {
             bytes.baseAddress.map { readlink(hostPath, $0, bytes.count) } ?? -1
         }
         guard count >= 0 else {
-            throw RootfsError(layer: label, entry: raw, rule: .io(operation: "readlink", path: hostPath, message: errnoText()))
+            throw RootfsError(
+                layer: label, entry: raw, rule: .io(operation: "readlink", path: hostPath, message: errnoText()))
         }
         guard let target = String(validating: buffer[0..<count], as: UTF8.self) else {
             throw RootfsError(layer: label, entry: raw, rule: .invalidLinkTarget("it is not valid UTF-8"))

@@ -66,9 +66,9 @@ extension LayerEntry {
     static func checkLinkTarget(_ target: String, raw: String, layer: String) throws {
         let bytes = target.utf8
         let problem: String? =
-            if bytes.isEmpty { "it is empty" }
-            else if bytes.contains(0) { "it contains a NUL byte" }
-            else if bytes.count >= TreePath.maximumPathBytes {
+            if bytes.isEmpty { "it is empty" } else if bytes.contains(0) {
+                "it contains a NUL byte"
+            } else if bytes.count >= TreePath.maximumPathBytes {
                 "it is \(bytes.count) bytes; targets are limited to \(TreePath.maximumPathBytes - 1)"
             } else { nil }
         if let problem { throw RootfsError(layer: layer, entry: raw, rule: .invalidLinkTarget(problem)) }

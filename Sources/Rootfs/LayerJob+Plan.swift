@@ -10,21 +10,26 @@ import Foundation
 #endif
 
 extension LayerJob {
-    static func plan(_ source: LayerSource, context: LayerReadContext) throws -> [LayerJob] {
+    static func plan(_ source: LayerSource, limits: RootfsLimits) throws -> [LayerJob] {
         switch source {
         case .tar(let path):
-            return [.archive(path: path, label: path, cost: fileSize(path))]
+            return [.archive(path: absolutePath(path), label: path, cost: fileSize(path))]
         case .directory(let path, let uid, let gid):
-            return [LayerJob(cost: 0) { context in
-                [try Layer.read(directory: path, uid: uid, gid: gid, label: path, limits: context.limits)]
-            }]
+            return [
+                LayerJob(cost: 0) { layerReader in
+                    [
+                        try Layer.read(
+                            directory: absolutePath(path), uid: uid, gid: gid, label: path, limits: layerReader.limits)
+                    ]
+                }
+            ]
         case .files(let files):
             let label = source.label
             return [LayerJob(cost: 0) { _ in [try Layer.read(files: files, label: label)] }]
         case .ociLayout(let directory, let reference):
-            return try OCILayout.plan(directory: directory, reference: reference, limits: context.limits)
+            return try OCILayout.plan(directory: directory, reference: reference, limits: limits)
         case .dockerArchive(let path, let reference):
-            return try DockerArchive.plan(path: path, reference: reference, limits: context.limits)
+            return try DockerArchive.plan(path: path, reference: reference, limits: limits)
         }
     }
 
@@ -32,12 +37,22 @@ extension LayerJob {
     static func archive(path: String, label: String, cost: Int64, before: @escaping @Sendable () throws -> Void = {})
         -> LayerJob
     {
-        LayerJob(cost: cost) { context in
+        LayerJob(cost: cost) { layerReader in
             try before()
             let reader = try archiveStep(label) { try ArchiveReader(path: path, label: label) }
-            return [try Layer.read(from: reader, label: label, store: context.store, limits: context.limits, referenceInPlace: true)]
+            return [
+                try layerReader.read(reader, label: label, referenceInPlace: true)
+            ]
         }
     }
+}
+
+/// `path` made absolute against the current directory: file contents in the tree name host files
+/// by path, and the image writer may run with another current directory.
+func absolutePath(_ path: String) -> String {
+    if path.hasPrefix("/") { return path }
+    let base = FileManager.default.currentDirectoryPath
+    return path.isEmpty || path == "." ? base : base + "/" + path
 }
 
 /// The size of the file at `path`, or 0 if it cannot be read (the job then reports why).
@@ -50,7 +65,8 @@ func fileSize(_ path: String) -> Int64 {
 func readSmallFile(_ path: String, limit: Int, layer: String) throws -> [UInt8] {
     let size = fileSize(path)
     guard size <= Int64(limit) else {
-        throw RootfsError(layer: layer, rule: .layout("\(path) is \(size) bytes, more than the \(limit) a manifest may have"))
+        throw RootfsError(
+            layer: layer, rule: .layout("\(path) is \(size) bytes, more than the \(limit) a manifest may have"))
     }
     guard let data = FileManager.default.contents(atPath: path) else {
         throw RootfsError(layer: layer, rule: .io(operation: "read", path: path, message: "missing or unreadable"))

@@ -46,9 +46,11 @@ enum OCILayout {
 
     static func plan(directory: String, reference: String?, limits: RootfsLimits) throws -> [LayerJob] {
         let label = reference.map { "\(directory) (\($0))" } ?? directory
+        let directory = absolutePath(directory)
         guard FileManager.default.fileExists(atPath: directory + "/oci-layout") else {
             throw RootfsError(
-                layer: label, rule: .layout("\(directory) has no oci-layout file; is it an OCI image layout directory?"))
+                layer: label, rule: .layout("\(directory) has no oci-layout file; is it an OCI image layout directory?")
+            )
         }
         let indexBytes = try readSmallFile(directory + "/index.json", limit: limits.maximumManifestBytes, layer: label)
         var document = try decodeJSON(Document.self, from: indexBytes, document: "index.json", layer: label)
@@ -93,18 +95,22 @@ enum OCILayout {
         guard manifests.count == 1, let only = manifests.first else {
             throw RootfsError(
                 layer: label,
-                rule: .layout("index.json lists \(manifests.count) manifests; name one with a reference (names: \(known))"))
+                rule: .layout(
+                    "index.json lists \(manifests.count) manifests; name one with a reference (names: \(known))"))
         }
         return only
     }
 
     private static func selectPlatform(_ manifests: [Descriptor], label: String) throws -> Descriptor {
-        let matching = manifests.filter { $0.platform?.os == platform.os && $0.platform?.architecture == platform.architecture }
+        let matching = manifests.filter {
+            $0.platform?.os == platform.os && $0.platform?.architecture == platform.architecture
+        }
         if let match = matching.first { return match }
         if manifests.count == 1, let only = manifests.first { return only }
         let listed = manifests.compactMap { $0.platform.map { "\($0.os)/\($0.architecture)" } }.joined(separator: ", ")
         throw RootfsError(
-            layer: label, rule: .layout("the image index has no \(platform.os)/\(platform.architecture) manifest (has: \(listed))"))
+            layer: label,
+            rule: .layout("the image index has no \(platform.os)/\(platform.architecture) manifest (has: \(listed))"))
     }
 
     /// The bytes of a small blob (an index or a manifest), checked against its descriptor.
@@ -112,13 +118,17 @@ enum OCILayout {
         -> [UInt8]
     {
         let hex = try digestHex(descriptor.digest, label: label)
-        let bytes = try readSmallFile(directory + "/blobs/sha256/" + hex, limit: limits.maximumManifestBytes, layer: label)
+        let bytes = try readSmallFile(
+            directory + "/blobs/sha256/" + hex, limit: limits.maximumManifestBytes, layer: label)
         guard Int64(bytes.count) == descriptor.size else {
             throw RootfsError(
-                layer: label, rule: .sizeMismatch(blob: descriptor.digest, expected: descriptor.size, actual: Int64(bytes.count)))
+                layer: label,
+                rule: .sizeMismatch(blob: descriptor.digest, expected: descriptor.size, actual: Int64(bytes.count)))
         }
         let actual = SHA256.hexDigest(bytes)
-        guard actual == hex else { throw RootfsError(layer: label, rule: .digestMismatch(blob: descriptor.digest, actual: actual)) }
+        guard actual == hex else {
+            throw RootfsError(layer: label, rule: .digestMismatch(blob: descriptor.digest, actual: actual))
+        }
         return bytes
     }
 
@@ -126,7 +136,8 @@ enum OCILayout {
     static func verifyFile(_ path: String, hex: String, size: Int64, label: String) throws {
         let actualSize = fileSize(path)
         guard actualSize == size else {
-            throw RootfsError(layer: label, rule: .sizeMismatch(blob: "sha256:" + hex, expected: size, actual: actualSize))
+            throw RootfsError(
+                layer: label, rule: .sizeMismatch(blob: "sha256:" + hex, expected: size, actual: actualSize))
         }
         let actual: String
         do {
@@ -134,7 +145,9 @@ enum OCILayout {
         } catch {
             throw RootfsError(layer: label, rule: .io(operation: "read", path: path, message: "\(error)"))
         }
-        guard actual == hex else { throw RootfsError(layer: label, rule: .digestMismatch(blob: "sha256:" + hex, actual: actual)) }
+        guard actual == hex else {
+            throw RootfsError(layer: label, rule: .digestMismatch(blob: "sha256:" + hex, actual: actual))
+        }
     }
 
     /// The hex part of a "sha256:<64 lower-case hex digits>" digest; anything else is refused,
@@ -142,10 +155,13 @@ enum OCILayout {
     static func digestHex(_ digest: String, label: String) throws -> String {
         let parts = digest.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, parts[0] == "sha256" else {
-            throw RootfsError(layer: label, rule: .layout("digest \(quoted(digest)) is not a sha256 digest; only sha256 is supported"))
+            throw RootfsError(
+                layer: label, rule: .layout("digest \(quoted(digest)) is not a sha256 digest; only sha256 is supported")
+            )
         }
         let hex = parts[1]
-        guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+        guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else {
             throw RootfsError(layer: label, rule: .layout("digest \(quoted(digest)) is not 64 lower-case hex digits"))
         }
         return String(hex)

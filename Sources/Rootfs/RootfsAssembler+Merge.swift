@@ -17,7 +17,9 @@ extension RootfsAssembler {
         for entry in layer.entries {
             switch entry.change {
             case .whiteout:
-                guard let name = entry.path.last, let parent = existingDirectory(at: entry.path.dropLast()) else { continue }
+                guard let name = entry.path.last, let parent = existingDirectory(at: entry.path.dropLast()) else {
+                    continue
+                }
                 parent.entries.removeValue(forKey: name)
             case .opaque:
                 existingDirectory(at: entry.path[...])?.entries.removeAll()

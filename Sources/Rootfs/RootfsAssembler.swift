@@ -29,18 +29,16 @@ public final class RootfsAssembler {
     }
 
     /// Reads `sources` and merges their layers in order: the default way to assemble a root.
-    /// Nothing is merged if any layer fails; the error is that of the first failing layer in order.
+    /// Layers are read concurrently (see `LayerReader.read(_:)`); if any read fails, nothing is
+    /// merged and the error is that of the first failing layer in order. If a merge fails (an entry
+    /// breaks a rule against the layers below), the tree keeps what was merged before: discard it.
     public func apply(_ sources: [LayerSource]) throws {
         for layer in try readLayers(sources) { try merge(layer) }
     }
 
-    /// Reads the layers of `sources` in order, reading up to one layer per processor at a time.
-    /// Thread-safe: it touches only the store, never the tree.
+    /// Reads the layers of `sources` in order without merging them (see `LayerReader.read(_:)`).
     public func readLayers(_ sources: [LayerSource]) throws -> [Layer] {
-        let context = LayerReadContext(store: store, limits: limits)
-        var jobs: [LayerJob] = []
-        for source in sources { jobs += try LayerJob.plan(source, context: context) }
-        return try Self.run(jobs, context: context)
+        try layerReader.read(sources)
     }
 
     /// Reads the archive behind `reader` as one layer named `label` and merges it, e.g. the
@@ -49,23 +47,54 @@ public final class RootfsAssembler {
         try merge(readLayer(reader, label: label))
     }
 
-    /// Reads the archive behind `reader` as one layer named `label`, without merging it. Safe to
-    /// call from several threads at once (each with its own reader); merge the results in order.
+    /// Reads the archive behind `reader` as one layer without merging it (see
+    /// `LayerReader.read(_:label:referenceInPlace:)`).
+    public func readLayer(_ reader: ArchiveReader, label: String, referenceInPlace: Bool = false) throws -> Layer {
+        try layerReader.read(reader, label: label, referenceInPlace: referenceInPlace)
+    }
+
+    /// A reader of layers into this assembler's store, with its limits. It is `Sendable`: tasks
+    /// can read layers with it concurrently and hand the layers back for `merge(_:)` in order.
+    public var layerReader: LayerReader { LayerReader(store: store, limits: limits) }
+}
+
+/// Reads layers into a content store without touching any tree: the slow half of assembly
+/// (decompression, hashing), which may run on several threads at once.
+public struct LayerReader: Sendable {
+    public let store: ContentStore
+    public let limits: RootfsLimits
+
+    public init(store: ContentStore, limits: RootfsLimits = .default) {
+        self.store = store
+        self.limits = limits
+    }
+
+    /// Reads the layers of `sources`, in order, reading up to one layer per processor at a time
+    /// (largest input first). Manifests are read first, on the calling thread, which then waits.
+    /// If any layer fails, the error is that of the first failing layer in order.
+    public func read(_ sources: [LayerSource]) throws -> [Layer] {
+        var jobs: [LayerJob] = []
+        for source in sources { jobs += try LayerJob.plan(source, limits: limits) }
+        return try run(jobs)
+    }
+
+    /// Reads the archive behind `reader` as one layer named `label`. Call it from any thread,
+    /// each with its own `ArchiveReader`.
     /// - Parameter referenceInPlace: reference an uncompressed tar's file data where it lies in the
     ///   reader's file instead of copying it to the store; only for files that stay unchanged
-    ///   until the image is written.
-    public func readLayer(_ reader: ArchiveReader, label: String, referenceInPlace: Bool = false) throws -> Layer {
+    ///   until the image is written, never for temporary files.
+    public func read(_ reader: ArchiveReader, label: String, referenceInPlace: Bool = false) throws -> Layer {
         try Layer.read(from: reader, label: label, store: store, limits: limits, referenceInPlace: referenceInPlace)
     }
 
     /// Runs `jobs` on up to one thread per processor, biggest input first so one large layer does
     /// not start last, and returns their layers in job order.
-    static func run(_ jobs: [LayerJob], context: LayerReadContext) throws -> [Layer] {
+    func run(_ jobs: [LayerJob]) throws -> [Layer] {
         let results = Locked([Result<[Layer], any Error>?](repeating: nil, count: jobs.count))
         let order = jobs.indices.sorted { jobs[$0].cost > jobs[$1].cost || (jobs[$0].cost == jobs[$1].cost && $0 < $1) }
         DispatchQueue.concurrentPerform(iterations: jobs.count) { slot in
             let index = order[slot]
-            let result = Result { try jobs[index].run(context) }
+            let result = Result { try jobs[index].run(self) }
             results.withLock { $0[index] = result }
         }
         var layers: [Layer] = []
@@ -77,18 +106,12 @@ public final class RootfsAssembler {
     }
 }
 
-/// What every layer read needs besides its input.
-struct LayerReadContext: Sendable {
-    let store: ContentStore
-    let limits: RootfsLimits
-}
-
 /// One unit of concurrent reading: usually one layer, sometimes all the layers that can only be
 /// read one after another (the members of a compressed `docker save` archive).
 struct LayerJob: Sendable {
     /// The input's size in bytes, to start the largest reads first.
     var cost: Int64
-    var run: @Sendable (LayerReadContext) throws -> [Layer]
+    var run: @Sendable (LayerReader) throws -> [Layer]
 }
 
 /// A value behind a lock.

@@ -58,7 +58,8 @@ public struct RootfsError: Error, Equatable, Sendable, CustomStringConvertible {
             switch self {
             case .emptyPath: "empty names are not allowed in layer paths"
             case .nulInPath: "NUL bytes are not allowed in layer paths"
-            case .absolutePath: "absolute paths are not allowed in layer paths; names must be relative to the layer root"
+            case .absolutePath:
+                "absolute paths are not allowed in layer paths; names must be relative to the layer root"
             case .parentReference: "\"..\" is not allowed in layer paths"
             case .componentTooLong(let bytes):
                 "a path component is \(bytes) bytes; names are limited to \(TreePath.maximumComponentBytes) bytes"

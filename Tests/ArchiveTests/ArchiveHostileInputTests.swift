@@ -68,16 +68,19 @@ import Testing
             // A header that claims 8 GiB of data (octal size field) in a 2 KiB archive.
             var header = [UInt8](repeating: 0, count: 512)
             for (index, byte) in "huge".utf8.enumerated() { header[index] = byte }
-            for (offset, text) in [(100, "0000644"), (108, "0000000"), (116, "0000000"), (124, "00100000000000"),
-                (136, "14000000000")]
-            {
+            for (offset, text) in [
+                (100, "0000644"), (108, "0000000"), (116, "0000000"), (124, "00100000000000"),
+                (136, "14000000000"),
+            ] {
                 for (index, byte) in text.utf8.enumerated() { header[offset + index] = byte }
             }
             header[156] = UInt8(ascii: "0")
             for (index, byte) in "ustar\u{0}00".utf8.enumerated() { header[257 + index] = byte }
             for index in 148..<156 { header[index] = 0x20 }
             let sum = header.reduce(0) { $0 + Int($1) }
-            for (index, byte) in String(sum, radix: 8).leftPadded(to: 6).utf8.enumerated() { header[148 + index] = byte }
+            for (index, byte) in String(sum, radix: 8).leftPadded(to: 6).utf8.enumerated() {
+                header[148 + index] = byte
+            }
             header[154] = 0
             input = header + [UInt8](repeating: 0x41, count: 1536)
         case .truncatedGzip:

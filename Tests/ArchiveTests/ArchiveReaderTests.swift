@@ -149,6 +149,42 @@ import Testing
         }
     }
 
+    /// A tar inside a compressed tar, streamed through the outer reader.
+    @Test func readsAMemberArchiveThroughTheOuterReader() throws {
+        let scratch = try TemporaryDirectory()
+        try Self.makeAllTypes(in: scratch.path)
+        try python(
+            """
+            import tarfile
+            with tarfile.open('outer.tar.gz', 'w:gz') as t:
+                t.add('all.tar', arcname='first/layer.tar')
+                t.add('all.tar', arcname='second/layer.tar')
+            """, in: scratch.path)
+        let outer = try ArchiveReader(path: scratch.file("outer.tar.gz"))
+        var counts: [Int] = []
+        while try outer.next() != nil {
+            let inner = try ArchiveReader(currentMemberOf: outer, label: "layer")
+            let members = try readEverything(inner)
+            #expect(members.first { $0.entry.path == "etc/hostname" }?.data == Array("slipway\n".utf8))
+            counts.append(members.count)
+        }
+        #expect(counts == [9, 9])
+
+        // A member that is not an archive fails in the inner reader, naming it.
+        try python(
+            """
+            import tarfile, io
+            with tarfile.open('junk.tar', 'w') as t:
+                i = tarfile.TarInfo('junk'); i.size = 3000
+                t.addfile(i, io.BytesIO(bytes(range(250)) * 12))
+            """, in: scratch.path)
+        let junk = try ArchiveReader(path: scratch.file("junk.tar"))
+        _ = try junk.next()
+        #expect(throws: ArchiveError.self) {
+            _ = try readEverything(try ArchiveReader(currentMemberOf: junk, label: "junk"))
+        }
+    }
+
     /// A GNU sparse file: blocks skip the hole, chunks fill it with zeros.
     @Test func readsSparseMembers() throws {
         let scratch = try TemporaryDirectory()
@@ -185,7 +221,8 @@ import Testing
         try Data("2.0\n".utf8).write(to: URL(fileURLWithPath: scratch.file("debian-binary")))
         try Data("payload".utf8).write(to: URL(fileURLWithPath: scratch.file("data.tar")))
         try tool(["ar", "rc", scratch.file("p.deb"), scratch.file("debian-binary"), scratch.file("data.tar")])
-        let members = try readEverything(try ArchiveReader(bytes: try bytes(ofFile: scratch.file("p.deb")), label: "p.deb"))
+        let members = try readEverything(
+            try ArchiveReader(bytes: try bytes(ofFile: scratch.file("p.deb")), label: "p.deb"))
         #expect(members.map(\.entry.path) == ["debian-binary", "data.tar"])
         #expect(members[0].data == Array("2.0\n".utf8))
     }

@@ -13,7 +13,8 @@ import Testing
                     .hardlink("link\(index)", to: "d0/f0"), .whiteout("d\(index)/f\(index + 10)"),
                     Member(name: "big\(index)", patternSize: 1_200_000 + index),
                 ]
-            sources.append(.tar(path: try writeTar(members, to: workspace.input("l\(index).tar"), compression: compression)))
+            sources.append(
+                .tar(path: try writeTar(members, to: workspace.input("l\(index).tar"), compression: compression)))
         }
         let overlay = workspace.input("overlay")
         try FileManager.default.createDirectory(atPath: overlay + "/d1", withIntermediateDirectories: true)
@@ -59,7 +60,8 @@ import Testing
     /// The way the Debian package installer feeds each data.tar: an open reader, one layer each.
     @Test func openReadersApplyAsLayers() throws {
         let workspace = try Workspace()
-        let tar = try writeTar([.file("usr/bin/tool", "binary", mode: 0o755), .whiteout("etc/old")], to: workspace.input("data.tar"))
+        let tar = try writeTar(
+            [.file("usr/bin/tool", "binary", mode: 0o755), .whiteout("etc/old")], to: workspace.input("data.tar"))
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tar)))
         let assembler = workspace.assembler()
         try assembler.apply([.files([InlineFile(path: "etc/old", bytes: [1])])])
@@ -71,7 +73,8 @@ import Testing
 
         let error = rootfsError {
             try assembler.apply(
-                reader: try ArchiveReader(bytes: try tarBytes([.file("../x")], workspace), label: "d"), label: "data.tar of evil.deb")
+                reader: try ArchiveReader(bytes: try tarBytes([.file("../x")], workspace), label: "d"),
+                label: "data.tar of evil.deb")
         }
         #expect(error == RootfsError(layer: "data.tar of evil.deb", entry: "../x", rule: .parentReference))
     }

@@ -72,7 +72,8 @@ import Testing
         let missing = workspace.input("nope")
         #expect(
             throws: RootfsError(
-                layer: missing, rule: .io(operation: "read the directory", path: missing, message: "No such file or directory"))
+                layer: missing,
+                rule: .io(operation: "read the directory", path: missing, message: "No such file or directory"))
         ) { try workspace.assembler().apply([.directory(path: missing)]) }
     }
 
@@ -82,7 +83,8 @@ import Testing
         try assembler.apply([
             .files([
                 InlineFile(path: "etc/hostname", bytes: Array("box\n".utf8)),
-                InlineFile(path: "home/core/.ssh/authorized_keys", bytes: [1, 2], permissions: 0o600, uid: 500, gid: 500),
+                InlineFile(
+                    path: "home/core/.ssh/authorized_keys", bytes: [1, 2], permissions: 0o600, uid: 500, gid: 500),
             ])
         ])
         #expect(assembler.tree.node(at: "/etc/hostname")?.kind == .regular(.inline(Array("box\n".utf8))))
@@ -95,6 +97,28 @@ import Testing
         }
         #expect(throws: RootfsError(layer: "file a\u{0}b", entry: "a\u{0}b", rule: .nulInPath)) {
             try workspace.assembler().apply([.files([InlineFile(path: "a\u{0}b", bytes: [])])])
+        }
+    }
+
+    /// Contents name host files by absolute path, whatever directory the image is written from.
+    @Test func relativeSourcePathsGiveAbsoluteContentPaths() throws {
+        let workspace = try Workspace()
+        let overlay = workspace.input("rel")
+        try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: overlay + "/file"))
+        let tar = try writeTar([.file("in-tar", "y")], to: workspace.input("rel.tar"))
+        let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
+        func relative(_ path: String) -> String { String(repeating: "../", count: depth) + path.dropFirst() }
+        let assembler = workspace.assembler()
+        try assembler.apply([.directory(path: relative(overlay)), .tar(path: relative(tar))])
+        for (name, bytes) in [("/file", "x"), ("/in-tar", "y")] {
+            let file = try content(try #require(assembler.tree.node(at: name)))
+            guard case .file(let path, _, _) = file else {
+                Issue.record("expected a file range for \(name)")
+                continue
+            }
+            #expect(path.hasPrefix(FileManager.default.currentDirectoryPath + "/../"))
+            #expect(try file.readBytes() == Array(bytes.utf8))
         }
     }
 }

@@ -7,14 +7,17 @@ import Testing
         let workspace = try Workspace()
         let assembler = workspace.assembler()
         try assembler.apply(
-            try workspace.tarLayers([[.file("usr/bin/a", "same", mode: 0o755), .hardlink("usr/bin/b", to: "usr/bin/a")]]))
+            try workspace.tarLayers([
+                [.file("usr/bin/a", "same", mode: 0o755), .hardlink("usr/bin/b", to: "usr/bin/a")]
+            ]))
         let a = try #require(assembler.tree.node(at: "/usr/bin/a"))
         let b = try #require(assembler.tree.node(at: "/usr/bin/b"))
         #expect(a === b)
-        #expect(try assembler.tree.node(at: "/usr/bin/b").map { node -> [UInt8] in
-            guard case .regular(let content) = node.kind else { return [] }
-            return try content.readBytes()
-        } == Array("same".utf8))
+        #expect(
+            try assembler.tree.node(at: "/usr/bin/b").map { node -> [UInt8] in
+                guard case .regular(let content) = node.kind else { return [] }
+                return try content.readBytes()
+            } == Array("same".utf8))
         #expect(assembler.tree.summary().inodes == 4)  // root, usr, bin, the file
     }
 
@@ -41,8 +44,10 @@ import Testing
         ([[Member.hardlink("b", to: "later"), .file("later")]], .hardlinkTargetMissing("later")),
         ([[Member.file("a")], [.whiteout("a"), .hardlink("b", to: "a")]], .hardlinkTargetMissing("a")),
         ([[Member.dir("d")], [.hardlink("b", to: "d")]], .hardlinkToDirectory("d")),
-        ([[Member.file("etc/passwd"), .symlink("l", to: "etc")], [.hardlink("b", to: "l/passwd")]],
-         .hardlinkTargetMissing("l/passwd")),
+        (
+            [[Member.file("etc/passwd"), .symlink("l", to: "etc")], [.hardlink("b", to: "l/passwd")]],
+            .hardlinkTargetMissing("l/passwd")
+        ),
     ])
     func unresolvableLinksAreErrors(layers: [[Member]], rule: RootfsError.Rule) throws {
         let workspace = try Workspace()

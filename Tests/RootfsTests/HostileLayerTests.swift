@@ -46,13 +46,15 @@ import Testing
             name: "file used as a directory", layers: [[.file("f")], [.file("f/x")]], entry: "f/x",
             rule: .parentNotDirectory("/f")),
         Hostile(
-            name: "device used as a directory", layers: [[Member(name: "d", kind: .char, major: 1, minor: 3), .file("d/x")]],
+            name: "device used as a directory",
+            layers: [[Member(name: "d", kind: .char, major: 1, minor: 3), .file("d/x")]],
             entry: "d/x", rule: .parentNotDirectory("/d")),
         Hostile(
             name: "whiteout used as a directory", layers: [[.file(".wh.d/x")]], entry: ".wh.d/x",
             rule: .whiteoutAsDirectory(".wh.d")),
         Hostile(name: "whiteout of nothing", layers: [[.file("a/.wh.")]], entry: "a/.wh.", rule: .whiteoutNamesNothing),
-        Hostile(name: "root replaced by a link", layers: [[.symlink(".", to: "/etc")]], entry: ".", rule: .rootNotDirectory),
+        Hostile(
+            name: "root replaced by a link", layers: [[.symlink(".", to: "/etc")]], entry: ".", rule: .rootNotDirectory),
         Hostile(
             name: "empty symlink target", layers: [[.symlink("l", to: "")]], entry: "l",
             rule: .invalidLinkTarget("it is empty")),
@@ -112,7 +114,10 @@ import Testing
         let workspace = try Workspace()
         let sources = try workspace.tarLayers([[Member(name: "big", patternSize: 5000)]], compression: .gzip)
         let limits = RootfsLimits(maximumFileSize: 4096)
-        #expect(throws: RootfsError(layer: workspace.input("layer1.tar.gz"), entry: "big", rule: .fileTooLarge(size: 5000, limit: 4096))) {
+        #expect(
+            throws: RootfsError(
+                layer: workspace.input("layer1.tar.gz"), entry: "big", rule: .fileTooLarge(size: 5000, limit: 4096))
+        ) {
             try workspace.assembler(limits: limits).apply(sources)
         }
         #expect(workspace.store.reservedBytes == 0)
@@ -122,7 +127,10 @@ import Testing
         let workspace = try Workspace(limit: 3 << 20)
         let sources = try workspace.tarLayers(
             [[Member(name: "a", patternSize: 2_000_000), Member(name: "b", patternSize: 2_000_000)]], compression: .xz)
-        #expect(throws: RootfsError(layer: workspace.input("layer1.tar.xz"), entry: "b", rule: .contentLimit(limit: 3 << 20))) {
+        #expect(
+            throws: RootfsError(
+                layer: workspace.input("layer1.tar.xz"), entry: "b", rule: .contentLimit(limit: 3 << 20))
+        ) {
             try workspace.assembler().apply(sources)
         }
     }
@@ -130,7 +138,8 @@ import Testing
     @Test func tooManyEntriesFail() throws {
         let workspace = try Workspace()
         let sources = try workspace.tarLayers([(0..<5).map { Member.file("f\($0)") }])
-        #expect(throws: RootfsError(layer: workspace.input("layer1.tar"), entry: "f3", rule: .tooManyEntries(limit: 3))) {
+        #expect(throws: RootfsError(layer: workspace.input("layer1.tar"), entry: "f3", rule: .tooManyEntries(limit: 3)))
+        {
             try workspace.assembler(limits: RootfsLimits(maximumEntriesPerLayer: 3)).apply(sources)
         }
     }
@@ -141,7 +150,10 @@ import Testing
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[1024 + 148] ^= 0x07  // checksum field of the second header
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(throws: RootfsError(layer: path, rule: .archive(operation: "read header after a", message: "Damaged tar archive"))) {
+        #expect(
+            throws: RootfsError(
+                layer: path, rule: .archive(operation: "read header after a", message: "Damaged tar archive"))
+        ) {
             try workspace.assembler().apply([.tar(path: path)])
         }
     }
@@ -150,7 +162,9 @@ import Testing
         let workspace = try Workspace()
         let path = workspace.input("garbage.tar")
         try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: URL(fileURLWithPath: path))
-        #expect(throws: RootfsError(layer: path, rule: .archive(operation: "open", message: "Unrecognized archive format"))) {
+        #expect(
+            throws: RootfsError(layer: path, rule: .archive(operation: "open", message: "Unrecognized archive format"))
+        ) {
             try workspace.assembler().apply([.tar(path: path)])
         }
     }

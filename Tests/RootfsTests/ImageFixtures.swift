@@ -79,9 +79,18 @@ struct OCIFixture {
 }
 
 /// Writes a `docker save` archive at `path` from named members (files on disk) with python's tarfile.
-func writeDockerArchive(at path: String, members: [(name: String, file: String)], manifest: String) throws {
+func writeDockerArchive(
+    at path: String, members: [(name: String, file: String)], links: [(name: String, target: String)] = [],
+    manifest: String
+) throws {
     let manifestFile = path + ".manifest.json"
     try Data(manifest.utf8).write(to: URL(fileURLWithPath: manifestFile))
-    let adds = (members + [("manifest.json", manifestFile)]).map { "t.add('\($0.1)', arcname='\($0.0)')" }
-    try check(["python3", "-c", "import tarfile\nwith tarfile.open('\(path)', 'w') as t:\n    " + adds.joined(separator: "\n    ")])
+    var adds = (members + [("manifest.json", manifestFile)]).map { "t.add('\($0.1)', arcname='\($0.0)')" }
+    for (name, target) in links {
+        adds.append("i = tarfile.TarInfo('\(name)'); i.type = tarfile.SYMTYPE; i.linkname = '\(target)'; t.addfile(i)")
+    }
+    try check([
+        "python3", "-c",
+        "import tarfile\nwith tarfile.open('\(path)', 'w') as t:\n    " + adds.joined(separator: "\n    "),
+    ])
 }

@@ -32,7 +32,8 @@ struct Member: Encodable, Sendable {
         Member(name: name, data: Array(text.utf8), mode: mode, uid: uid, gid: gid)
     }
 
-    static func dir(_ name: String, mode: Int = 0o755, uid: Int = 0, gid: Int = 0, mtime: Int = 1_700_000_000) -> Member {
+    static func dir(_ name: String, mode: Int = 0o755, uid: Int = 0, gid: Int = 0, mtime: Int = 1_700_000_000) -> Member
+    {
         Member(name: name, kind: .dir, mode: mode, uid: uid, gid: gid, mtime: mtime)
     }
 

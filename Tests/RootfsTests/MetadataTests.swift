@@ -60,7 +60,25 @@ import Testing
         #expect(path == (compression == .none ? workspace.input("layer1.tar") : workspace.store.path))
     }
 
-    @Test func sparseFilesReadBackWithZeros() throws {
+    /// Sizes around the store's packing limits, and enough files to fill several packed regions.
+    @Test func storedContentReadsBackExactly() throws {
+        let sizes =
+            [1, 511, 4096, 65_535, 65_536, 65_537, 300_000, 1_048_575, 1_048_576, 1_048_577]
+            + Array(repeating: 40_000, count: 60)
+        let workspace = try Workspace()
+        let members = sizes.enumerated().map { Member(name: "f\($0.offset)", patternSize: $0.element) }
+        let assembler = workspace.assembler()
+        try assembler.apply(try workspace.tarLayers([members], compression: .gzip))
+        for (index, size) in sizes.enumerated() {
+            let file = try content(try #require(assembler.tree.node(at: "/f\(index)")))
+            #expect(try file.readBytes() == Member.pattern(size), "f\(index) of \(size) bytes")
+        }
+        let total = Int64(sizes.reduce(0, +))
+        #expect(workspace.store.reservedBytes >= total && workspace.store.reservedBytes < total + (2 << 20))
+    }
+
+    @Test(arguments: ["gnu", "pax"])
+    func sparseFilesReadBackWithZeros(format: String) throws {
         let workspace = try Workspace()
         let sparse = workspace.input("sparse")
         try check(["truncate", "-s", "5M", sparse])
@@ -69,13 +87,18 @@ import Testing
         try handle.write(contentsOf: Data("middle".utf8))
         try handle.close()
         let tar = workspace.input("sparse.tar")
-        try check(["tar", "--sparse", "-cf", tar, "-C", workspace.inputs, "sparse"])
+        try check(["tar", "--sparse", "--format=\(format)", "-cf", tar, "-C", workspace.inputs, "sparse"])
         let assembler = workspace.assembler()
         try assembler.apply([.tar(path: tar)])
         let bytes = try content(try #require(assembler.tree.node(at: "/sparse"))).readBytes(limit: 8 << 20)
         #expect(bytes.count == 5 << 20)
         #expect(Array(bytes[3_000_000..<3_000_006]) == Array("middle".utf8))
         #expect(bytes[0..<3_000_000].allSatisfy { $0 == 0 } && bytes[3_000_006...].allSatisfy { $0 == 0 })
+        // Sparse data is never referenced in place (its bytes are not contiguous in the tar).
+        if case .file(let path, _, _) = try content(try #require(assembler.tree.node(at: "/sparse"))) {
+            #expect(path == workspace.store.path)
+        }
+        #expect(workspace.store.reservedBytes == 5 << 20)
     }
 }
 

@@ -7,7 +7,9 @@ func differences(_ left: Tree, _ right: Tree) throws -> [String] {
     let b = try describe(right)
     var found: [String] = []
     for path in Set(a.keys).union(b.keys).sorted() where a[path] != b[path] {
-        found.append("\(path): \(a[path].map(String.init(describing:)) ?? "missing") vs \(b[path].map(String.init(describing:)) ?? "missing")")
+        found.append(
+            "\(path): \(a[path].map(String.init(describing:)) ?? "missing") vs \(b[path].map(String.init(describing:)) ?? "missing")"
+        )
     }
     return found
 }
