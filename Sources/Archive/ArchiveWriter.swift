@@ -182,7 +182,11 @@ public final class ArchiveWriter {
         }
         var status: Int32
         switch format {
-        case .paxTar: status = archive_write_set_format_pax_restricted(handle)
+        case .paxTar:
+            status = archive_write_set_format_pax_restricted(handle)
+            // Extended attributes once, as SCHILY.xattr.* (what GNU tar and Go's archive/tar read),
+            // not also as LIBARCHIVE.xattr.*, which readers would report twice.
+            if status == ARCHIVE_OK { status = archive_write_set_format_option(handle, "pax", "xattrheader", "SCHILY") }
         case .cpioNewc: status = archive_write_set_format_cpio_newc(handle)
         }
         if status == ARCHIVE_OK {

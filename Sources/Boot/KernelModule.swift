@@ -14,13 +14,16 @@ public struct KernelModule: Sendable, Hashable {
     public let path: String
     /// Names of the modules that must be loaded first (`depends=`), normalized like `name`.
     public let dependencies: [String]
+    /// Device and feature aliases the module answers to (`alias=`: `fs-overlay`, `pci:v00001AF4d*...`).
+    public let aliases: [String]
     /// The file exactly as shipped, possibly compressed.
     public let file: [UInt8]
 
-    public init(name: String, path: String, dependencies: [String], file: [UInt8]) {
+    public init(name: String, path: String, dependencies: [String], aliases: [String] = [], file: [UInt8]) {
         self.name = KernelModule.canonicalName(name)
         self.path = path
         self.dependencies = dependencies.map(KernelModule.canonicalName)
+        self.aliases = aliases
         self.file = file
     }
 
@@ -31,15 +34,20 @@ public struct KernelModule: Sendable, Hashable {
         let info = try ELF(object, label: path).strings(inSection: ".modinfo")
         var name: String?
         var dependencies: [String] = []
+        var aliases: [String] = []
         for field in info {
-            if field.hasPrefix("name=") {
+            if field.hasPrefix("alias=") {
+                aliases.append(String(field.dropFirst(6)))
+            } else if field.hasPrefix("name=") {
                 name = String(field.dropFirst(5))
             } else if field.hasPrefix("depends=") {
                 dependencies = field.dropFirst(8).split(separator: ",").map(String.init).filter { !$0.isEmpty }
             }
         }
         // Modules built before `name=` existed are named after their file.
-        self.init(name: name ?? KernelModule.name(fromPath: path), path: path, dependencies: dependencies, file: file)
+        self.init(
+            name: name ?? KernelModule.name(fromPath: path), path: path, dependencies: dependencies, aliases: aliases,
+            file: file)
     }
 
     /// The uncompressed ELF object: what `finit_module` loads.

@@ -136,12 +136,13 @@ public struct ModuleClosure: Sendable {
     /// `kernel/net/bridge/br_netfilter.ko: kernel/net/bridge/bridge.ko kernel/net/802/stp.ko ...`.
     /// `paths` maps a module to the path it is stored at (defaults to the shipped path).
     public func modulesDep(paths: (KernelModule) -> String = { $0.path }) -> String {
-        var text = ""
-        for module in modules {
-            let dependencies = dependencies(of: module).map(paths)
-            text += paths(module) + ":" + (dependencies.isEmpty ? "" : " " + dependencies.joined(separator: " ")) + "\n"
-        }
-        return text
+        modules.map { modulesDepLine($0, paths: paths) }.joined()
+    }
+
+    /// One line of `modules.dep`, with its newline.
+    func modulesDepLine(_ module: KernelModule, paths: (KernelModule) -> String = { $0.path }) -> String {
+        let dependencies = dependencies(of: module).map(paths)
+        return paths(module) + ":" + (dependencies.isEmpty ? "" : " " + dependencies.joined(separator: " ")) + "\n"
     }
 
     /// The contents of the initrd's `/etc/slipway/modules`: one path per line below
