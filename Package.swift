@@ -55,7 +55,11 @@ let package = Package(
         // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
         .executableTarget(
             name: "slipway-initrd", dependencies: ["FirstBoot", "CLinux"], swiftSettings: strict,
-            linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"]),
+                // Debug information is a third of the binary and is of no use in an initramfs.
+                .unsafeFlags(["-Xlinker", "--strip-all"], .when(configuration: .release)),
+            ]),
 
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),

@@ -101,8 +101,8 @@ enum HostFile {
             var bytes = [UInt8](repeating: 0, count: Int(length))
             var done = 0
             while done < bytes.count {
-                let got = bytes.withUnsafeMutableBytes {
-                    pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset) + off_t(done))
+                let got = bytes.withUnsafeMutableBytes { buffer in
+                    pread(fd, buffer.baseAddress.map { $0 + done }, buffer.count - done, off_t(offset) + off_t(done))
                 }
                 if got < 0 && errno == EINTR { continue }
                 guard got > 0 else {

@@ -32,6 +32,8 @@ enum SwitchRoot {
         guard chroot(".") == 0 else { throw InitrdError("switch root: chroot: \(System.reason())") }
         guard chdir("/") == 0 else { throw InitrdError("switch root: chdir /: \(System.reason())") }
         Console.log("switching root: exec \(initPath)")
+        // Set on the kernel command line for this program only (see KernelCommandLine.defaultExtra).
+        unsetenv("SWIFT_DETERMINISTIC_HASHING")
         var arguments: [UnsafeMutablePointer<CChar>?] = [strdup(initPath), nil]
         execv(initPath, &arguments)
         throw InitrdError("exec \(initPath) in the new root: \(System.reason())")

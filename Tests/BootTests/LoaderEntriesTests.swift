@@ -22,7 +22,7 @@ import Testing
                 linux /slipway-\(slot.rawValue)/vmlinuz
                 initrd /slipway-\(slot.rawValue)/initrd.img
                 options slipway.root=PARTLABEL=\(label) slipway.state=PARTLABEL=STATE slipway.init=/sbin/init \
-                slipway.timeout=30 console=ttyS0 panic=-1 apparmor=0
+                slipway.timeout=30 console=ttyS0 panic=-1 apparmor=0 SWIFT_DETERMINISTIC_HASHING=1
 
                 """)
     }

@@ -7,24 +7,25 @@ import TestSupport
 /// Boots the real Debian cloud kernel with our initramfs under QEMU (TCG) from a small GPT disk made
 /// with sgdisk and mkfs.ext4, and reads the serial console.
 @Suite(.serialized) struct InitrdBootTests {
-    /// What the initrd logs on a first boot, in order.
-    static let initrdSteps = [
+    /// What the initrd logs on a first boot, in order, with STATE named by `state`.
+    static func initrdSteps(state: String) -> [String] { [
         "mounted /proc /sys /dev /run",
-        "root PARTLABEL=ROOT-A, state PARTLABEL=STATE, init /sbin/init, timeout",
+        "root PARTLABEL=ROOT-A, state \(state), init /sbin/init, timeout 20 s",
         "loaded 7 modules: virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci virtio_blk overlay",
         "waiting for root PARTLABEL=ROOT-A",
         "mounted root PARTLABEL=ROOT-A (/dev/vda1) read-only on /sysroot",
-        "mounted state PARTLABEL=STATE (/dev/vda2) on /state, first boot: created its layout",
+        "mounted state \(state) (/dev/vda2) on /state, first boot: created its layout",
         "first boot: copied 2 entries of the image's /var to /state/var",
         "mounted /etc overlay and /var, /home from state",
         "first boot: no config processor in this build",
         "switching root: exec /sbin/init",
-    ]
+    ] }
 
     /// The root's /sbin/init: shows what the initrd set up, then powers off.
     static let rootInit = """
         #!/bin/sh
         echo "root: $(grep -E ' / | /etc | /var | /home | /state ' /proc/mounts | cut -d' ' -f2-4 | tr '\\n' ';')"
+        echo "root: kept from the last boot: $(cat /etc/written-at-boot 2>/dev/null || echo nothing)"
         echo probe > /etc/written-at-boot && echo "root: /etc is writable"
         echo "root: seed $(cat /var/lib/seed)"
         echo "slipway: ready"
@@ -45,32 +46,50 @@ import TestSupport
             busybox: try InitramfsBuilder.hostFile("/bin/busybox"), compression: kernel.initramfsCompression
         ).write(to: initrd)
 
-        // A first boot: every step in order, the system's init runs on the read-only root.
+        // A first boot: every step in order, the system's init runs on the read-only root. STATE is
+        // named by its GPT unique GUID, which the initrd reads from the disk itself.
         let disk = try Self.makeDisk(in: scratch, withRoot: true)
+        let info = try runTool(["sgdisk", "-i", "2", disk]).stdout
+        let guid = try #require(
+            info.split(separator: "\n").first { $0.hasPrefix("Partition unique GUID: ") }?.split(separator: " ").last)
+        let state = "PARTUUID=\(guid.lowercased())"
+        let steps = Self.initrdSteps(state: state)
         let boot = try QEMU.boot(
             kernel: kernelPath, initrd: initrd, disk: disk, log: scratch.file("console-ok.log"),
-            append: "slipway.root=PARTLABEL=ROOT-A slipway.state=PARTLABEL=STATE slipway.timeout=20",
+            append: "slipway.root=PARTLABEL=ROOT-A slipway.state=PARTUUID=\(guid) slipway.timeout=20",
             until: "slipway: ready", timeout: 180)
         print("first boot, \(String(format: "%.1f", boot.seconds)) s on the host clock:\n" + boot.initrdLines.joined(separator: "\n"))
         #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(3000))")
         #expect(boot.initrdLines.map { $0.dropFirst("slipway-initrd: [  0.000] ".count) }.enumerated().allSatisfy {
-            $0.offset < Self.initrdSteps.count && $0.element.hasPrefix(Self.initrdSteps[$0.offset])
+            $0.offset < steps.count && $0.element.hasPrefix(steps[$0.offset])
         }, "initrd lines:\n\(boot.initrdLines.joined(separator: "\n"))")
-        #expect(boot.initrdLines.count == Self.initrdSteps.count)
+        #expect(boot.initrdLines.count == steps.count)
         #expect(boot.console.contains(" / ext4 ro,relatime;"))
         #expect(boot.console.contains("/state ext4 rw,noatime;"))
         #expect(boot.console.contains("/etc overlay rw,"))
         #expect(boot.console.contains("/var ext4 rw,noatime;"))
+        #expect(boot.console.contains("root: kept from the last boot: nothing"))
         #expect(boot.console.contains("root: /etc is writable"))
         #expect(boot.console.contains("root: seed from-the-image"))
         #expect(!boot.console.contains("slipway-initrd: error"))
         #expect(boot.exited, "QEMU should exit when the guest powers off")
 
         // STATE now has its layout and the file written through the /etc overlay.
-        let state = try runTool(["debugfs", "-R", "ls -p /etc-upper", "\(disk)?offset=\(Self.stateOffset)"])
-        #expect(state.stdout.contains("/written-at-boot/"), "\(state.stdout)\(state.stderr)")
+        let upper = try runTool(["debugfs", "-R", "ls -p /etc-upper", "\(disk)?offset=\(Self.stateOffset)"])
+        #expect(upper.stdout.contains("/written-at-boot/"), "\(upper.stdout)\(upper.stderr)")
         let marker = try runTool(["debugfs", "-R", "cat /.slipway/layout", "\(disk)?offset=\(Self.stateOffset)"])
         #expect(marker.stdout == "1\n")
+
+        // The next boot finds STATE's layout: no first-boot steps, and /etc keeps what was written.
+        let again = try QEMU.boot(
+            kernel: kernelPath, initrd: initrd, disk: disk, log: scratch.file("console-again.log"),
+            append: "slipway.root=PARTLABEL=ROOT-A slipway.state=PARTUUID=\(guid) slipway.timeout=20",
+            until: "slipway: ready", timeout: 180)
+        #expect(again.console.contains("slipway: ready"), "console:\n\(again.console.suffix(3000))")
+        #expect(again.initrdLines.count == steps.count - 3, "\(again.initrdLines.joined(separator: "\n"))")
+        #expect(again.initrdLines.contains { $0.hasSuffix("mounted state \(state) (/dev/vda2) on /state") })
+        #expect(!again.console.contains("first boot"))
+        #expect(again.console.contains("root: kept from the last boot: probe"))
 
         // No root slot: the initrd says what is missing within its timeout, then offers the rescue shell.
         let broken = try Self.makeDisk(in: scratch, withRoot: false)
@@ -159,7 +178,7 @@ struct QEMU {
         process.arguments = [
             "-accel", "tcg", "-cpu", "qemu64", "-smp", "2", "-m", "512", "-nodefaults", "-display", "none",
             "-no-reboot", "-serial", "file:\(log)", "-kernel", kernel, "-initrd", initrd,
-            "-append", "console=ttyS0 panic=-1 softlockup_panic=1 " + append,
+            "-append", "console=ttyS0 panic=-1 softlockup_panic=1 SWIFT_DETERMINISTIC_HASHING=1 " + append,
             "-drive", "file=\(disk),format=raw,if=virtio",
         ]
         process.standardOutput = FileHandle.nullDevice
