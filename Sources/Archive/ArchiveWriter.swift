@@ -129,7 +129,8 @@ public final class ArchiveWriter {
         guard offset >= 0, count >= 0, count <= available else {
             throw ArchiveError(
                 archive: label, operation: "write \(entry.path)",
-                message: "\(hostPath) has \(status.st_size) bytes, fewer than the \(count) asked for at offset \(offset)")
+                message:
+                    "\(hostPath) has \(status.st_size) bytes, fewer than the \(count) asked for at offset \(offset)")
         }
         try writeHeader(entry, size: count)
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -245,7 +246,8 @@ public final class ArchiveWriter {
         let status = archive_write_header(handle, native)
         // A warning still wrote the header; anything worse did not.
         if status < ARCHIVE_WARN {
-            throw ArchiveError(archive: label, operation: "write header of \(entry.path)", message: libarchiveMessage(handle))
+            throw ArchiveError(
+                archive: label, operation: "write header of \(entry.path)", message: libarchiveMessage(handle))
         }
     }
 
@@ -254,7 +256,8 @@ public final class ArchiveWriter {
         while !rest.isEmpty {
             let written = archive_write_data(handle, rest.baseAddress, rest.count)
             guard written > 0 else {
-                throw ArchiveError(archive: label, operation: "write data of \(entry.path)", message: libarchiveMessage(handle))
+                throw ArchiveError(
+                    archive: label, operation: "write data of \(entry.path)", message: libarchiveMessage(handle))
             }
             rest = UnsafeRawBufferPointer(rebasing: rest[written...])
         }

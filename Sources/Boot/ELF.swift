@@ -76,7 +76,8 @@ struct ELF {
             raw.append((try reader.int(at: base, width: 4), section))
         }
         guard namesIndex < raw.count else {
-            throw BootError(operation: "read ELF", subject: label, message: "section name table index \(namesIndex) out of range")
+            throw BootError(
+                operation: "read ELF", subject: label, message: "section name table index \(namesIndex) out of range")
         }
         let names = raw[namesIndex].section
         sections = try raw.map { entry in
@@ -104,7 +105,9 @@ struct ELF {
     func neededLibraries() throws -> [String] {
         guard let dynamic = sections.first(where: { $0.type == Self.sectionTypeDynamic }) else { return [] }
         guard dynamic.link < sections.count else {
-            throw BootError(operation: "read ELF", subject: label, message: ".dynamic names string table \(dynamic.link), out of range")
+            throw BootError(
+                operation: "read ELF", subject: label,
+                message: ".dynamic names string table \(dynamic.link), out of range")
         }
         let strings = sections[dynamic.link]
         let reader = ByteReader(bytes: bytes, label: label)
@@ -137,7 +140,8 @@ private struct ByteReader {
 
     func int(at offset: Int, width: Int) throws -> Int {
         guard offset >= 0, offset <= bytes.count - width else {
-            throw BootError(operation: "read ELF", subject: label, message: "field at offset \(offset) is past the end of the file")
+            throw BootError(
+                operation: "read ELF", subject: label, message: "field at offset \(offset) is past the end of the file")
         }
         var value: UInt64 = 0
         for index in (0..<width).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
@@ -149,10 +153,12 @@ private struct ByteReader {
 
     func cString(at offset: Int, end: Int) throws -> String {
         guard offset >= 0, offset < end, end <= bytes.count else {
-            throw BootError(operation: "read ELF", subject: label, message: "string at offset \(offset) is out of its table")
+            throw BootError(
+                operation: "read ELF", subject: label, message: "string at offset \(offset) is out of its table")
         }
         guard let terminator = bytes[offset..<end].firstIndex(of: 0) else {
-            throw BootError(operation: "read ELF", subject: label, message: "string at offset \(offset) is not terminated")
+            throw BootError(
+                operation: "read ELF", subject: label, message: "string at offset \(offset) is not terminated")
         }
         return String(decoding: bytes[offset..<terminator], as: UTF8.self)
     }

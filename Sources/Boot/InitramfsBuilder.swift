@@ -70,7 +70,8 @@ public struct InitramfsBuilder: Sendable {
         let plain = Metadata(permissions: 0o644, modificationTime: modificationTime)
         func put(_ path: String, _ kind: NodeKind, _ metadata: Metadata) throws {
             do {
-                try tree.insert(Node(kind: kind, metadata: metadata), at: TreePath.components(path), parentMetadata: directory)
+                try tree.insert(
+                    Node(kind: kind, metadata: metadata), at: TreePath.components(path), parentMetadata: directory)
             } catch {
                 throw BootError(operation: "assemble initramfs", subject: path, message: "\(error)")
             }
@@ -80,14 +81,18 @@ public struct InitramfsBuilder: Sendable {
             try tree.directory(at: TreePath.components(mountPoint), creatingWith: directory)
         }
         // The kernel opens /dev/console for /init's stdin, stdout and stderr before devtmpfs is mounted.
-        try put("/dev/console", .characterDevice(major: 5, minor: 1), Metadata(permissions: 0o600, modificationTime: modificationTime))
+        try put(
+            "/dev/console", .characterDevice(major: 5, minor: 1),
+            Metadata(permissions: 0o600, modificationTime: modificationTime))
         try put("/init", .regular(initExecutable), executable)
 
         var executables: [(label: String, content: FileContent)] = [("/init", initExecutable)]
         if let busybox {
             try put("/bin/busybox", .regular(busybox), executable)
             for applet in Self.rescueApplets {
-                try put("/bin/" + applet, .symlink(target: "busybox"), Metadata(permissions: 0o777, modificationTime: modificationTime))
+                try put(
+                    "/bin/" + applet, .symlink(target: "busybox"),
+                    Metadata(permissions: 0o777, modificationTime: modificationTime))
             }
             executables.append(("/bin/busybox", busybox))
         }
@@ -134,12 +139,14 @@ public struct InitramfsBuilder: Sendable {
             func entry(_ type: EntryType, link: String? = nil, major: UInt32 = 0, minor: UInt32 = 0) -> ArchiveEntry {
                 ArchiveEntry(
                     path: name, type: type, permissions: metadata.permissions, uid: metadata.uid, gid: metadata.gid,
-                    modificationTime: metadata.modificationTime, linkTarget: link, deviceMajor: major, deviceMinor: minor)
+                    modificationTime: metadata.modificationTime, linkTarget: link, deviceMajor: major,
+                    deviceMinor: minor)
             }
             switch node.kind {
             case .directory: try writer.write(entry(.directory))
             case .symlink(let target): try writer.write(entry(.symlink, link: target))
-            case .characterDevice(let major, let minor): try writer.write(entry(.characterDevice, major: major, minor: minor))
+            case .characterDevice(let major, let minor):
+                try writer.write(entry(.characterDevice, major: major, minor: minor))
             case .blockDevice(let major, let minor): try writer.write(entry(.blockDevice, major: major, minor: minor))
             case .fifo: try writer.write(entry(.fifo))
             case .socket: try writer.write(entry(.socket))

@@ -21,7 +21,8 @@ public struct KernelModules: Sendable {
             if let other = byName[module.name] {
                 throw BootError(
                     operation: "read kernel modules", subject: module.path,
-                    message: "module \(module.name) is also provided by \(other.path); a kernel has one file per module")
+                    message: "module \(module.name) is also provided by \(other.path); a kernel has one file per module"
+                )
             }
             byName[module.name] = module
         }
@@ -89,7 +90,8 @@ public struct KernelModules: Sendable {
                 message: "module \(parent) (\(module.path)) depends on \(name), which kernel \(version) neither ships "
                     + "nor builds in; the kernel package looks incomplete")
         }
-        let similar = modules.keys.filter { $0.contains(name) || (name.contains($0) && $0.count > 2) }.sorted().prefix(5)
+        let similar = modules.keys.filter { $0.contains(name) || (name.contains($0) && $0.count > 2) }.sorted().prefix(
+            5)
         let hint = similar.isEmpty ? "" : " (similar: \(similar.joined(separator: ", ")))"
         return BootError(
             operation: "module closure", subject: name,

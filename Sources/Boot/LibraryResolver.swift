@@ -108,7 +108,8 @@ enum HostFile {
                 guard got > 0 else {
                     throw got < 0
                         ? failure("read", path)
-                        : BootError(operation: "read file", subject: path, message: "ended after \(done) of \(length) bytes")
+                        : BootError(
+                            operation: "read file", subject: path, message: "ended after \(done) of \(length) bytes")
                 }
                 done += got
             }

@@ -73,7 +73,8 @@ public struct KernelCommandLine: Sendable, Hashable {
     }
 
     /// The command line of `slot` booting by partition name.
-    public static func forSlot(_ slot: BootSlot, extra: [String] = KernelCommandLine.defaultExtra) -> KernelCommandLine {
+    public static func forSlot(_ slot: BootSlot, extra: [String] = KernelCommandLine.defaultExtra) -> KernelCommandLine
+    {
         KernelCommandLine(root: .label(slot.partitionLabel), extra: extra)
     }
 

@@ -81,7 +81,9 @@ enum BlockDevices {
         case .uuid(let uuid):
             var guidsByDisk: [String: [Int: String]] = [:]
             return devices.filter { device in
-                guard device.isPartition, let disk = device.disk, let number = device.partitionNumber else { return false }
+                guard device.isPartition, let disk = device.disk, let number = device.partitionNumber else {
+                    return false
+                }
                 if guidsByDisk[disk] == nil { guidsByDisk[disk] = GPT.uniqueGUIDs(disk: "/dev/" + disk) }
                 return guidsByDisk[disk]?[number] == uuid
             }

@@ -5,6 +5,9 @@
 //   /state/etc-upper  /state/etc-work   overlay upper and work directories for /etc
 //   /state/var        /state/home       bound onto /var and /home
 //   /state/.slipway/layout              written last: its absence means this is the first boot
+//
+// The root slot must hold the system's init and the directories mounted on: /state, /etc, /var,
+// /home, /dev, /proc, /sys and /run. A missing one stops the boot with a message naming it.
 import CLinux
 import Glibc
 

@@ -10,7 +10,8 @@ enum SwitchRoot {
     /// Moves /dev, /proc, /sys and /run into `root`.
     static func moveAPIFilesystems(into root: String) throws {
         for mountPoint in ["/dev", "/proc", "/sys", "/run"] {
-            try System.mount(mountPoint, on: root + mountPoint, type: nil, flags: UInt(MS_MOVE), what: "move \(mountPoint)")
+            try System.mount(
+                mountPoint, on: root + mountPoint, type: nil, flags: UInt(MS_MOVE), what: "move \(mountPoint)")
         }
     }
 

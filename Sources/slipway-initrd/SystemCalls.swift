@@ -20,7 +20,9 @@ enum System {
         guard status == 0 else {
             let code = errno
             var hint = ""
-            if code == ENODEV, let type { hint = " (the kernel has no \(type) filesystem: is its module in the initrd?)" }
+            if code == ENODEV, let type {
+                hint = " (the kernel has no \(type) filesystem: is its module in the initrd?)"
+            }
             throw InitrdError("\(what): mount \(source) on \(target): \(reason(code))\(hint)")
         }
     }

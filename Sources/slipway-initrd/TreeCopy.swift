@@ -60,7 +60,9 @@ enum TreeCopy {
             if count == 0 { return }
             var offset = 0
             while offset < count {
-                let written = chunk.withUnsafeBytes { write(output, $0.baseAddress.map { $0 + offset }, count - offset) }
+                let written = chunk.withUnsafeBytes {
+                    write(output, $0.baseAddress.map { $0 + offset }, count - offset)
+                }
                 if written < 0 && errno == EINTR { continue }
                 guard written > 0 else { throw InitrdError("copy \(from) to \(to): write: \(System.reason())") }
                 offset += written

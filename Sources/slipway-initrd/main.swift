@@ -10,13 +10,16 @@ func boot() throws -> Never {
     let nodev = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)
     try System.mount("proc", on: "/proc", type: "proc", flags: nodev, what: "mount /proc")
     try System.mount("sysfs", on: "/sys", type: "sysfs", flags: nodev, what: "mount /sys")
-    try System.mount("devtmpfs", on: "/dev", type: "devtmpfs", flags: UInt(MS_NOSUID), options: "mode=0755", what: "mount /dev")
-    try System.mount("tmpfs", on: "/run", type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), options: "mode=0755", what: "mount /run")
+    try System.mount(
+        "devtmpfs", on: "/dev", type: "devtmpfs", flags: UInt(MS_NOSUID), options: "mode=0755", what: "mount /dev")
+    try System.mount(
+        "tmpfs", on: "/run", type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), options: "mode=0755", what: "mount /run")
     Console.log("mounted /proc /sys /dev /run")
 
     let parameters = try BootParameters(commandLine: try System.readText("/proc/cmdline"))
     Console.log(
-        "root \(parameters.root), state \(parameters.state), init \(parameters.initPath), timeout \(parameters.timeoutSeconds) s")
+        "root \(parameters.root), state \(parameters.state), init \(parameters.initPath), timeout \(parameters.timeoutSeconds) s"
+    )
 
     let modules = try ModuleLoader.loadListed()
     Console.log("loaded \(modules.count) modules\(modules.isEmpty ? "" : ": " + modules.joined(separator: " "))")
@@ -28,7 +31,9 @@ func boot() throws -> Never {
 
     let state = try BlockDevices.waitFor(parameters.state, role: "state", timeout: parameters.timeoutSeconds)
     let firstBoot = try RootSetup.mountState(state, reference: parameters.state)
-    Console.log("mounted state \(parameters.state) (\(state.devicePath)) on /state\(firstBoot ? ", first boot: created its layout" : "")")
+    Console.log(
+        "mounted state \(parameters.state) (\(state.devicePath)) on /state\(firstBoot ? ", first boot: created its layout" : "")"
+    )
     if firstBoot {
         let count = try RootSetup.seedVar()
         Console.log("first boot: copied \(count) entries of the image's /var to /state/var")

@@ -1,7 +1,7 @@
 import Archive
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ArchiveWriterTests {
     /// A small tree of every member type the initramfs uses.
@@ -9,13 +9,17 @@ import TestSupport
         [
             (ArchiveEntry(path: "etc", type: .directory, permissions: 0o755, modificationTime: 1_700_000_000), nil),
             (
-                ArchiveEntry(path: "etc/hostname", type: .regular, permissions: 0o644, uid: 1000, gid: 100, modificationTime: 1_700_000_000),
+                ArchiveEntry(
+                    path: "etc/hostname", type: .regular, permissions: 0o644, uid: 1000, gid: 100,
+                    modificationTime: 1_700_000_000),
                 Data("slipway\n".utf8)
             ),
             (ArchiveEntry(path: "bin", type: .directory, permissions: 0o755, modificationTime: 1_700_000_000), nil),
             (ArchiveEntry(path: "bin/tool", type: .regular, permissions: 0o4755, modificationTime: 1_700_000_000), nil),
             (
-                ArchiveEntry(path: "bin/sh", type: .symlink, permissions: 0o777, modificationTime: 1_700_000_000, linkTarget: "tool"),
+                ArchiveEntry(
+                    path: "bin/sh", type: .symlink, permissions: 0o777, modificationTime: 1_700_000_000,
+                    linkTarget: "tool"),
                 nil
             ),
         ]
@@ -51,15 +55,18 @@ import TestSupport
         let writer = try ArchiveWriter(path: archive, format: .cpioNewc, compression: compression)
         try Self.writeSample(writer, hostFile: host)
         try writer.write(ArchiveEntry(path: "dev", type: .directory, permissions: 0o755))
-        try writer.write(ArchiveEntry(path: "dev/console", type: .characterDevice, permissions: 0o600, deviceMajor: 5, deviceMinor: 1))
+        try writer.write(
+            ArchiveEntry(
+                path: "dev/console", type: .characterDevice, permissions: 0o600, deviceMajor: 5, deviceMinor: 1))
         try writer.close()
 
         let decompress = Self.decompressCommand(compression)
         let listing = try runTool(["sh", "-c", "\(decompress) < '\(archive)' | cpio -itv --quiet"])
         #expect(listing.status == 0, "\(listing.stderr)")
         let lines = listing.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.map { $0.split(separator: " ").last.map(String.init) ?? "" }
-            == ["etc", "etc/hostname", "bin", "bin/tool", "tool", "dev", "dev/console"])
+        #expect(
+            lines.map { $0.split(separator: " ").last.map(String.init) ?? "" }
+                == ["etc", "etc/hostname", "bin", "bin/tool", "tool", "dev", "dev/console"])
         #expect(lines[3].hasPrefix("-rwsr-xr-x"))
         #expect(lines[4].hasPrefix("lrwxrwxrwx") && lines[4].hasSuffix("bin/sh -> tool"))
         #expect(lines[6].hasPrefix("crw-------") && lines[6].contains("5,   1"))
@@ -68,7 +75,8 @@ import TestSupport
         let out = scratch.file("extracted")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let extract = try runTool([
-            "sh", "-c", "cd '\(out)' && \(decompress) < '\(archive)' | cpio -idm --quiet --no-absolute-filenames 'etc*' 'bin*'",
+            "sh", "-c",
+            "cd '\(out)' && \(decompress) < '\(archive)' | cpio -idm --quiet --no-absolute-filenames 'etc*' 'bin*'",
         ])
         #expect(extract.status == 0, "\(extract.stderr)")
         #expect(try String(contentsOfFile: out + "/etc/hostname", encoding: .utf8) == "slipway\n")
@@ -90,7 +98,9 @@ import TestSupport
         var offset = 0
         while offset + 110 <= bytes.count, String(decoding: bytes[offset..<(offset + 6)], as: UTF8.self) == "070701" {
             func field(_ index: Int) -> Int {
-                Int(String(decoding: bytes[(offset + 6 + index * 8)..<(offset + 14 + index * 8)], as: UTF8.self), radix: 16) ?? -1
+                Int(
+                    String(decoding: bytes[(offset + 6 + index * 8)..<(offset + 14 + index * 8)], as: UTF8.self),
+                    radix: 16) ?? -1
             }
             let nameSize = field(11)
             let fileSize = field(6)
@@ -122,7 +132,8 @@ import TestSupport
     }
 
     @Test func paxTarRoundTripsThroughTheReader() throws {
-        var entry = ArchiveEntry(path: "usr/bin/ping", type: .regular, permissions: 0o755, uid: 0, gid: 0, modificationTime: 42)
+        var entry = ArchiveEntry(
+            path: "usr/bin/ping", type: .regular, permissions: 0o755, uid: 0, gid: 0, modificationTime: 42)
         entry.xattrs = [(name: "security.capability", value: [1, 0, 0, 2, 0, 32, 0, 0])]
         let longName = String(repeating: "long-directory-name/", count: 8) + "file"
         let writer = try ArchiveWriter(format: .paxTar, compression: .zstd)
@@ -179,27 +190,45 @@ import TestSupport
 
     @Test func rejectedMembersNameTheRule() throws {
         let writer = try ArchiveWriter(format: .cpioNewc, label: "initrd.img")
-        try expectArchiveError(archive: "initrd.img", operation: "write init", message: "a regular file of 5 bytes needs its data: use write(_:bytes:)") {
+        try expectArchiveError(
+            archive: "initrd.img", operation: "write init",
+            message: "a regular file of 5 bytes needs its data: use write(_:bytes:)"
+        ) {
             try writer.write(ArchiveEntry(path: "init", type: .regular, size: 5))
         }
-        try expectArchiveError(archive: "initrd.img", operation: "write bin/ls", message: "cpio newc output does not take hard links; write a symlink or a copy") {
+        try expectArchiveError(
+            archive: "initrd.img", operation: "write bin/ls",
+            message: "cpio newc output does not take hard links; write a symlink or a copy"
+        ) {
             try writer.write(ArchiveEntry(path: "bin/ls", type: .hardlink, linkTarget: "bin/busybox"))
         }
         var withXattr = ArchiveEntry(path: "bin/ping", type: .regular)
         withXattr.xattrs = [(name: "security.capability", value: [1])]
-        try expectArchiveError(archive: "initrd.img", operation: "write bin/ping", message: "cpio newc cannot store extended attributes (security.capability)") {
+        try expectArchiveError(
+            archive: "initrd.img", operation: "write bin/ping",
+            message: "cpio newc cannot store extended attributes (security.capability)"
+        ) {
             try writer.write(withXattr, bytes: [])
         }
-        try expectArchiveError(archive: "initrd.img", operation: "write etc", message: "only regular files have data; write a directory member with write(_:)") {
+        try expectArchiveError(
+            archive: "initrd.img", operation: "write etc",
+            message: "only regular files have data; write a directory member with write(_:)"
+        ) {
             try writer.write(ArchiveEntry(path: "etc", type: .directory), bytes: [1])
         }
         let scratch = try TemporaryDirectory()
         let host = scratch.file("short")
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: host))
-        try expectArchiveError(archive: "initrd.img", operation: "write lib/libc.so.6", message: "\(host) has 3 bytes, fewer than the 10 asked for at offset 0") {
+        try expectArchiveError(
+            archive: "initrd.img", operation: "write lib/libc.so.6",
+            message: "\(host) has 3 bytes, fewer than the 10 asked for at offset 0"
+        ) {
             try writer.write(ArchiveEntry(path: "lib/libc.so.6", type: .regular), contentsOf: host, length: 10)
         }
-        try expectArchiveError(archive: "initrd.img", operation: "write lib/libm.so.6 from /nonexistent/libm.so.6", message: "open: No such file or directory") {
+        try expectArchiveError(
+            archive: "initrd.img", operation: "write lib/libm.so.6 from /nonexistent/libm.so.6",
+            message: "open: No such file or directory"
+        ) {
             try writer.write(ArchiveEntry(path: "lib/libm.so.6", type: .regular), contentsOf: "/nonexistent/libm.so.6")
         }
         // The archive is still usable after rejected members.

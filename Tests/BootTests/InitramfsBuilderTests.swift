@@ -2,8 +2,8 @@ import Archive
 import Boot
 import Foundation
 import Rootfs
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct InitramfsBuilderTests {
     static let hostLibraries = InitramfsBuilder.LibrarySource.directories(["/lib/x86_64-linux-gnu"])
@@ -38,7 +38,9 @@ import TestSupport
         #expect(modes["dev/console"] == "crw-------")
         #expect(modes["bin/sh"] == "lrwxrwxrwx")
         #expect(modes["bin/busybox"] == "-rwxr-xr-x")
-        for library in ["lib64/ld-linux-x86-64.so.2", "lib/libc.so.6", "lib/libm.so.6", "lib/libstdc++.so.6", "lib/libgcc_s.so.1"] {
+        for library in [
+            "lib64/ld-linux-x86-64.so.2", "lib/libc.so.6", "lib/libm.so.6", "lib/libstdc++.so.6", "lib/libgcc_s.so.1",
+        ] {
             #expect(modes[library] == "-rwxr-xr-x", "\(library)")
         }
         let moduleBase = "lib/modules/\(kernel.version)/kernel/drivers"
@@ -55,13 +57,17 @@ import TestSupport
         // The load list: absolute paths, each module after its dependencies.
         let out = scratch.file("extracted")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let extract = try runTool(["sh", "-c", "cd '\(out)' && zstd -dcq < '\(image)' | cpio -idm --quiet etc/slipway/modules"])
+        let extract = try runTool([
+            "sh", "-c", "cd '\(out)' && zstd -dcq < '\(image)' | cpio -idm --quiet etc/slipway/modules",
+        ])
         #expect(extract.status == 0, "\(extract.stderr)")
         let loadList = try String(contentsOfFile: out + "/etc/slipway/modules", encoding: .utf8)
         #expect(loadList == closure.modules.map { "/lib/modules/\(kernel.version)/\($0.uncompressedPath)\n" }.joined())
-        #expect(closure.names == [
-            "virtio_ring", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio", "virtio_pci", "virtio_blk", "overlay",
-        ])
+        #expect(
+            closure.names == [
+                "virtio_ring", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio", "virtio_pci", "virtio_blk",
+                "overlay",
+            ])
     }
 
     @Test func sameInputsGiveSameBytes() throws {
@@ -81,19 +87,24 @@ import TestSupport
         // A root like Debian's: /lib → usr/lib, libstdc++.so.6 a symlink to the versioned file.
         let tree = Tree()
         try tree.insert(Node(kind: .symlink(target: "usr/lib"), metadata: Metadata(permissions: 0o777)), at: ["lib"])
-        try tree.insert(Node(kind: .symlink(target: "usr/lib64"), metadata: Metadata(permissions: 0o777)), at: ["lib64"])
+        try tree.insert(
+            Node(kind: .symlink(target: "usr/lib64"), metadata: Metadata(permissions: 0o777)), at: ["lib64"])
         let host = "/lib/x86_64-linux-gnu"
         for name in ["libc.so.6", "libm.so.6", "libgcc_s.so.1", "ld-linux-x86-64.so.2", "libstdc++.so.6.0.30"] {
             let size = try InitramfsBuilder.hostFile(host + "/" + name).length
             try tree.insert(
-                Node(kind: .regular(.file(path: host + "/" + name, offset: 0, length: size)), metadata: Metadata(permissions: 0o644)),
+                Node(
+                    kind: .regular(.file(path: host + "/" + name, offset: 0, length: size)),
+                    metadata: Metadata(permissions: 0o644)),
                 at: ["usr", "lib", "x86_64-linux-gnu", name])
         }
         try tree.insert(
             Node(kind: .symlink(target: "libstdc++.so.6.0.30"), metadata: Metadata(permissions: 0o777)),
             at: ["usr", "lib", "x86_64-linux-gnu", "libstdc++.so.6"])
         try tree.insert(
-            Node(kind: .symlink(target: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), metadata: Metadata(permissions: 0o777)),
+            Node(
+                kind: .symlink(target: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"),
+                metadata: Metadata(permissions: 0o777)),
             at: ["usr", "lib64", "ld-linux-x86-64.so.2"])
 
         let builder = InitramfsBuilder(

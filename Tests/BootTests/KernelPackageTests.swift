@@ -2,8 +2,8 @@ import Archive
 import Boot
 import Foundation
 import Rootfs
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct KernelPackageTests {
     @Test func readsImageConfigAndModulesOfTheCloudKernel() throws {
@@ -19,7 +19,8 @@ import TestSupport
         #expect(kernel.initramfsCompression == .zstd)
         #expect(kernel.modules.modules.count > 1000)
         #expect(kernel.modules.builtin.contains("ext4"))
-        #expect(kernel.modules.indexFiles.keys.sorted() == ["modules.builtin", "modules.builtin.modinfo", "modules.order"])
+        #expect(
+            kernel.modules.indexFiles.keys.sorted() == ["modules.builtin", "modules.builtin.modinfo", "modules.order"])
         let bridge = try #require(kernel.modules.modules["bridge"])
         #expect(bridge.path == "kernel/net/bridge/bridge.ko")
         #expect(bridge.dependencies == ["llc", "stp"])
@@ -44,14 +45,16 @@ import TestSupport
         let error = #expect(throws: BootError.self) { try KernelPackage(dataArchive: reader, label: "linux-doc.deb") }
         #expect(
             error?.description
-                == "read kernel package: linux-doc.deb: no boot/vmlinuz-VERSION in the package: is it a linux-image package?")
+                == "read kernel package: linux-doc.deb: no boot/vmlinuz-VERSION in the package: is it a linux-image package?"
+        )
     }
 
     @Test func modulesOfAnotherVersionAreRejected() throws {
         let overlay = try RealKernel.package().modules.modules["overlay"]?.file ?? []
         let writer = try ArchiveWriter(format: .paxTar)
         try writer.write(ArchiveEntry(path: "./boot/vmlinuz-6.1.0-1-amd64", type: .regular), bytes: [1])
-        try writer.write(ArchiveEntry(path: "./lib/modules/6.1.0-2-amd64/kernel/fs/overlay.ko", type: .regular), bytes: overlay)
+        try writer.write(
+            ArchiveEntry(path: "./lib/modules/6.1.0-2-amd64/kernel/fs/overlay.ko", type: .regular), bytes: overlay)
         let reader = try ArchiveReader(bytes: try writer.close(), label: "data.tar")
         let error = #expect(throws: BootError.self) { try KernelPackage(dataArchive: reader, label: "mixed.deb") }
         #expect(error?.message == "modules for 6.1.0-2-amd64 do not match the kernel image 6.1.0-1-amd64")
@@ -60,10 +63,13 @@ import TestSupport
     @Test func aBrokenModuleNamesItsFile() throws {
         let writer = try ArchiveWriter(format: .paxTar)
         try writer.write(ArchiveEntry(path: "./boot/vmlinuz-6.1.0-1-amd64", type: .regular), bytes: [1])
-        try writer.write(ArchiveEntry(path: "./lib/modules/6.1.0-1-amd64/kernel/bad.ko", type: .regular), bytes: Array("text".utf8))
+        try writer.write(
+            ArchiveEntry(path: "./lib/modules/6.1.0-1-amd64/kernel/bad.ko", type: .regular), bytes: Array("text".utf8))
         let reader = try ArchiveReader(bytes: try writer.close(), label: "data.tar")
         let error = #expect(throws: BootError.self) { try KernelPackage(dataArchive: reader, label: "bad.deb") }
-        #expect(error?.description == "read kernel package: bad.deb: read ELF: kernel/bad.ko: not an ELF file (no \\x7fELF magic)")
+        #expect(
+            error?.description
+                == "read kernel package: bad.deb: read ELF: kernel/bad.ko: not an ELF file (no \\x7fELF magic)")
     }
 
     @Test(arguments: [("xz -c", ".xz"), ("zstd -q -c", ".zst")])
@@ -71,7 +77,9 @@ import TestSupport
         let plain = try #require(try RealKernel.package().modules.modules["br_netfilter"])
         let scratch = try TemporaryDirectory()
         try Data(plain.file).write(to: URL(fileURLWithPath: scratch.file("m.ko")))
-        #expect(try runTool(["sh", "-c", "\(tool) '\(scratch.file("m.ko"))' > '\(scratch.file("m.ko"))\(suffix)'"]).status == 0)
+        #expect(
+            try runTool(["sh", "-c", "\(tool) '\(scratch.file("m.ko"))' > '\(scratch.file("m.ko"))\(suffix)'"]).status
+                == 0)
         let compressed = try Array(Data(contentsOf: URL(fileURLWithPath: scratch.file("m.ko") + suffix)))
         let module = try KernelModule(path: "kernel/net/bridge/br_netfilter.ko" + suffix, file: compressed)
         #expect(module.name == "br_netfilter")
@@ -99,5 +107,15 @@ import TestSupport
         }
         #expect(String(decoding: dep, as: UTF8.self) == closure.modulesDep())
         #expect(tree.node(at: "/lib")?.isDirectory == false)
+    }
+
+    /// A module cut anywhere is reported as a bad ELF file, never a crash.
+    @Test(arguments: [0, 4, 63, 64, 1000, 20_000])
+    func truncatedModulesAreRejected(length: Int) throws {
+        let overlay = try #require(try RealKernel.package().modules.modules["overlay"])
+        let error = #expect(throws: BootError.self) {
+            try KernelModule(path: "kernel/fs/overlayfs/overlay.ko", file: Array(overlay.file.prefix(length)))
+        }
+        #expect(error?.operation == "read ELF" && error?.subject == "kernel/fs/overlayfs/overlay.ko")
     }
 }

@@ -3,7 +3,9 @@ import Testing
 
 @Suite struct LoaderEntriesTests {
     @Test func loaderConfBootsTheBestSlipwayEntryAtOnce() {
-        #expect(LoaderEntries.loaderConf() == "default slipway-*\ntimeout 0\neditor no\nauto-entries no\nauto-firmware no\n")
+        #expect(
+            LoaderEntries.loaderConf() == "default slipway-*\ntimeout 0\neditor no\nauto-entries no\nauto-firmware no\n"
+        )
     }
 
     @Test(arguments: [

@@ -1,7 +1,7 @@
 import Boot
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ModuleClosureTests {
     @Test(arguments: [
@@ -33,12 +33,15 @@ import TestSupport
         let b = KernelModule(name: "b", path: "kernel/b.ko", dependencies: ["c"], file: [])
         let c = KernelModule(name: "c", path: "kernel/c.ko", dependencies: ["a"], file: [])
         let broken = try KernelModules(version: "v", modules: [a, b], builtin: [])
-        #expect(throws: BootError(
-            operation: "module closure", subject: "c",
-            message: "module b (kernel/b.ko) depends on c, which kernel v neither ships nor builds in; "
-                + "the kernel package looks incomplete")) { try broken.closure(of: ["a"]) }
+        #expect(
+            throws: BootError(
+                operation: "module closure", subject: "c",
+                message: "module b (kernel/b.ko) depends on c, which kernel v neither ships nor builds in; "
+                    + "the kernel package looks incomplete")
+        ) { try broken.closure(of: ["a"]) }
         let cyclic = try KernelModules(version: "v", modules: [a, b, c], builtin: [])
-        #expect(throws: BootError(operation: "module closure", subject: "a", message: "dependency cycle a → b → c → a")) {
+        #expect(throws: BootError(operation: "module closure", subject: "a", message: "dependency cycle a → b → c → a"))
+        {
             try cyclic.closure(of: ["a"])
         }
         #expect(throws: BootError.self) { try KernelModules(version: "v", modules: [a, a], builtin: []) }
@@ -86,16 +89,21 @@ import TestSupport
             ("br_netfilter", ["llc.ko", "stp.ko", "bridge.ko", "br_netfilter.ko"]),
             ("br-netfilter", ["llc.ko", "stp.ko", "bridge.ko", "br_netfilter.ko"]),
             ("fs-overlay", ["overlay.ko"]),
-            ("pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00", [
-                "virtio_ring.ko", "virtio_pci_modern_dev.ko", "virtio_pci_legacy_dev.ko", "virtio.ko", "virtio_pci.ko",
-            ]),
+            (
+                "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00",
+                [
+                    "virtio_ring.ko", "virtio_pci_modern_dev.ko", "virtio_pci_legacy_dev.ko", "virtio.ko",
+                    "virtio_pci.ko",
+                ]
+            ),
             ("ext4", ["builtin ext4"]),
             ("fs-ext4", ["builtin ext4"]),
         ] {
             let probe = try runTool(["modprobe", "-d", scratch.path, "-S", kernel.version, "--show-depends", query])
             #expect(probe.status == 0, "modprobe \(query): \(probe.stderr)")
             let loads = probe.stdout.split(separator: "\n").map { line in
-                line.hasPrefix("builtin ") ? String(line) : String(line.split(separator: "/").last ?? "").trimmingCharacters(in: .whitespaces)
+                line.hasPrefix("builtin ")
+                    ? String(line) : String(line.split(separator: "/").last ?? "").trimmingCharacters(in: .whitespaces)
             }
             #expect(loads == expected, "modprobe \(query)")
         }

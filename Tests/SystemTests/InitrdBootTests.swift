@@ -1,25 +1,27 @@
 import Archive
 import Boot
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Boots the real Debian cloud kernel with our initramfs under QEMU (TCG) from a small GPT disk made
 /// with sgdisk and mkfs.ext4, and reads the serial console.
 @Suite(.serialized) struct InitrdBootTests {
     /// What the initrd logs on a first boot, in order, with STATE named by `state`.
-    static func initrdSteps(state: String) -> [String] { [
-        "mounted /proc /sys /dev /run",
-        "root PARTLABEL=ROOT-A, state \(state), init /sbin/init, timeout 20 s",
-        "loaded 7 modules: virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci virtio_blk overlay",
-        "waiting for root PARTLABEL=ROOT-A",
-        "mounted root PARTLABEL=ROOT-A (/dev/vda1) read-only on /sysroot",
-        "mounted state \(state) (/dev/vda2) on /state, first boot: created its layout",
-        "first boot: copied 2 entries of the image's /var to /state/var",
-        "mounted /etc overlay and /var, /home from state",
-        "first boot: no config processor in this build",
-        "switching root: exec /sbin/init",
-    ] }
+    static func initrdSteps(state: String) -> [String] {
+        [
+            "mounted /proc /sys /dev /run",
+            "root PARTLABEL=ROOT-A, state \(state), init /sbin/init, timeout 20 s",
+            "loaded 7 modules: virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci virtio_blk overlay",
+            "waiting for root PARTLABEL=ROOT-A",
+            "mounted root PARTLABEL=ROOT-A (/dev/vda1) read-only on /sysroot",
+            "mounted state \(state) (/dev/vda2) on /state, first boot: created its layout",
+            "first boot: copied 2 entries of the image's /var to /state/var",
+            "mounted /etc overlay and /var, /home from state",
+            "first boot: no config processor in this build",
+            "switching root: exec /sbin/init",
+        ]
+    }
 
     /// The root's /sbin/init: shows what the initrd set up, then powers off.
     static let rootInit = """
@@ -58,11 +60,14 @@ import TestSupport
             kernel: kernelPath, initrd: initrd, disk: disk, log: scratch.file("console-ok.log"),
             append: "slipway.root=PARTLABEL=ROOT-A slipway.state=PARTUUID=\(guid) slipway.timeout=20",
             until: "slipway: ready", timeout: 180)
-        print("first boot, \(String(format: "%.1f", boot.seconds)) s on the host clock:\n" + boot.initrdLines.joined(separator: "\n"))
+        print(
+            "first boot, \(String(format: "%.1f", boot.seconds)) s on the host clock:\n"
+                + boot.initrdLines.joined(separator: "\n"))
         #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(3000))")
-        #expect(boot.initrdLines.map { $0.dropFirst("slipway-initrd: [  0.000] ".count) }.enumerated().allSatisfy {
-            $0.offset < steps.count && $0.element.hasPrefix(steps[$0.offset])
-        }, "initrd lines:\n\(boot.initrdLines.joined(separator: "\n"))")
+        #expect(
+            boot.initrdLines.map { $0.dropFirst("slipway-initrd: [  0.000] ".count) }.enumerated().allSatisfy {
+                $0.offset < steps.count && $0.element.hasPrefix(steps[$0.offset])
+            }, "initrd lines:\n\(boot.initrdLines.joined(separator: "\n"))")
         #expect(boot.initrdLines.count == steps.count)
         #expect(boot.console.contains(" / ext4 ro,relatime;"))
         #expect(boot.console.contains("/state ext4 rw,noatime;"))
