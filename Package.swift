@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CExt2fs", pkgConfig: "ext2fs", providers: [.apt(["libext2fs-dev"])]),
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
+        // Linux system calls without a Glibc wrapper Swift can call (finit_module), for slipway-initrd.
+        .systemLibrary(name: "CLinux"),
 
         // Leaf: SHA-2 digests without Foundation, so the in-image executable stays small.
         // Always optimized: debug builds would otherwise hash packages at a few MB/s.
@@ -55,8 +57,12 @@ let package = Package(
             name: "slipway", dependencies: ["Commands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
         .executableTarget(
-            name: "slipway-initrd", dependencies: ["FirstBoot"], swiftSettings: strict,
-            linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+            name: "slipway-initrd", dependencies: ["FirstBoot", "CLinux"], swiftSettings: strict,
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"]),
+                // Debug information is a third of the binary and is of no use in an initramfs.
+                .unsafeFlags(["-Xlinker", "--strip-all"], .when(configuration: .release)),
+            ]),
 
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
@@ -70,7 +76,7 @@ let package = Package(
         .testTarget(name: "BuildTests", dependencies: ["Build", "Commands", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "TestSupport"]),
         // Slow tier: real QEMU boots. `make test` runs it; `make test-fast` leaves it out.
-        .testTarget(name: "SystemTests", dependencies: ["Build", "Runner", "TestSupport"]),
+        .testTarget(name: "SystemTests", dependencies: ["Build", "Boot", "Archive", "Runner", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]
 )

@@ -1,1 +1,60 @@
-print("slipway-initrd")
+// slipway-initrd: PID 1 of the initramfs. It mounts the API filesystems, loads the early-boot modules,
+// finds and mounts the root slot and STATE named on the kernel command line, runs the first-boot hook,
+// and switches root to the system's init. Each step logs one line with the guest uptime; any failure
+// prints why and stops in a rescue shell (or repeats the error) instead of panicking the kernel.
+import CLinux
+import Glibc
+
+func boot() throws -> Never {
+    for directory in ["/proc", "/sys", "/dev", "/run", RootSetup.sysroot] { try System.makeDirectory(directory) }
+    let nodev = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    try System.mount("proc", on: "/proc", type: "proc", flags: nodev, what: "mount /proc")
+    try System.mount("sysfs", on: "/sys", type: "sysfs", flags: nodev, what: "mount /sys")
+    try System.mount(
+        "devtmpfs", on: "/dev", type: "devtmpfs", flags: UInt(MS_NOSUID), options: "mode=0755", what: "mount /dev")
+    try System.mount(
+        "tmpfs", on: "/run", type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), options: "mode=0755", what: "mount /run")
+    Console.log("mounted /proc /sys /dev /run")
+
+    let parameters = try BootParameters(commandLine: try System.readText("/proc/cmdline"))
+    Console.log(
+        "root \(parameters.root), state \(parameters.state), init \(parameters.initPath), timeout \(parameters.timeoutSeconds) s"
+    )
+
+    let modules = try ModuleLoader.loadListed()
+    Console.log("loaded \(modules.count) modules\(modules.isEmpty ? "" : ": " + modules.joined(separator: " "))")
+
+    Console.log("waiting for root \(parameters.root)")
+    let root = try BlockDevices.waitFor(parameters.root, role: "root", timeout: parameters.timeoutSeconds)
+    try RootSetup.mountRoot(root, reference: parameters.root, initPath: parameters.initPath)
+    Console.log("mounted root \(parameters.root) (\(root.devicePath)) read-only on \(RootSetup.sysroot)")
+
+    let state = try BlockDevices.waitFor(parameters.state, role: "state", timeout: parameters.timeoutSeconds)
+    let firstBoot = try RootSetup.mountState(state, reference: parameters.state)
+    Console.log(
+        "mounted state \(parameters.state) (\(state.devicePath)) on /state\(firstBoot ? ", first boot: created its layout" : "")"
+    )
+    if firstBoot {
+        let count = try RootSetup.seedVar()
+        Console.log("first boot: copied \(count) entries of the image's /var to /state/var")
+    }
+
+    try RootSetup.mountWritableDirectories()
+    Console.log("mounted /etc overlay and /var, /home from state")
+
+    if firstBoot {
+        try FirstBootHook.run(root: RootSetup.sysroot)
+        try RootSetup.markInitialized()
+    }
+
+    try SwitchRoot.moveAPIFilesystems(into: RootSetup.sysroot)
+    try SwitchRoot.switchRoot(to: RootSetup.sysroot, initPath: parameters.initPath)
+}
+
+do {
+    try boot()
+} catch let error as InitrdError {
+    Rescue.fail(error.message)
+} catch {
+    Rescue.fail("\(error)")
+}

@@ -1,2 +1,0 @@
-// Boot module: see docs/architecture.md.
-enum BootModule {}

@@ -1,0 +1,82 @@
+// The slipway.* parameters of the kernel command line (written by the Boot module's KernelCommandLine):
+//
+//   slipway.root=PARTLABEL=ROOT-A | PARTUUID=<guid>   the read-only root slot (required)
+//   slipway.state=PARTLABEL=STATE | PARTUUID=<guid>   the writable state partition (required)
+//   slipway.init=/sbin/init                           what to run after switching root
+//   slipway.timeout=30                                seconds to wait for the partitions
+
+/// A partition named on the command line.
+enum PartitionReference: CustomStringConvertible {
+    case label(String)
+    case uuid(String)
+
+    var description: String {
+        switch self {
+        case .label(let name): "PARTLABEL=\(name)"
+        case .uuid(let uuid): "PARTUUID=\(uuid)"
+        }
+    }
+}
+
+struct BootParameters {
+    var root: PartitionReference
+    var state: PartitionReference
+    var initPath = "/sbin/init"
+    var timeoutSeconds = 30
+
+    /// Parses the kernel command line `text`.
+    init(commandLine text: String) throws {
+        var values: [String: String] = [:]
+        for word in BootParameters.words(text) {
+            guard word.hasPrefix("slipway."), let equals = word.firstIndex(of: "=") else { continue }
+            values[String(word[..<equals])] = String(word[word.index(after: equals)...])
+        }
+        root = try BootParameters.partition(values["slipway.root"], key: "slipway.root")
+        state = try BootParameters.partition(values["slipway.state"], key: "slipway.state")
+        if let initPath = values["slipway.init"] {
+            guard initPath.hasPrefix("/"), !initPath.split(separator: "/").contains("..") else {
+                throw InitrdError("slipway.init=\(initPath): expected an absolute path such as /sbin/init")
+            }
+            self.initPath = initPath
+        }
+        if let timeout = values["slipway.timeout"] {
+            guard let seconds = Int(timeout), seconds > 0, seconds <= 3600 else {
+                throw InitrdError("slipway.timeout=\(timeout): expected whole seconds from 1 to 3600")
+            }
+            timeoutSeconds = seconds
+        }
+    }
+
+    private static func partition(_ value: String?, key: String) throws -> PartitionReference {
+        guard let value else {
+            throw InitrdError("the kernel command line has no \(key)=; expected \(key)=PARTLABEL=NAME or PARTUUID=GUID")
+        }
+        if value.hasPrefix("PARTLABEL="), value.count > 10 { return .label(String(value.dropFirst(10))) }
+        if value.hasPrefix("PARTUUID="), value.count > 9 { return .uuid(String(value.dropFirst(9)).lowercased()) }
+        throw InitrdError("\(key)=\(value): expected PARTLABEL=NAME or PARTUUID=GUID")
+    }
+
+    /// Splits a command line into words the way the kernel does: at spaces, except inside double quotes,
+    /// which are removed.
+    static func words(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quoted = false
+        var inWord = false
+        for character in text {
+            if character == "\"" {
+                quoted.toggle()
+                inWord = true
+            } else if !quoted && (character == " " || character == "\n" || character == "\t") {
+                if inWord { words.append(current) }
+                current = ""
+                inWord = false
+            } else {
+                current.append(character)
+                inWord = true
+            }
+        }
+        if inWord { words.append(current) }
+        return words
+    }
+}

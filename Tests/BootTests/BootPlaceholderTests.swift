@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct BootPlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}
