@@ -37,7 +37,7 @@ struct RootfsStage {
         var result = AssembledRoot(tree: assembler.tree, layers: [], packages: [])
         /// Reads archive sources concurrently, merges them in order and notes their newest time.
         func mergeArchives(_ sources: [LayerSource]) throws {
-            for read in try assembler.readLayers(sources) {
+            for read in try assembler.layerReader.read(sources) {
                 try assembler.merge(read)
                 result.noteArchiveTime(read.newestModificationTime)
             }
@@ -109,10 +109,9 @@ struct RootfsStage {
         progress.finish("\(cached.count) packages")
         progress.phase("unpack packages")
         let debs = try cached.map { try DebianPackage(cached: $0) }
-        // readLayer touches only the content store, which is safe to share between threads.
-        nonisolated(unsafe) let reader = assembler
+        let reader = assembler.layerReader
         let layers = try ConcurrentMap.run(debs) { (deb: DebianPackage) -> Layer in
-            try reader.readLayer(try deb.dataArchive(), label: deb.label)
+            try reader.read(try deb.dataArchive(), label: deb.label)
         }
         for (index, layer) in layers.enumerated() {
             progress.advance(debs[index].name, done: index + 1, total: layers.count)

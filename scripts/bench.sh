@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# make bench: slipway's numbers as ratios against baselines measured in this same run.
+#
+# 1. Root filesystem of profiles/docker-host.yaml from a warm package cache:
+#    slipway build (apt resolution, concurrent unpacking, libext2fs writer)
+#    vs. the baseline: extract the same .debs and overlay into a directory (dpkg-deb | tar) and
+#    run mkfs.ext4 -d on it at the same size.
+# Wall time and peak memory (GNU time) of each, and the ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.build/release/slipway}
+PROFILE=${PROFILE:-profiles/docker-host.yaml}
+RUNS=${RUNS:-3}
+work=$(mktemp -d /var/tmp/slipway-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+name=$(basename "$PROFILE" .yaml)
+
+measure() { # label, command... → prints "seconds peak_kib"
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$work/time.$label" "$@" >/dev/null 2>"$work/err.$label" || {
+        cat "$work/err.$label" >&2; exit 1; }
+    cat "$work/time.$label"
+}
+
+echo "warming the package cache ($PROFILE)…"
+"$BIN" build "$PROFILE" -o "$work/warm" -q >/dev/null
+size=$(stat -c %s "$work/warm/$name.rootfs.ext4")
+cache=${SLIPWAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway}
+
+# The baseline's inputs: the very .debs the manifest lists, and the profile's overlay directories.
+python3 - "$work/warm/$name.manifest.json" "$cache" > "$work/debs" <<'PY'
+import json, sys, os
+manifest = json.load(open(sys.argv[1]))
+for p in manifest["packages"]:
+    print(os.path.join(sys.argv[2], "debs", "sha256", p["sha256"] + ".deb"))
+PY
+overlays=$(python3 - "$work/warm/$name.manifest.json" "$PROFILE" <<'PY'
+import json, sys, os
+manifest = json.load(open(sys.argv[1]))
+base = os.path.dirname(os.path.abspath(sys.argv[2]))
+for layer in manifest["layers"]:
+    if layer["kind"] == "overlay":
+        print(os.path.normpath(os.path.join(base, layer["source"])))
+PY
+)
+
+cat > "$work/baseline.sh" <<EOS
+set -e
+rm -rf "$work/tree" "$work/baseline.ext4"; mkdir "$work/tree"
+while read -r deb; do dpkg-deb --fsys-tarfile "\$deb" | tar -x -C "$work/tree"; done < "$work/debs"
+for o in $overlays; do cp -a "\$o/." "$work/tree/"; done
+mkfs.ext4 -q -F -d "$work/tree" -O read-only "$work/baseline.ext4" $((size / 1024))k
+EOS
+
+printf '\n%-28s %10s %12s\n' "rootfs of $name" "wall s" "peak MiB"
+best_ours=999999; best_base=999999; mem_ours=0; mem_base=0
+for run in $(seq "$RUNS"); do
+    read -r s m < <(measure ours "$BIN" build "$PROFILE" -o "$work/ours" -q)
+    printf '%-28s %10s %12s\n' "slipway build (run $run)" "$s" "$((m / 1024))"
+    best_ours=$(python3 -c "print(min($best_ours, $s))"); mem_ours=$m
+    read -r s m < <(measure base bash "$work/baseline.sh")
+    printf '%-28s %10s %12s\n' "extract + mkfs.ext4 -d ($run)" "$s" "$((m / 1024))"
+    best_base=$(python3 -c "print(min($best_base, $s))"); mem_base=$m
+done
+e2fsck -fn "$work/ours/$name.rootfs.ext4" >/dev/null
+python3 -c "print(f'\nbest of $RUNS: slipway {$best_ours:.2f}s, baseline {$best_base:.2f}s → slipway is {$best_base/$best_ours:.2f}x the baseline speed (target ≥ 1.5x)')"
