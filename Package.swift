@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "Ext4Tests", dependencies: ["Ext4", "Rootfs", "TestSupport"]),
         .testTarget(name: "DiskTests", dependencies: ["Disk", "Inspect", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot", "Rootfs", "Archive", "TestSupport"]),
-        .testTarget(name: "FirstBootTests", dependencies: ["FirstBoot", "TestSupport"]),
+        .testTarget(name: "FirstBootTests", dependencies: ["FirstBoot", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "ProfileTests", dependencies: ["Profile", "TestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Commands", "TestSupport"]),
         // Slow tier: real QEMU boots. `make test` runs it; `make test-fast` leaves it out.
