@@ -10,7 +10,7 @@ extension Plan {
         for file in accounts.files where file.exists {
             let hostPath = try root.resolve(file.path, followLast: true)
             let current = try root.read(file.path).map { String(decoding: $0, as: UTF8.self) }
-            guard current != file.text else { continue }
+            guard current != file.text, current != nil || !file.text.isEmpty else { continue }
             let status = root.status(hostPath)
             try root.makeParents(of: file.path)
             try root.writeAtomically(

@@ -163,6 +163,11 @@ extension Plan {
                 report.written.append(link)
             } else if case .symlink = root.lstatKind(hostPath) {
                 try root.removeAll(hostPath, path: link)
+                // Like systemctl, drop a .wants/.requires directory that is now empty.
+                let parent = PathSyntax.dir(hostPath)
+                if parent.hasSuffix(".wants") || parent.hasSuffix(".requires") || parent.hasSuffix(".upholds") {
+                    _ = rmdir(parent)
+                }
                 report.written.append(link)
             }
         }

@@ -129,25 +129,28 @@ struct RootDirectory {
     }
 
     /// Creates `path` and its missing parents; only the directories created get `mode` and owner.
-    /// Returns the host path and whether the last component was created.
+    /// Links on the way are followed inside the root, and a dangling link's target is created.
+    /// Returns the host path.
     @discardableResult
     func makeDirectories(_ path: String, mode: UInt32, uid: UInt32, gid: UInt32, parentsMode: UInt32 = 0o755)
         throws(FirstBootError) -> String
     {
-        let components = PathSyntax.clean(path).split(separator: "/").map(String.init)
-        var current = "/"
-        var hostPath = try resolve("/", followLast: true)
+        let hostPath = try resolve(path, followLast: true)
+        let relative = root.isEmpty ? hostPath : String(hostPath.dropFirst(root.count))
+        let components = relative.split(separator: "/").map(String.init)
+        var current = root
         for (index, component) in components.enumerated() {
-            current = PathSyntax.join(current, component)
-            hostPath = try resolve(current, followLast: true)
-            switch lstatKind(hostPath) {
+            current += "/" + component
+            switch lstatKind(current) {
             case .directory: continue
             case .missing:
                 let isLast = index == components.count - 1
-                guard mkdir(hostPath, 0o700) == 0 else { throw posixError("create directory", current) }
-                try setOwnerAndMode(hostPath, path: current, uid: isLast ? uid : 0, gid: isLast ? gid : 0, mode: isLast ? mode : parentsMode)
+                let shown = "/" + components[0...index].joined(separator: "/")
+                guard mkdir(current, 0o700) == 0 else { throw posixError("create directory", shown) }
+                try setOwnerAndMode(
+                    current, path: shown, uid: isLast ? uid : 0, gid: isLast ? gid : 0, mode: isLast ? mode : parentsMode)
             default:
-                throw FirstBootError("create directory", current, "exists and is not a directory")
+                throw FirstBootError("create directory", path, "/" + components[0...index].joined(separator: "/") + " exists and is not a directory")
             }
         }
         return hostPath
