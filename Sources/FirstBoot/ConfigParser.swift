@@ -57,7 +57,9 @@ public enum ConfigParser {
         let context = DecodeContext(version: version)
         let config = ConfigDecoder.decode(root, context: context)
         var diagnostics = context.diagnostics(lines: lines)
-        for var finding in Validator.validate(config, version: version) {
+        // A value with a type error decodes as unset; the rules would only repeat that it is missing.
+        let typeErrorPaths = Set(diagnostics.filter(\.isError).map(\.path))
+        for var finding in Validator.validate(config, version: version) where !typeErrorPaths.contains(finding.path) {
             finding.position = offset(for: finding.path, in: context.offsets).map(lines.position(of:))
             diagnostics.append(finding)
         }

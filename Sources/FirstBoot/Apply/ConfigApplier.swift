@@ -209,8 +209,14 @@ struct Plan {
             try claim(hostPath, subject)
             try checkParents(of: link.path, subject: subject)
             _ = try owner(link.user, link.group, defaults: (0, 0), subject: subject)
-            guard link.overwrite != true, let existing = root.status(hostPath) else { continue }
             let target = link.target ?? ""
+            if link.hard == true, root.status(try root.resolve(target, followLast: true)) == nil,
+                !config.storage.files.contains(where: { $0.path == target }),
+                !config.storage.links.contains(where: { $0.path == target && $0.hard != true })
+            {
+                throw FirstBootError("create hard link", subject, "the target \(target) exists neither in the root nor in the config")
+            }
+            guard link.overwrite != true, let existing = root.status(hostPath) else { continue }
             if link.hard == true {
                 let targetStatus = root.status(try root.resolve(target, followLast: true))
                 if targetStatus?.inode != existing.inode || targetStatus?.device != existing.device {

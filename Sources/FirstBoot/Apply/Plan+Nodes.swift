@@ -38,16 +38,15 @@ extension Plan {
         entries += hard.sorted { (Plan.depth(storage.links[$0].path), $0) < (Plan.depth(storage.links[$1].path), $1) }.map(Entry.link)
         for entry in entries {
             switch entry {
-            case .directory(let index): try writeDirectory(index)
-            case .file(let index): try writeFile(index)
-            case .link(let index): try writeLink(index)
-            }
-        }
-        report.written += entries.map { entry in
-            switch entry {
-            case .directory(let index): return storage.directories[index].path
-            case .file(let index): return storage.files[index].path
-            case .link(let index): return storage.links[index].path
+            case .directory(let index):
+                try writeDirectory(index)
+                report.written.append(storage.directories[index].path)
+            case .file(let index):
+                try writeFile(index)
+                report.written.append(storage.files[index].path)
+            case .link(let index):
+                try writeLink(index)
+                report.written.append(storage.links[index].path)
             }
         }
     }

@@ -8,6 +8,12 @@ public struct UnitOption: Sendable, Equatable {
     public var section: String
     public var name: String
     public var value: String
+
+    public init(section: String, name: String, value: String) {
+        self.section = section
+        self.name = name
+        self.value = value
+    }
 }
 
 /// Parses unit files.
