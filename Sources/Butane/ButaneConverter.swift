@@ -58,7 +58,9 @@ struct ButaneConverter {
             case "ignition": ignition = value
             default:
                 if ButaneConverter.unsupported.contains(name) {
-                    throw fail(key, JSONPath.root.appending(name), "\(name) is not supported by slipway render; write it as plain Ignition fields")
+                    throw fail(
+                        key, JSONPath.root.appending(name),
+                        "\(name) is not supported by slipway render; write it as plain Ignition fields")
                 }
                 let jsonKey = ButaneConverter.camelCase(name)
                 let path = JSONPath.root.appending(jsonKey)
@@ -66,7 +68,8 @@ struct ButaneConverter {
             }
         }
         guard let variant, let table = ButaneRenderer.versions[variant] else {
-            throw ButaneError("$.variant", "variant must be one of \(ButaneRenderer.versions.keys.sorted().joined(separator: ", "))")
+            throw ButaneError(
+                "$.variant", "variant must be one of \(ButaneRenderer.versions.keys.sorted().joined(separator: ", "))")
         }
         guard let version, let spec = table[version] else {
             throw ButaneError(
@@ -113,7 +116,9 @@ struct ButaneConverter {
         for (keyNode, value) in mapping {
             guard let name = keyNode.string else { throw fail(keyNode, path, "keys must be strings") }
             if ButaneConverter.unsupported.contains(name) {
-                throw fail(keyNode, path.appending(name), "\(name) is not supported by slipway render; write it as plain Ignition fields")
+                throw fail(
+                    keyNode, path.appending(name),
+                    "\(name) is not supported by slipway render; write it as plain Ignition fields")
             }
             switch name {
             case "contents_local":
@@ -121,10 +126,15 @@ struct ButaneConverter {
                 positions[path.appending("contents")] = ButaneConverter.position(value)
                 members.append(JSONMember(key: "contents", value: .string(text)))
             case "ssh_authorized_keys_local":
-                guard case .sequence(let files) = value else { throw fail(value, path.appending(name), "expected a list of files") }
+                guard case .sequence(let files) = value else {
+                    throw fail(value, path.appending(name), "expected a list of files")
+                }
                 for file in files {
-                    let text = String(decoding: try readLocal(file, path: path.appending("sshAuthorizedKeys")), as: UTF8.self)
-                    extraKeys += text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    let text = String(
+                        decoding: try readLocal(file, path: path.appending("sshAuthorizedKeys")), as: UTF8.self)
+                    extraKeys += text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                        !$0.isEmpty
+                    }
                 }
             default:
                 let jsonKey = ButaneConverter.camelCase(name)
@@ -136,7 +146,9 @@ struct ButaneConverter {
             }
         }
         if !extraKeys.isEmpty {
-            if let index = members.firstIndex(where: { $0.key == "sshAuthorizedKeys" }), case .array(let keys) = members[index].value.value {
+            if let index = members.firstIndex(where: { $0.key == "sshAuthorizedKeys" }),
+                case .array(let keys) = members[index].value.value
+            {
                 members[index].value = JSONNode(.array(keys + extraKeys.map(JSONNode.string)))
             } else {
                 members.append(JSONMember(key: "sshAuthorizedKeys", value: .array(extraKeys.map(JSONNode.string))))
@@ -151,7 +163,9 @@ struct ButaneConverter {
         var converted = try object(
             Node.Mapping(mapping.filter { $0.key.string != "inline" && $0.key.string != "local" }), path: path)
         var given: [String] = []
-        if case .object(let members) = converted.value, members.contains(where: { $0.key == "source" }) { given.append("source") }
+        if case .object(let members) = converted.value, members.contains(where: { $0.key == "source" }) {
+            given.append("source")
+        }
         for (keyNode, value) in mapping {
             guard let name = keyNode.string, name == "inline" || name == "local" else { continue }
             given.append(name)

@@ -40,7 +40,10 @@ public struct ButaneResult {
 public enum ButaneRenderer {
     /// Variant and version → Ignition spec version.
     static let versions: [String: [String: String]] = [
-        "fcos": ["1.0.0": "3.0.0", "1.1.0": "3.1.0", "1.2.0": "3.2.0", "1.3.0": "3.2.0", "1.4.0": "3.3.0", "1.5.0": "3.4.0", "1.6.0": "3.5.0"],
+        "fcos": [
+            "1.0.0": "3.0.0", "1.1.0": "3.1.0", "1.2.0": "3.2.0", "1.3.0": "3.2.0", "1.4.0": "3.3.0", "1.5.0": "3.4.0",
+            "1.6.0": "3.5.0",
+        ],
         "flatcar": ["1.0.0": "3.3.0", "1.1.0": "3.4.0"],
     ]
 
@@ -53,7 +56,9 @@ public enum ButaneRenderer {
             throw ButaneError("$", "invalid YAML: \(error)")
         }
         guard let root, case .mapping(let top) = root else {
-            throw ButaneError("$", "expected a YAML mapping with variant and version", position: root.flatMap(ButaneConverter.position))
+            throw ButaneError(
+                "$", "expected a YAML mapping with variant and version",
+                position: root.flatMap(ButaneConverter.position))
         }
         var converter = ButaneConverter(filesDirectory: filesDirectory)
         let node = try converter.convertTop(top)
@@ -67,7 +72,8 @@ public enum ButaneRenderer {
         guard report.isValid, let config = report.config else {
             let first = positioned.first(where: \.isError)
             throw ButaneError(
-                first?.path.description ?? "$", "the rendered config is invalid: \(first?.message ?? "")", position: first?.position,
+                first?.path.description ?? "$", "the rendered config is invalid: \(first?.message ?? "")",
+                position: first?.position,
                 diagnostics: positioned)
         }
         return ButaneResult(json: json, config: config, warnings: positioned.filter { !$0.isError })

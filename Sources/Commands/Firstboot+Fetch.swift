@@ -9,11 +9,15 @@ import Foundation
 
 /// Fetches http:// with `StandardFetcher` and https:// with URLSession.
 struct FoundationFetcher: ResourceFetcher {
-    func get(_ url: String, headers: [(name: String, value: String)], timeouts: Timeouts) throws(FetchFailure) -> [UInt8] {
+    func get(_ url: String, headers: [(name: String, value: String)], timeouts: Timeouts) throws(FetchFailure)
+        -> [UInt8]
+    {
         guard url.lowercased().hasPrefix("https:") else {
             return try StandardFetcher().get(url, headers: headers, timeouts: timeouts)
         }
-        guard let address = URL(string: url) else { throw FetchFailure("unable to parse url \"\(url)\"", permanent: true) }
+        guard let address = URL(string: url) else {
+            throw FetchFailure("unable to parse url \"\(url)\"", permanent: true)
+        }
         var request = URLRequest(url: address)
         request.timeoutInterval = Double(timeouts.httpResponseHeaders ?? 10)
         request.setValue("slipway-firstboot", forHTTPHeaderField: "User-Agent")

@@ -3,8 +3,8 @@
 // `systemctl preset`, enablement), apart from the differences documented in docs/firstboot.md.
 import FirstBoot
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ApplyDifferentialTests {
     @Test(arguments: Corpus.applyConfigs)
@@ -53,7 +53,9 @@ import TestSupport
             reference.entries[path] = nil
             reference.entries[String(path.dropLast("authorized_keys.d/ignition".count)) + "authorized_keys"] = entry
         }
-        for path in reference.entries.keys where path.hasSuffix(".ssh/authorized_keys.d") { reference.entries[path] = nil }
+        for path in reference.entries.keys where path.hasSuffix(".ssh/authorized_keys.d") {
+            reference.entries[path] = nil
+        }
         // Kernel arguments: recorded for our boot step; Ignition's kargs stage is separate.
         if let record = ours.entries.removeValue(forKey: String(kernelArgumentsRecordPath.dropFirst())) {
             #expect(name == "kernel-arguments" && record.mode == 0o644)
@@ -63,7 +65,9 @@ import TestSupport
         for index in 0..<2 {
             var tree = index == 0 ? reference : ours
             if var entry = tree.entries[preset], let content = entry.content {
-                let lines = String(decoding: content, as: UTF8.self).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                let lines = String(decoding: content, as: UTF8.self).split(separator: "\n").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
                 entry.content = Data(lines.sorted().joined(separator: "\n").utf8)
                 tree.entries[preset] = entry
             }

@@ -2,8 +2,8 @@
 // failure, kernel argument records, storage devices, and enablement checked against systemctl.
 import FirstBoot
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ApplyTests {
     static func apply(_ text: String, root: String, options: ApplyOptions = ApplyOptions()) throws -> ApplyReport {
@@ -32,7 +32,8 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: root + outside + "/dir/sub"))
         #expect(try String(contentsOfFile: root + "/c", encoding: .utf8) == "a")
         let loop = try #require(throws: FirstBootError.self) {
-            try ApplyTests.apply(#"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/loop/x"}]}}"#, root: root)
+            try ApplyTests.apply(
+                #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/loop/x"}]}}"#, root: root)
         }
         #expect(loop.message.contains("too many levels of symbolic links"))
     }
@@ -62,14 +63,16 @@ import TestSupport
             #"{"ignition":{"version":"3.3.0"},"kernelArguments":{"shouldExist":["console=ttyS0","a b"],"shouldNotExist":["quiet"]}}"#,
             root: scratch.path)
         let record = try #require(
-            ConfigParserTests.jsonObject(try Data(contentsOf: URL(fileURLWithPath: scratch.path + kernelArgumentsRecordPath))))
+            ConfigParserTests.jsonObject(
+                try Data(contentsOf: URL(fileURLWithPath: scratch.path + kernelArgumentsRecordPath))))
         #expect(record["shouldExist"] as? [String] == ["console=ttyS0", "a b"])
         #expect(record["shouldNotExist"] as? [String] == ["quiet"])
     }
 
     @Test func storageDevicesFailUnlessIgnored() throws {
         let scratch = try TemporaryDirectory("apply-devices")
-        let text = #"{"ignition":{"version":"3.3.0"},"storage":{"filesystems":[{"device":"/dev/vdb","format":"ext4","path":"/var"}]}}"#
+        let text =
+            #"{"ignition":{"version":"3.3.0"},"storage":{"filesystems":[{"device":"/dev/vdb","format":"ext4","path":"/var"}]}}"#
         let error = try #require(throws: FirstBootError.self) { try ApplyTests.apply(text, root: scratch.path) }
         #expect(error.message.contains("--ignore-devices"))
         let report = try ApplyTests.apply(text, root: scratch.path, options: ApplyOptions(ignoreStorageDevices: true))
@@ -87,8 +90,11 @@ import TestSupport
         let (config, _) = try ConfigParser.parseValid(bytes, source: name)
         _ = try ConfigApplier.apply(config, root: ours)
         try runTool(["cp", "-a", ours, presetRun])
-        let presets = try String(contentsOfFile: ours + "/etc/systemd/system-preset/20-ignition.preset", encoding: .utf8)
-        let units = presets.split(separator: "\n").compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }
+        let presets = try String(
+            contentsOfFile: ours + "/etc/systemd/system-preset/20-ignition.preset", encoding: .utf8)
+        let units = presets.split(separator: "\n").compactMap {
+            $0.split(separator: " ").dropFirst().first.map(String.init)
+        }
         let result = try runTool(["systemctl", "--root=\(presetRun)", "preset"] + units)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try TreeSnapshot(presetRun).differences(to: try TreeSnapshot(ours)) == [])

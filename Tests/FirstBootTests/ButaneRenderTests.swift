@@ -3,8 +3,8 @@
 import Butane
 import FirstBoot
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ButaneRenderTests {
     static let sample = """
@@ -51,7 +51,8 @@ import TestSupport
 
     static func filesDirectory() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory("butane-files")
-        try Data("ssh-rsa BBBB one\n\nssh-rsa CCCC two\n".utf8).write(to: URL(fileURLWithPath: directory.file("keys.txt")))
+        try Data("ssh-rsa BBBB one\n\nssh-rsa CCCC two\n".utf8).write(
+            to: URL(fileURLWithPath: directory.file("keys.txt")))
         try Data("key = value\n".utf8).write(to: URL(fileURLWithPath: directory.file("app.conf")))
         try Data("[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n".utf8)
             .write(to: URL(fileURLWithPath: directory.file("hello.service")))
@@ -63,7 +64,10 @@ import TestSupport
         let result = try ButaneRenderer.render(ButaneRenderTests.sample, filesDirectory: files.path)
         let config = result.config
         #expect(config.version == .v3_3)
-        #expect(config.passwd.users[0].sshAuthorizedKeys == ["ssh-ed25519 AAAA core", "ssh-rsa BBBB one", "ssh-rsa CCCC two"])
+        #expect(
+            config.passwd.users[0].sshAuthorizedKeys == [
+                "ssh-ed25519 AAAA core", "ssh-rsa BBBB one", "ssh-rsa CCCC two",
+            ])
         #expect(config.passwd.users[0].homeDir == "/var/home/core")
         #expect(config.storage.disks[0].partitions[0].sizeMiB == 512)
         #expect(config.storage.disks[0].partitions[0].typeGuid == "0FC63DAF-8483-4772-8E79-3D69D8477DE4")
@@ -85,15 +89,22 @@ import TestSupport
         #expect(reference.status == 0, "\(reference.stdout)\(reference.stderr)")
     }
 
-    @Test(arguments: [
-        ("variant: fcos\nversion: 1.4.0\nstorage:\n  files:\n    - path: relative\n", "5:13", "path not absolute"),
-        ("variant: fcos\nversion: 9.9.9\n", nil, "fcos version must be one of"),
-        ("variant: rhcos\nversion: 1.0.0\n", nil, "variant must be one of"),
-        ("variant: fcos\nversion: 1.4.0\nboot_device:\n  mirror: {}\n", "3:1", "boot_device is not supported"),
-        ("variant: fcos\nversion: 1.4.0\nstorage:\n  files:\n    - path: /a\n      contents: {inline: x, source: 'data:,y'}\n", "6:17", "give only one of"),
-        ("variant: fcos\nversion: 1.4.0\nstorage:\n  files:\n    - path: /a\n      contents: {local: ../../etc/passwd}\n", "6:25", "pass --files-dir"),
-        ("variant: fcos\nversion: 1.4.0\nstorage: [", nil, "invalid YAML"),
-    ] as [(String, String?, String)])
+    @Test(
+        arguments: [
+            ("variant: fcos\nversion: 1.4.0\nstorage:\n  files:\n    - path: relative\n", "5:13", "path not absolute"),
+            ("variant: fcos\nversion: 9.9.9\n", nil, "fcos version must be one of"),
+            ("variant: rhcos\nversion: 1.0.0\n", nil, "variant must be one of"),
+            ("variant: fcos\nversion: 1.4.0\nboot_device:\n  mirror: {}\n", "3:1", "boot_device is not supported"),
+            (
+                "variant: fcos\nversion: 1.4.0\nstorage:\n  files:\n    - path: /a\n      contents: {inline: x, source: 'data:,y'}\n",
+                "6:17", "give only one of"
+            ),
+            (
+                "variant: fcos\nversion: 1.4.0\nstorage:\n  files:\n    - path: /a\n      contents: {local: ../../etc/passwd}\n",
+                "6:25", "pass --files-dir"
+            ),
+            ("variant: fcos\nversion: 1.4.0\nstorage: [", nil, "invalid YAML"),
+        ] as [(String, String?, String)])
     func errorsPointIntoTheYAML(_ yaml: String, _ position: String?, _ message: String) {
         do {
             _ = try ButaneRenderer.render(yaml)
@@ -107,13 +118,17 @@ import TestSupport
 
     @Test func localFilesMayNotLeaveTheFilesDirectory() throws {
         let files = try ButaneRenderTests.filesDirectory()
-        let yaml = "variant: fcos\nversion: 1.4.0\nstorage:\n  files:\n    - path: /a\n      contents: {local: ../escape}\n"
-        let error = try #require(throws: ButaneError.self) { try ButaneRenderer.render(yaml, filesDirectory: files.path) }
+        let yaml =
+            "variant: fcos\nversion: 1.4.0\nstorage:\n  files:\n    - path: /a\n      contents: {local: ../escape}\n"
+        let error = try #require(throws: ButaneError.self) {
+            try ButaneRenderer.render(yaml, filesDirectory: files.path)
+        }
         #expect(error.message.contains("outside the files directory"))
     }
 
     @Test func unknownKeysAreWarningsWithYAMLPositions() throws {
-        let result = try ButaneRenderer.render("variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /a\n      colour: red\n")
+        let result = try ButaneRenderer.render(
+            "variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /a\n      colour: red\n")
         #expect(result.config.version == .v3_4)
         #expect(result.warnings.map(\.path.description) == ["$.storage.files.0.colour"])
         #expect(result.warnings.first?.position?.line == 6)

@@ -27,7 +27,8 @@ import Testing
 
     @Test func typeErrorsAreAllReported() {
         let report = ConfigParserTests.parse(
-            #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":1,"mode":1.5,"overwrite":"yes"}]},"systemd":[]}"#)
+            #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":1,"mode":1.5,"overwrite":"yes"}]},"systemd":[]}"#
+        )
         #expect(
             report.errors.map { "\($0.path): \($0.message)" } == [
                 "$.storage.files.0.path: expected a string, found number 1",
@@ -56,7 +57,8 @@ import Testing
 
     @Test func fieldsOfLaterVersionsAreUnknownKeys() {
         let report = ConfigParserTests.parse(
-            #"{"ignition":{"version":"3.1.0"},"kernelArguments":{"shouldExist":["a"]},"passwd":{"users":[{"name":"u","shouldExist":false}]}}"#)
+            #"{"ignition":{"version":"3.1.0"},"kernelArguments":{"shouldExist":["a"]},"passwd":{"users":[{"name":"u","shouldExist":false}]}}"#
+        )
         #expect(report.isValid)
         #expect(Set(report.warnings.map(\.path.description)) == ["$.kernelArguments", "$.passwd.users.0.shouldExist"])
         #expect(report.config?.passwd.users.first?.shouldExist == nil)
@@ -75,7 +77,8 @@ import Testing
 
     @Test func nullMeansUnset() {
         let report = ConfigParserTests.parse(
-            #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/a","mode":null,"contents":null}]},"systemd":null}"#)
+            #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/a","mode":null,"contents":null}]},"systemd":null}"#
+        )
         #expect(report.isValid)
         #expect(report.config?.storage.files.first?.mode == nil)
     }

@@ -2,8 +2,8 @@
 // OpenStack metadata services served on 127.0.0.1 (the image uses 169.254.169.254).
 import FirstBoot
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct ConfigSourceTests {
     static let config = #"{"ignition":{"version":"3.3.0"}}"#
@@ -20,12 +20,13 @@ import TestSupport
         #expect(try source.fetch() == nil)
     }
 
-    @Test(arguments: [
-        ("console=ttyS0 slipway.config.url=data:,abc quiet", "data:,abc"),
-        ("ignition.config.url=data:,x slipway.config.url=data:,y", "data:,y"),
-        (#"a="b c" slipway.config.url="data:,q""#, "data:,q"),
-        ("root=/dev/vda2", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("console=ttyS0 slipway.config.url=data:,abc quiet", "data:,abc"),
+            ("ignition.config.url=data:,x slipway.config.url=data:,y", "data:,y"),
+            (#"a="b c" slipway.config.url="data:,q""#, "data:,q"),
+            ("root=/dev/vda2", nil),
+        ] as [(String, String?)])
     func commandLineURL(_ commandLine: String, _ url: String?) throws {
         let source = KernelCommandLineSource(commandLine: commandLine)
         #expect(source.url == url)
@@ -42,9 +43,11 @@ import TestSupport
         let server = try TestHTTPServer { request in
             switch (request.method, request.path) {
             case ("PUT", "/latest/api/token"):
-                return request.headers["x-aws-ec2-metadata-token-ttl-seconds"] == "21600" ? .ok("TOKEN123") : TestHTTPServer.Response(status: 400)
+                return request.headers["x-aws-ec2-metadata-token-ttl-seconds"] == "21600"
+                    ? .ok("TOKEN123") : TestHTTPServer.Response(status: 400)
             case ("GET", "/latest/user-data"):
-                return request.headers["x-aws-ec2-metadata-token"] == "TOKEN123" ? .ok(ConfigSourceTests.config) : TestHTTPServer.Response(status: 401)
+                return request.headers["x-aws-ec2-metadata-token"] == "TOKEN123"
+                    ? .ok(ConfigSourceTests.config) : TestHTTPServer.Response(status: 401)
             default: return TestHTTPServer.Response(status: 404)
             }
         }
@@ -53,14 +56,19 @@ import TestSupport
     }
 
     @Test func ec2WithoutUserDataHasNoConfig() throws {
-        let server = try TestHTTPServer { request in request.method == "PUT" ? .ok("T") : TestHTTPServer.Response(status: 404) }
+        let server = try TestHTTPServer { request in
+            request.method == "PUT" ? .ok("T") : TestHTTPServer.Response(status: 404)
+        }
         #expect(try EC2Source(endpoint: server.url, totalSeconds: 5).fetch() == nil)
     }
 
     @Test func gceNeedsTheFlavorHeader() throws {
         let server = try TestHTTPServer { request in
-            guard request.path == "/computeMetadata/v1/instance/attributes/user-data" else { return TestHTTPServer.Response(status: 404) }
-            return request.headers["metadata-flavor"] == "Google" ? .ok(ConfigSourceTests.config) : TestHTTPServer.Response(status: 403)
+            guard request.path == "/computeMetadata/v1/instance/attributes/user-data" else {
+                return TestHTTPServer.Response(status: 404)
+            }
+            return request.headers["metadata-flavor"] == "Google"
+                ? .ok(ConfigSourceTests.config) : TestHTTPServer.Response(status: 403)
         }
         #expect(try GCESource(endpoint: server.url, totalSeconds: 5).fetch() == Array(ConfigSourceTests.config.utf8))
     }
@@ -71,13 +79,17 @@ import TestSupport
             guard request.path == "/openstack/latest/user_data" else { return TestHTTPServer.Response(status: 404) }
             return attempts.increment() < 3 ? TestHTTPServer.Response(status: 503) : .ok(ConfigSourceTests.config)
         }
-        #expect(try OpenStackMetadataSource(endpoint: server.url, totalSeconds: 10).fetch() == Array(ConfigSourceTests.config.utf8))
+        #expect(
+            try OpenStackMetadataSource(endpoint: server.url, totalSeconds: 10).fetch()
+                == Array(ConfigSourceTests.config.utf8))
         #expect(server.requests.count == 3)
     }
 
     @Test func metadataFailureStopsWithTheReason() throws {
         let server = try TestHTTPServer { _ in TestHTTPServer.Response(status: 403) }
-        let error = try #require(throws: FirstBootError.self) { try GCESource(endpoint: server.url, totalSeconds: 5).fetch() }
+        let error = try #require(throws: FirstBootError.self) {
+            try GCESource(endpoint: server.url, totalSeconds: 5).fetch()
+        }
         #expect(error.message.contains("HTTP status 403"))
     }
 
@@ -85,8 +97,10 @@ import TestSupport
         let drive = try TemporaryDirectory("config-drive")
         let source = OpenStackConfigDriveSource(mountPoint: drive.path)
         #expect(try source.fetch() == nil)
-        try FileManager.default.createDirectory(atPath: drive.file("openstack/latest"), withIntermediateDirectories: true)
-        try Data(ConfigSourceTests.config.utf8).write(to: URL(fileURLWithPath: drive.file("openstack/latest/user_data")))
+        try FileManager.default.createDirectory(
+            atPath: drive.file("openstack/latest"), withIntermediateDirectories: true)
+        try Data(ConfigSourceTests.config.utf8).write(
+            to: URL(fileURLWithPath: drive.file("openstack/latest/user_data")))
         #expect(try source.fetch() == Array(ConfigSourceTests.config.utf8))
         let labels = try TemporaryDirectory("by-label")
         #expect(OpenStackConfigDriveSource.device(byLabelDirectory: labels.path) == nil)
@@ -122,7 +136,8 @@ import TestSupport
         let found = try #require(try ConfigSources.first(sources))
         #expect(found.name == "embedded")
         let order = ConfigSources.standardOrder(
-            platform: .openstack, commandLine: "", oemConfigPath: "/oem/config.ign", embeddedConfigPath: "/usr/lib/slipway/config.ign",
+            platform: .openstack, commandLine: "", oemConfigPath: "/oem/config.ign",
+            embeddedConfigPath: "/usr/lib/slipway/config.ign",
             configDriveMount: "/run/config-drive")
         #expect(order.map(\.name).first == "qemu fw_cfg opt/com.coreos/config")
         #expect(order.count == 6)

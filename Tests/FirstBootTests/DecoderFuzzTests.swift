@@ -71,9 +71,14 @@ import Testing
 
     @Test func randomStringsThroughTheOtherParsers() {
         var random = SeededGenerator(seed: 7)
-        let pieces = ["data:", "http://", ";base64", ",", "%", "%4", "%41", "[", "]", "=", "\n", "\\", "a", "/", ":", "@", "?", "#", " ", "é"]
+        let pieces = [
+            "data:", "http://", ";base64", ",", "%", "%4", "%41", "[", "]", "=", "\n", "\\", "a", "/", ":", "@", "?",
+            "#", " ", "é",
+        ]
         for _ in 0..<5000 {
-            let text = (0..<Int.random(in: 0..<12, using: &random)).map { _ in pieces.randomElement(using: &random) ?? "" }.joined()
+            let text = (0..<Int.random(in: 0..<12, using: &random)).map { _ in
+                pieces.randomElement(using: &random) ?? ""
+            }.joined()
             _ = DataURL.decode(text)
             _ = ResourceURL(text)
             _ = UnitFile.parse(text)
@@ -94,7 +99,9 @@ import Testing
                 // The CRC check makes undetected damage all but impossible.
                 #expect(output == Array(original))
             }
-            let noise = (0..<Int.random(in: 0..<64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let noise = (0..<Int.random(in: 0..<64, using: &random)).map { _ in
+                UInt8.random(in: 0...255, using: &random)
+            }
             _ = try? Gzip.decompress([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3] + noise, limit: 1 << 20)
         }
     }

@@ -1,7 +1,7 @@
 // The `slipway firstboot` commands as users run them: output format and exit codes.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct FirstbootCommandTests {
     static var slipway: String { packageRoot().appendingPathComponent(".build/debug/slipway").path }
@@ -13,7 +13,9 @@ import TestSupport
 
     @Test func validateListsEveryErrorAndExitsNonZero() throws {
         let config = try TemporaryFile(
-            Array(#"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"a"},{"path":"/b","mode":-1}]},"x":1}"#.utf8),
+            Array(
+                #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"a"},{"path":"/b","mode":-1}]},"x":1}"#
+                    .utf8),
             name: "bad.ign")
         let result = try FirstbootCommandTests.run(["validate", config.path])
         #expect(result.status == 1)
@@ -25,7 +27,8 @@ import TestSupport
     }
 
     @Test func validatePassesWithWarnings() throws {
-        let config = try TemporaryFile(Array(#"{"ignition":{"version":"3.0.0"},"kernelArguments":{}}"#.utf8), name: "ok.ign")
+        let config = try TemporaryFile(
+            Array(#"{"ignition":{"version":"3.0.0"},"kernelArguments":{}}"#.utf8), name: "ok.ign")
         let result = try FirstbootCommandTests.run(["validate", config.path])
         #expect(result.status == 0)
         #expect(result.stderr.contains("warning: $.kernelArguments: unknown key"))
@@ -34,7 +37,9 @@ import TestSupport
     @Test func applyNamesTheEntryAndTheReason() throws {
         let root = try TemporaryDirectory("cli-apply")
         let config = try TemporaryFile(
-            Array(#"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/etc/a","contents":{"source":"data:,a","verification":{"hash":"sha512-\#(String(repeating: "0", count: 128))"}}}]}}"#.utf8),
+            Array(
+                #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/etc/a","contents":{"source":"data:,a","verification":{"hash":"sha512-\#(String(repeating: "0", count: 128))"}}}]}}"#
+                    .utf8),
             name: "hash.ign")
         let failed = try FirstbootCommandTests.run(["apply", config.path, "--root", root.path])
         #expect(failed.status == 1)
@@ -43,7 +48,9 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: root.file("etc/a")))
 
         let good = try TemporaryFile(
-            Array(#"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/etc/a","mode":384,"contents":{"source":"data:,a"}}]}}"#.utf8),
+            Array(
+                #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/etc/a","mode":384,"contents":{"source":"data:,a"}}]}}"#
+                    .utf8),
             name: "good.ign")
         let applied = try FirstbootCommandTests.run(["apply", good.path, "--root", root.path])
         #expect(applied.status == 0, "\(applied.stderr)")
@@ -51,7 +58,10 @@ import TestSupport
     }
 
     @Test func renderWritesValidJSON() throws {
-        let yaml = try TemporaryFile(Array("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/x\n      contents: {inline: hi}\n".utf8), name: "me.yaml")
+        let yaml = try TemporaryFile(
+            Array(
+                "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/x\n      contents: {inline: hi}\n"
+                    .utf8), name: "me.yaml")
         let output = yaml.directory.file("me.ign")
         let result = try FirstbootCommandTests.run(["render", yaml.path, "-o", output])
         #expect(result.status == 0, "\(result.stderr)")

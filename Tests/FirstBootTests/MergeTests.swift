@@ -9,9 +9,11 @@ import Testing
 
     @Test func childFieldsWinAndListsMergeByKey() throws {
         let parent = try MergeTests.config(
-            #"{"ignition":{"version":"3.0.0"},"storage":{"files":[{"path":"/a","mode":420,"contents":{"source":"data:,p"}},{"path":"/b"}],"links":[{"path":"/c","target":"/a"}]},"passwd":{"users":[{"name":"u","sshAuthorizedKeys":["k1"],"groups":["g"]}]}}"#)
+            #"{"ignition":{"version":"3.0.0"},"storage":{"files":[{"path":"/a","mode":420,"contents":{"source":"data:,p"}},{"path":"/b"}],"links":[{"path":"/c","target":"/a"}]},"passwd":{"users":[{"name":"u","sshAuthorizedKeys":["k1"],"groups":["g"]}]}}"#
+        )
         let child = try MergeTests.config(
-            #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/a","contents":{"source":"data:,c"}},{"path":"/c"}]},"passwd":{"users":[{"name":"u","sshAuthorizedKeys":["k2","k1"],"shell":"/bin/sh"}]},"kernelArguments":{"shouldExist":["x"]}}"#)
+            #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/a","contents":{"source":"data:,c"}},{"path":"/c"}]},"passwd":{"users":[{"name":"u","sshAuthorizedKeys":["k2","k1"],"shell":"/bin/sh"}]},"kernelArguments":{"shouldExist":["x"]}}"#
+        )
         let merged = parent.merged(with: child)
         #expect(merged.ignition.version == "3.3.0")
         #expect(merged.storage.files.map(\.path) == ["/a", "/b", "/c"])
@@ -29,7 +31,9 @@ import Testing
         var parent = Resource(source: "http://example.com/a")
         parent.httpHeaders = [HTTPHeader(name: "A", value: "1"), HTTPHeader(name: "B", value: "2")]
         var child = Resource()
-        child.httpHeaders = [HTTPHeader(name: "A", value: nil), HTTPHeader(name: "B", value: "3"), HTTPHeader(name: "C", value: "4")]
+        child.httpHeaders = [
+            HTTPHeader(name: "A", value: nil), HTTPHeader(name: "B", value: "3"), HTTPHeader(name: "C", value: "4"),
+        ]
         var p = Config()
         p.ignition.version = "3.3.0"
         p.ignition.security.tls.certificateAuthorities = [parent]
@@ -42,8 +46,10 @@ import Testing
     }
 
     @Test func kernelArgumentsShareOneKeySpace() throws {
-        let parent = try MergeTests.config(#"{"ignition":{"version":"3.3.0"},"kernelArguments":{"shouldExist":["a","b"]}}"#)
-        let child = try MergeTests.config(#"{"ignition":{"version":"3.3.0"},"kernelArguments":{"shouldNotExist":["a"]}}"#)
+        let parent = try MergeTests.config(
+            #"{"ignition":{"version":"3.3.0"},"kernelArguments":{"shouldExist":["a","b"]}}"#)
+        let child = try MergeTests.config(
+            #"{"ignition":{"version":"3.3.0"},"kernelArguments":{"shouldNotExist":["a"]}}"#)
         let merged = parent.merged(with: child).kernelArguments
         #expect(merged.shouldExist == ["b"])
         #expect(merged.shouldNotExist == ["a"])

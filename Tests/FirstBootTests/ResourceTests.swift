@@ -91,7 +91,8 @@ import Testing
                 response.chunked = true
                 return response
             case "/auth":
-                return request.headers["authorization"] == "Bearer t" ? .ok("secret") : TestHTTPServer.Response(status: 403)
+                return request.headers["authorization"] == "Bearer t"
+                    ? .ok("secret") : TestHTTPServer.Response(status: 403)
             default: return TestHTTPServer.Response(status: 404)
             }
         }
@@ -100,7 +101,9 @@ import Testing
         var authorized = Resource(source: server.url + "/auth")
         authorized.httpHeaders = [HTTPHeader(name: "Authorization", value: "Bearer t")]
         #expect(try loader.load(authorized, subject: "s") == Array("secret".utf8))
-        let denied = try #require(throws: FirstBootError.self) { try loader.load(Resource(source: server.url + "/missing"), subject: "s") }
+        let denied = try #require(throws: FirstBootError.self) {
+            try loader.load(Resource(source: server.url + "/missing"), subject: "s")
+        }
         #expect(denied.message.contains("HTTP status 404"))
         // Headers are not carried across the redirect.
         #expect(server.requests.first { $0.path == "/chunked?x=1" }?.headers["authorization"] == nil)
@@ -122,7 +125,8 @@ import Testing
         timeouts.httpTotal = 1
         let start = Date()
         let error = try #require(throws: FirstBootError.self) {
-            try ResourceLoader(timeouts: timeouts, defaultTotalSeconds: nil).load(Resource(source: server.url + "/x"), subject: "s")
+            try ResourceLoader(timeouts: timeouts, defaultTotalSeconds: nil).load(
+                Resource(source: server.url + "/x"), subject: "s")
         }
         #expect(error.message.contains("HTTP status 500"))
         #expect(Date().timeIntervalSince(start) < 5)

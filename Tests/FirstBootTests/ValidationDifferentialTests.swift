@@ -27,7 +27,8 @@ import Testing
             #expect(ourErrorPaths == reference.errorPaths, "\(name): reference said \(reference.output)")
         }
         let ourWarningPaths = Set(ours.warnings.map(\.path.description))
-        #expect(reference.unusedKeyPaths.isSubset(of: ourWarningPaths), "\(name): unknown keys \(reference.unusedKeyPaths)")
+        #expect(
+            reference.unusedKeyPaths.isSubset(of: ourWarningPaths), "\(name): unknown keys \(reference.unusedKeyPaths)")
         if !ours.isValid {
             // Every error says where it is.
             #expect(ours.errors.allSatisfy { $0.position != nil || name == "invalid-empty.ign" })
@@ -42,7 +43,10 @@ import Testing
             for version in ["3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0"] where text.contains("\"\(version)\"") {
                 versions.insert(version)
             }
-            for section in ["storage", "systemd", "passwd", "kernelArguments", "config", "proxy", "security", "luks", "raid", "disks", "filesystems"]
+            for section in [
+                "storage", "systemd", "passwd", "kernelArguments", "config", "proxy", "security", "luks", "raid",
+                "disks", "filesystems",
+            ]
             where text.contains("\"\(section)\"") {
                 sections.insert(section)
             }

@@ -33,12 +33,16 @@ extension AccountDatabase {
     /// `groupadd`: fails when the group exists, as Ignition does.
     mutating func addGroup(_ config: PasswdGroup) throws(FirstBootError) {
         guard group.index(of: config.name) == nil else {
-            throw failure("create group", config.name, "group \"\(config.name)\" already exists in the root; remove it from the config")
+            throw failure(
+                "create group", config.name,
+                "group \"\(config.name)\" already exists in the root; remove it from the config")
         }
         let used = group.numbers(2)
         let gid: Int
         if let wanted = config.gid {
-            guard !used.contains(wanted) else { throw failure("create group", config.name, "GID \(wanted) is already used") }
+            guard !used.contains(wanted) else {
+                throw failure("create group", config.name, "GID \(wanted) is already used")
+            }
             gid = wanted
         } else {
             guard let free = freeID(used: used, system: config.system == true, kind: "gid") else {
@@ -71,7 +75,8 @@ extension AccountDatabase {
         guard !config.sshAuthorizedKeys.isEmpty, let home = home(of: config.name), let uid = uid(of: config.name),
             let gid = primaryGid(of: config.name)
         else { return }
-        effects.keys.append(AccountEffects.Keys(user: config.name, home: home, uid: uid, gid: gid, keys: config.sshAuthorizedKeys))
+        effects.keys.append(
+            AccountEffects.Keys(user: config.name, home: home, uid: uid, gid: gid, keys: config.sshAuthorizedKeys))
     }
 
     private func password(_ config: PasswdUser) -> String {
@@ -138,7 +143,9 @@ extension AccountDatabase {
         if !system {
             for kind in ["UID", "GID"] {
                 var file = kind == "UID" ? subuid : subgid
-                guard file.exists, file.index(of: name) == nil, defaults.int("SUB_\(kind)_COUNT", 65536) > 0 else { continue }
+                guard file.exists, file.index(of: name) == nil, defaults.int("SUB_\(kind)_COUNT", 65536) > 0 else {
+                    continue
+                }
                 let start = freeSubordinateRange(file, kind: kind)
                 file.append([name, String(start), String(defaults.int("SUB_\(kind)_COUNT", 65536))])
                 if kind == "UID" { subuid = file } else { subgid = file }
@@ -146,9 +153,11 @@ extension AccountDatabase {
         }
         if config.noCreateHome != true {
             let umask = UInt32(defaults.int("UMASK", 0o022))
-            let mode = defaults.values["HOME_MODE"].map { _ in UInt32(defaults.int("HOME_MODE", 0o755)) } ?? (0o777 & ~umask)
+            let mode =
+                defaults.values["HOME_MODE"].map { _ in UInt32(defaults.int("HOME_MODE", 0o755)) } ?? (0o777 & ~umask)
             effects.homesToCreate.append(
-                AccountEffects.Home(path: home, uid: uid, gid: gid, mode: mode, skeleton: useradd("SKEL") ?? "/etc/skel"))
+                AccountEffects.Home(
+                    path: home, uid: uid, gid: gid, mode: mode, skeleton: useradd("SKEL") ?? "/etc/skel"))
         }
     }
 
@@ -164,13 +173,17 @@ extension AccountDatabase {
             }
         }
         if let uid = config.uid, uid != self.uid(of: name) {
-            guard !passwd.numbers(2).contains(uid) else { throw failure("modify user", name, "UID \(uid) is not unique") }
+            guard !passwd.numbers(2).contains(uid) else {
+                throw failure("modify user", name, "UID \(uid) is not unique")
+            }
             passwd.set(name, 2, String(uid))
         }
         if let gecos = config.gecos { passwd.set(name, 4, gecos) }
         if let home = config.homeDir { passwd.set(name, 5, home) }
         if let primary = config.primaryGroup {
-            guard let gid = resolveGroup(primary) else { throw failure("modify user", name, "group \"\(primary)\" does not exist") }
+            guard let gid = resolveGroup(primary) else {
+                throw failure("modify user", name, "group \"\(primary)\" does not exist")
+            }
             passwd.set(name, 3, String(gid))
         }
         if !config.groups.isEmpty {

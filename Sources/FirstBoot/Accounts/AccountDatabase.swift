@@ -118,7 +118,9 @@ struct AccountDatabase {
     /// A group given by name or number, as `useradd --gid` accepts it.
     func resolveGroup(_ text: String) -> Int? {
         if let gid = gid(ofGroup: text) { return gid }
-        if let number = Int(text), group.lines.contains(where: { $0.count > 2 && Int($0[2]) == number }) { return number }
+        if let number = Int(text), group.lines.contains(where: { $0.count > 2 && Int($0[2]) == number }) {
+            return number
+        }
         return nil
     }
 

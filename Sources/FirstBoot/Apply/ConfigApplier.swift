@@ -47,7 +47,8 @@ public let kernelArgumentsRecordPath = "/etc/.slipway-kargs.json"
 public enum ConfigApplier {
     /// Applies `config` to the directory `root`: resolves referenced configs, fetches and verifies
     /// every resource and checks every entry first, then writes.
-    public static func apply(_ config: Config, root: String, options: ApplyOptions = ApplyOptions()) throws(FirstBootError)
+    public static func apply(_ config: Config, root: String, options: ApplyOptions = ApplyOptions())
+        throws(FirstBootError)
         -> ApplyReport
     {
         var report = ApplyReport()
@@ -58,7 +59,8 @@ public enum ConfigApplier {
             try plan.write(report: &report)
         } catch {
             var partial = error
-            partial.message += "; the root may be partially configured (\(report.written.count) entries written before this)"
+            partial.message +=
+                "; the root may be partially configured (\(report.written.count) entries written before this)"
             throw partial
         }
         return report
@@ -83,14 +85,16 @@ struct Plan {
         }
         try Plan.checkStorageDevices(config.storage, ignore: options.ignoreStorageDevices, report: &report)
         let loader = ResourceLoader(
-            fetcher: options.fetcher, timeouts: config.ignition.timeouts, defaultTotalSeconds: options.defaultTotalSeconds,
+            fetcher: options.fetcher, timeouts: config.ignition.timeouts,
+            defaultTotalSeconds: options.defaultTotalSeconds,
             version: config.version ?? .latest)
         for (index, file) in config.storage.files.enumerated() {
             let subject = "$.storage.files.\(index) (\(file.path))"
             if file.contents.source != nil { contents[index] = try loader.load(file.contents, subject: subject) }
             var fragments: [[UInt8]] = []
             for (appendIndex, fragment) in file.append.enumerated() {
-                fragments.append(try loader.load(fragment, subject: "$.storage.files.\(index).append.\(appendIndex) (\(file.path))"))
+                fragments.append(
+                    try loader.load(fragment, subject: "$.storage.files.\(index).append.\(appendIndex) (\(file.path))"))
             }
             appends[index] = fragments
         }
@@ -101,7 +105,9 @@ struct Plan {
         try checkUnits(report: &report)
     }
 
-    private static func checkStorageDevices(_ storage: Storage, ignore: Bool, report: inout ApplyReport) throws(FirstBootError) {
+    private static func checkStorageDevices(_ storage: Storage, ignore: Bool, report: inout ApplyReport)
+        throws(FirstBootError)
+    {
         var sections: [String] = []
         if !storage.disks.isEmpty { sections.append("storage.disks") }
         if !storage.raid.isEmpty { sections.append("storage.raid") }
@@ -114,7 +120,8 @@ struct Plan {
         if ignore {
             report.warnings.append(message + "; ignored")
         } else {
-            throw FirstBootError("apply", sections.joined(separator: ", "), message + "; remove them or pass --ignore-devices")
+            throw FirstBootError(
+                "apply", sections.joined(separator: ", "), message + "; remove them or pass --ignore-devices")
         }
     }
 
@@ -145,7 +152,8 @@ struct Plan {
 
     /// The uid and gid for an entry: the configured owner (by id, or by name in the updated account
     /// files), else `defaults`.
-    func owner(_ user: NodeOwner, _ group: NodeOwner, defaults: (UInt32, UInt32), subject: String) throws(FirstBootError)
+    func owner(_ user: NodeOwner, _ group: NodeOwner, defaults: (UInt32, UInt32), subject: String)
+        throws(FirstBootError)
         -> (UInt32, UInt32)
     {
         var uid = defaults.0
@@ -154,7 +162,8 @@ struct Plan {
             uid = UInt32(truncatingIfNeeded: id)
         } else if let name = user.name, !name.isEmpty {
             guard let found = accounts.uid(of: name) else {
-                throw FirstBootError("resolve owner", subject, "no user \"\(name)\" in the root's /etc/passwd or the config")
+                throw FirstBootError(
+                    "resolve owner", subject, "no user \"\(name)\" in the root's /etc/passwd or the config")
             }
             uid = UInt32(truncatingIfNeeded: found)
         }
@@ -162,7 +171,8 @@ struct Plan {
             gid = UInt32(truncatingIfNeeded: id)
         } else if let name = group.name, !name.isEmpty {
             guard let found = accounts.gid(ofGroup: name) else {
-                throw FirstBootError("resolve owner", subject, "no group \"\(name)\" in the root's /etc/group or the config")
+                throw FirstBootError(
+                    "resolve owner", subject, "no group \"\(name)\" in the root's /etc/group or the config")
             }
             gid = UInt32(truncatingIfNeeded: found)
         }
@@ -190,7 +200,8 @@ struct Plan {
             }
             if file.contents.source != nil {
                 throw FirstBootError(
-                    "write file", subject, "a file exists there and overwrite is false; set overwrite: true to replace it")
+                    "write file", subject,
+                    "a file exists there and overwrite is false; set overwrite: true to replace it")
             }
         }
         for (index, directory) in config.storage.directories.enumerated() {
@@ -214,18 +225,25 @@ struct Plan {
                 !config.storage.files.contains(where: { $0.path == target }),
                 !config.storage.links.contains(where: { $0.path == target && $0.hard != true })
             {
-                throw FirstBootError("create hard link", subject, "the target \(target) exists neither in the root nor in the config")
+                throw FirstBootError(
+                    "create hard link", subject, "the target \(target) exists neither in the root nor in the config")
             }
             guard link.overwrite != true, let existing = root.status(hostPath) else { continue }
             if link.hard == true {
                 let targetStatus = root.status(try root.resolve(target, followLast: true))
                 if targetStatus?.inode != existing.inode || targetStatus?.device != existing.device {
-                    throw FirstBootError("create hard link", subject, "something else exists there and overwrite is false")
+                    throw FirstBootError(
+                        "create hard link", subject, "something else exists there and overwrite is false")
                 }
             } else if existing.kind != .symlink(target: target) {
                 let found: String
-                if case .symlink(let current) = existing.kind { found = "a link to \(current)" } else { found = "a non-link" }
-                throw FirstBootError("create link", subject, "\(found) exists there, not a link to \(target), and overwrite is false")
+                if case .symlink(let current) = existing.kind {
+                    found = "a link to \(current)"
+                } else {
+                    found = "a non-link"
+                }
+                throw FirstBootError(
+                    "create link", subject, "\(found) exists there, not a link to \(target), and overwrite is false")
             }
         }
     }
@@ -260,7 +278,8 @@ struct Plan {
         let hostPath = try root.resolve(kernelArgumentsRecordPath)
         try root.makeParents(of: kernelArgumentsRecordPath)
         try root.writeAtomically(
-            hostPath, path: kernelArgumentsRecordPath, bytes: Array(record.serialized().utf8), mode: 0o644, uid: 0, gid: 0)
+            hostPath, path: kernelArgumentsRecordPath, bytes: Array(record.serialized().utf8), mode: 0o644, uid: 0,
+            gid: 0)
         report.written.append(kernelArgumentsRecordPath)
     }
 }

@@ -25,7 +25,9 @@ public struct ConfigResolver: Sendable {
             fetcher: fetcher, timeouts: config.ignition.timeouts, defaultTotalSeconds: defaultTotalSeconds,
             version: config.version ?? .latest)
         if config.ignition.config.replace.source != nil {
-            let replacement = try fetchConfig(config.ignition.config.replace, loader: loader, subject: "$.ignition.config.replace", warnings: &warnings)
+            let replacement = try fetchConfig(
+                config.ignition.config.replace, loader: loader, subject: "$.ignition.config.replace",
+                warnings: &warnings)
             return try resolve(replacement, warnings: &warnings, depth: depth + 1)
         }
         var result = config

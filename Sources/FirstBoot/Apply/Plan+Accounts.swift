@@ -14,7 +14,8 @@ extension Plan {
             let status = root.status(hostPath)
             try root.makeParents(of: file.path)
             try root.writeAtomically(
-                hostPath, path: file.path, bytes: Array(file.text.utf8), mode: status?.mode ?? 0o644, uid: status?.uid ?? 0,
+                hostPath, path: file.path, bytes: Array(file.text.utf8), mode: status?.mode ?? 0o644,
+                uid: status?.uid ?? 0,
                 gid: status?.gid ?? 0)
             report.written.append(file.path)
         }
@@ -60,7 +61,9 @@ extension Plan {
                 let hostBytes = try readHost(from, path: entryPath)
                 try root.writeAtomically(to, path: entryPath, bytes: hostBytes, mode: status.mode, uid: uid, gid: gid)
             case .symlink(let target):
-                guard symlink(target, to) == 0, lchown(to, uid, gid) == 0 else { throw root.posixError("copy skeleton to", entryPath) }
+                guard symlink(target, to) == 0, lchown(to, uid, gid) == 0 else {
+                    throw root.posixError("copy skeleton to", entryPath)
+                }
             default: continue
             }
         }
@@ -102,7 +105,8 @@ extension Plan {
         let keysHost = try root.resolve(keysPath)
         var lines: [String] = []
         if root.lstatKind(keysHost) == .file, let existing = try root.read(keysPath) {
-            lines = String(decoding: existing, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines = String(decoding: existing, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                .map(String.init)
             if lines.last == "" { lines.removeLast() }
         } else if root.lstatKind(keysHost) != .missing {
             throw FirstBootError("add SSH keys", entry.user, "\(keysPath) exists and is not a regular file")

@@ -28,14 +28,18 @@ extension Plan {
 
     func writeNodes(report: inout ApplyReport) throws(FirstBootError) {
         let storage = config.storage
-        var ordered: [(Int, Entry)] = storage.directories.indices.map { (Plan.depth(storage.directories[$0].path), .directory($0)) }
+        var ordered: [(Int, Entry)] = storage.directories.indices.map {
+            (Plan.depth(storage.directories[$0].path), .directory($0))
+        }
         ordered += storage.files.indices.map { (Plan.depth(storage.files[$0].path), .file($0)) }
         ordered += storage.links.indices.filter { storage.links[$0].hard != true }.map {
             (Plan.depth(storage.links[$0].path), .link($0))
         }
-        var entries = ordered.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+        var entries = ordered.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(
+            \.element.1)
         let hard = storage.links.indices.filter { storage.links[$0].hard == true }
-        entries += hard.sorted { (Plan.depth(storage.links[$0].path), $0) < (Plan.depth(storage.links[$1].path), $1) }.map(Entry.link)
+        entries += hard.sorted { (Plan.depth(storage.links[$0].path), $0) < (Plan.depth(storage.links[$1].path), $1) }
+            .map(Entry.link)
         for entry in entries {
             switch entry {
             case .directory(let index):
@@ -59,7 +63,8 @@ extension Plan {
         try root.makeParents(of: file.path)
         hostPath = try root.resolve(file.path)
         let existing = root.status(hostPath)
-        let (uid, gid) = try owner(file.user, file.group, defaults: (existing?.uid ?? 0, existing?.gid ?? 0), subject: subject)
+        let (uid, gid) = try owner(
+            file.user, file.group, defaults: (existing?.uid ?? 0, existing?.gid ?? 0), subject: subject)
         let mode = file.mode.map(effectiveMode) ?? existing?.mode ?? 0o644
         if let bytes = contents[index] {
             try root.writeAtomically(hostPath, path: file.path, bytes: bytes, mode: mode, uid: uid, gid: gid)
@@ -79,7 +84,8 @@ extension Plan {
         if directory.overwrite == true { try root.removeAll(hostPath, path: directory.path) }
         hostPath = try root.resolve(directory.path)
         if let existing = root.status(hostPath), existing.kind == .directory {
-            let (uid, gid) = try owner(directory.user, directory.group, defaults: (existing.uid, existing.gid), subject: subject)
+            let (uid, gid) = try owner(
+                directory.user, directory.group, defaults: (existing.uid, existing.gid), subject: subject)
             let mode = directory.mode.map(effectiveMode) ?? existing.mode
             try root.setOwnerAndMode(hostPath, path: directory.path, uid: uid, gid: gid, mode: mode)
             return

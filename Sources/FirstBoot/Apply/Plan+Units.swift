@@ -36,7 +36,9 @@ extension Plan {
         var candidates = [name]
         if let (template, instance) = Plan.template(of: name), instance != nil { candidates.append(template) }
         for candidate in candidates {
-            if let unit = config.systemd.units.first(where: { $0.name == candidate }), let contents = unit.contents, !contents.isEmpty {
+            if let unit = config.systemd.units.first(where: { $0.name == candidate }), let contents = unit.contents,
+                !contents.isEmpty
+            {
                 let options = (try? UnitFile.parse(contents).get()) ?? []
                 return (Plan.unitDirectory + "/" + candidate, options.filter { $0.section == "Install" })
             }
@@ -136,12 +138,15 @@ extension Plan {
     {
         guard visited.insert(name).inserted, let info = try installInfo(name) else { return }
         func values(_ key: String) -> [String] {
-            info.options.filter { $0.name == key }.flatMap { $0.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+            info.options.filter { $0.name == key }.flatMap {
+                $0.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            }
         }
         var linkName = name
         if let (template, instance) = Plan.template(of: name) {
             guard let chosen = instance ?? values("DefaultInstance").last else {
-                report.warnings.append("template unit \(name) has no instance and no DefaultInstance; nothing to enable")
+                report.warnings.append(
+                    "template unit \(name) has no instance and no DefaultInstance; nothing to enable")
                 return
             }
             linkName = Plan.instanceName(template, chosen)

@@ -55,7 +55,9 @@ struct RootDirectory {
             let candidate = host(resolved + [component])
             if !isLast || followLast, case .symlink(let target) = lstatKind(candidate) {
                 hops += 1
-                if hops > 40 { throw FirstBootError("resolve", path, "too many levels of symbolic links inside the root") }
+                if hops > 40 {
+                    throw FirstBootError("resolve", path, "too many levels of symbolic links inside the root")
+                }
                 let targetParts = target.split(separator: "/").map(String.init)
                 if target.hasPrefix("/") { resolved = [] }
                 pending = targetParts + pending
@@ -148,15 +150,20 @@ struct RootDirectory {
                 let shown = "/" + components[0...index].joined(separator: "/")
                 guard mkdir(current, 0o700) == 0 else { throw posixError("create directory", shown) }
                 try setOwnerAndMode(
-                    current, path: shown, uid: isLast ? uid : 0, gid: isLast ? gid : 0, mode: isLast ? mode : parentsMode)
+                    current, path: shown, uid: isLast ? uid : 0, gid: isLast ? gid : 0,
+                    mode: isLast ? mode : parentsMode)
             default:
-                throw FirstBootError("create directory", path, "/" + components[0...index].joined(separator: "/") + " exists and is not a directory")
+                throw FirstBootError(
+                    "create directory", path,
+                    "/" + components[0...index].joined(separator: "/") + " exists and is not a directory")
             }
         }
         return hostPath
     }
 
-    func setOwnerAndMode(_ hostPath: String, path: String, uid: UInt32, gid: UInt32, mode: UInt32) throws(FirstBootError) {
+    func setOwnerAndMode(_ hostPath: String, path: String, uid: UInt32, gid: UInt32, mode: UInt32)
+        throws(FirstBootError)
+    {
         guard lchown(hostPath, uid, gid) == 0 else { throw posixError("change owner of", path) }
         // chown clears setuid/setgid bits, so the mode is set afterwards.
         guard chmod(hostPath, mode_t(mode)) == 0 else { throw posixError("change mode of", path) }

@@ -20,34 +20,41 @@ enum ConfigDecoder {
     static func ignition(_ f: inout Fields) -> Ignition {
         var value = Ignition()
         value.version = f.string("version")
-        value.config = f.object("config") { f in
-            var config = IgnitionConfig()
-            config.merge = f.objects("merge") { resource(&$0, compressionSince: .v3_1) }
-            config.replace = f.object("replace") { resource(&$0, compressionSince: .v3_1) } ?? Resource()
-            return config
-        } ?? IgnitionConfig()
-        value.timeouts = f.object("timeouts") { f in
-            var timeouts = Timeouts()
-            timeouts.httpResponseHeaders = f.int("httpResponseHeaders")
-            timeouts.httpTotal = f.int("httpTotal")
-            return timeouts
-        } ?? Timeouts()
-        value.security = f.object("security") { f in
-            var security = Security()
-            security.tls = f.object("tls") { f in
-                var tls = TLS()
-                tls.certificateAuthorities = f.objects("certificateAuthorities") { resource(&$0, compressionSince: .v3_1) }
-                return tls
-            } ?? TLS()
-            return security
-        } ?? Security()
-        value.proxy = f.object("proxy", since: .v3_1) { f in
-            var proxy = Proxy()
-            proxy.httpProxy = f.string("httpProxy")
-            proxy.httpsProxy = f.string("httpsProxy")
-            proxy.noProxy = f.strings("noProxy")
-            return proxy
-        } ?? Proxy()
+        value.config =
+            f.object("config") { f in
+                var config = IgnitionConfig()
+                config.merge = f.objects("merge") { resource(&$0, compressionSince: .v3_1) }
+                config.replace = f.object("replace") { resource(&$0, compressionSince: .v3_1) } ?? Resource()
+                return config
+            } ?? IgnitionConfig()
+        value.timeouts =
+            f.object("timeouts") { f in
+                var timeouts = Timeouts()
+                timeouts.httpResponseHeaders = f.int("httpResponseHeaders")
+                timeouts.httpTotal = f.int("httpTotal")
+                return timeouts
+            } ?? Timeouts()
+        value.security =
+            f.object("security") { f in
+                var security = Security()
+                security.tls =
+                    f.object("tls") { f in
+                        var tls = TLS()
+                        tls.certificateAuthorities = f.objects("certificateAuthorities") {
+                            resource(&$0, compressionSince: .v3_1)
+                        }
+                        return tls
+                    } ?? TLS()
+                return security
+            } ?? Security()
+        value.proxy =
+            f.object("proxy", since: .v3_1) { f in
+                var proxy = Proxy()
+                proxy.httpProxy = f.string("httpProxy")
+                proxy.httpsProxy = f.string("httpsProxy")
+                proxy.noProxy = f.strings("noProxy")
+                return proxy
+            } ?? Proxy()
         return value
     }
 
@@ -161,30 +168,33 @@ enum ConfigDecoder {
         value.discard = f.bool("discard", since: .v3_4)
         value.openOptions = f.strings("openOptions", since: .v3_4)
         value.wipeVolume = f.bool("wipeVolume")
-        value.clevis = f.object("clevis") { f in
-            var clevis = Clevis()
-            clevis.tang = f.objects("tang") { f in
-                var tang = Tang(url: f.string("url") ?? "")
-                tang.thumbprint = f.string("thumbprint")
-                tang.advertisement = f.string("advertisement", since: .v3_4)
-                return tang
-            }
-            clevis.tpm2 = f.bool("tpm2")
-            clevis.threshold = f.int("threshold")
-            clevis.custom = f.object("custom") { f in
-                var custom = ClevisCustom()
-                custom.pin = f.string("pin")
-                custom.config = f.string("config")
-                custom.needsNetwork = f.bool("needsNetwork")
-                return custom
-            } ?? ClevisCustom()
-            return clevis
-        } ?? Clevis()
-        value.cex = f.object("cex", since: .v3_5) { f in
-            var cex = Cex()
-            cex.enabled = f.bool("enabled")
-            return cex
-        } ?? Cex()
+        value.clevis =
+            f.object("clevis") { f in
+                var clevis = Clevis()
+                clevis.tang = f.objects("tang") { f in
+                    var tang = Tang(url: f.string("url") ?? "")
+                    tang.thumbprint = f.string("thumbprint")
+                    tang.advertisement = f.string("advertisement", since: .v3_4)
+                    return tang
+                }
+                clevis.tpm2 = f.bool("tpm2")
+                clevis.threshold = f.int("threshold")
+                clevis.custom =
+                    f.object("custom") { f in
+                        var custom = ClevisCustom()
+                        custom.pin = f.string("pin")
+                        custom.config = f.string("config")
+                        custom.needsNetwork = f.bool("needsNetwork")
+                        return custom
+                    } ?? ClevisCustom()
+                return clevis
+            } ?? Clevis()
+        value.cex =
+            f.object("cex", since: .v3_5) { f in
+                var cex = Cex()
+                cex.enabled = f.bool("enabled")
+                return cex
+            } ?? Cex()
         return value
     }
 

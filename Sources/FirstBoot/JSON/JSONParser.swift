@@ -240,7 +240,9 @@ public struct JSONParser {
             var scalar = try hex4()
             if (0xd800..<0xdc00).contains(scalar) {
                 // A high surrogate must be followed by an escaped low surrogate; otherwise U+FFFD.
-                if index + 1 < bytes.count && bytes[index] == UInt8(ascii: "\\") && bytes[index + 1] == UInt8(ascii: "u") {
+                if index + 1 < bytes.count && bytes[index] == UInt8(ascii: "\\")
+                    && bytes[index + 1] == UInt8(ascii: "u")
+                {
                     let save = index
                     index += 2
                     let low = try hex4()

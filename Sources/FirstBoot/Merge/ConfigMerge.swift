@@ -13,7 +13,8 @@ extension Config {
         let childVersion = child.version ?? .v3_0
         result.ignition.version = max(parentVersion, childVersion).description
         result.ignition.config = child.ignition.config
-        result.ignition.timeouts.httpResponseHeaders = child.ignition.timeouts.httpResponseHeaders ?? ignition.timeouts.httpResponseHeaders
+        result.ignition.timeouts.httpResponseHeaders =
+            child.ignition.timeouts.httpResponseHeaders ?? ignition.timeouts.httpResponseHeaders
         result.ignition.timeouts.httpTotal = child.ignition.timeouts.httpTotal ?? ignition.timeouts.httpTotal
         result.ignition.security.tls.certificateAuthorities = Merge.keyed(
             ignition.security.tls.certificateAuthorities, child.ignition.security.tls.certificateAuthorities,
@@ -44,7 +45,8 @@ extension Config {
         }
         let arguments = Merge.shared(
             [kernelArguments.shouldExist, kernelArguments.shouldNotExist],
-            [child.kernelArguments.shouldExist, child.kernelArguments.shouldNotExist], key: { $0 }, merge: { _, child in child })
+            [child.kernelArguments.shouldExist, child.kernelArguments.shouldNotExist], key: { $0 },
+            merge: { _, child in child })
         result.kernelArguments.shouldExist = arguments[0]
         result.kernelArguments.shouldNotExist = arguments[1]
         return result

@@ -8,7 +8,9 @@ public struct DataURL: Sendable, Equatable {
     public var mediaType: String
     public var bytes: [UInt8]
 
-    private static let discreteTypes: Set<String> = ["text", "image", "audio", "video", "application", "message", "multipart"]
+    private static let discreteTypes: Set<String> = [
+        "text", "image", "audio", "video", "application", "message", "multipart",
+    ]
 
     /// Decodes `text`; the error string explains what is wrong.
     public static func decode(_ text: String) -> Result<DataURL, DataURLError> {
@@ -32,7 +34,9 @@ public struct DataURL: Sendable, Equatable {
             }
             index += 1
             while index < input.count && input[index] != UInt8(ascii: ";") && input[index] != UInt8(ascii: ",") {
-                guard isToken(input[index]) else { return .failure(DataURLError("invalid character for media subtype")) }
+                guard isToken(input[index]) else {
+                    return .failure(DataURLError("invalid character for media subtype"))
+                }
                 index += 1
             }
             mediaType = String(decoding: input[start..<index], as: UTF8.self)

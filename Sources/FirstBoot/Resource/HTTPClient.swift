@@ -15,7 +15,8 @@ public struct HTTPRequest: Sendable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
 
-    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [])
+    {
         self.method = method
         self.url = url
         self.headers = headers
@@ -53,7 +54,8 @@ public struct HTTPClient: Sendable {
             throw FirstBootError("fetch", request.url, "not an http:// URL")
         }
         let port = url.port ?? 80
-        let socket = try Socket.connect(host: url.hostname, port: port, timeout: responseHeaderTimeout, subject: request.url)
+        let socket = try Socket.connect(
+            host: url.hostname, port: port, timeout: responseHeaderTimeout, subject: request.url)
         defer { socket.close() }
         var target = url.rawPath.isEmpty ? "/" : url.rawPath
         if let query = url.rawQuery { target += "?" + query }
@@ -107,7 +109,8 @@ final class Socket {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, let first = list else {
-            throw FirstBootError("fetch", subject, "cannot resolve host \"\(host)\": \(String(cString: gai_strerror(status)))")
+            throw FirstBootError(
+                "fetch", subject, "cannot resolve host \"\(host)\": \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(list) }
         var lastError: Int32 = ECONNREFUSED
@@ -139,13 +142,16 @@ final class Socket {
             lastError = errno
             _ = Glibc.close(fd)
         }
-        throw FirstBootError("fetch", subject, "cannot connect to \(host):\(port): \(String(cString: strerror(lastError)))")
+        throw FirstBootError(
+            "fetch", subject, "cannot connect to \(host):\(port): \(String(cString: strerror(lastError)))")
     }
 
     func send(_ bytes: [UInt8], subject: String) throws(FirstBootError) {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let written = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if written < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK {
                     try wait(events: Int16(POLLOUT), until: Clock.now + timeout, subject: subject)
@@ -199,7 +205,9 @@ private struct ResponseReader {
         let chunk = try socket.receive(until: deadline, subject: subject)
         if chunk.isEmpty { closed = true }
         buffer += chunk
-        if buffer.count > limit + 65536 { throw FirstBootError("fetch", subject, "response larger than \(limit) bytes") }
+        if buffer.count > limit + 65536 {
+            throw FirstBootError("fetch", subject, "response larger than \(limit) bytes")
+        }
     }
 
     private mutating func line(until deadline: Double) throws(FirstBootError) -> String {

@@ -25,11 +25,14 @@ public enum Gzip {
         return output
     }
 
-    private static func member(_ data: [UInt8], at start: Int, into output: inout [UInt8], limit: Int) throws(InflateError)
+    private static func member(_ data: [UInt8], at start: Int, into output: inout [UInt8], limit: Int)
+        throws(InflateError)
         -> Int
     {
         guard data.count - start >= 18 else { throw InflateError("not gzip data: too short") }
-        guard data[start] == 0x1f, data[start + 1] == 0x8b else { throw InflateError("not gzip data: bad magic number") }
+        guard data[start] == 0x1f, data[start + 1] == 0x8b else {
+            throw InflateError("not gzip data: bad magic number")
+        }
         guard data[start + 2] == 8 else { throw InflateError("unsupported gzip compression method \(data[start + 2])") }
         let flags = data[start + 3]
         var offset = start + 10
@@ -61,7 +64,8 @@ public enum Gzip {
     }
 
     private static func readLE32(_ data: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(data[offset]) | UInt32(data[offset + 1]) << 8 | UInt32(data[offset + 2]) << 16 | UInt32(data[offset + 3]) << 24
+        UInt32(data[offset]) | UInt32(data[offset + 1]) << 8 | UInt32(data[offset + 2]) << 16 | UInt32(data[offset + 3])
+            << 24
     }
 }
 
@@ -120,13 +124,21 @@ struct Inflater {
     /// The offset of the first byte after the stream (valid after `run`).
     var byteOffset: Int { position }
 
-    private static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
-    private static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
+    private static let lengthBase = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+        258,
+    ]
+    private static let lengthExtra = [
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+    ]
     private static let distanceBase = [
-        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
+        6145,
         8193, 12289, 16385, 24577,
     ]
-    private static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+    private static let distanceExtra = [
+        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+    ]
     private static let codeLengthOrder = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
 
     mutating func run(into output: inout [UInt8]) throws(InflateError) {
@@ -204,7 +216,9 @@ struct Inflater {
         let literalCount = try bits(5) + 257
         let distanceCount = try bits(5) + 1
         let codeLengthCount = try bits(4) + 4
-        guard literalCount <= 286, distanceCount <= 30 else { throw InflateError("invalid deflate data: too many codes") }
+        guard literalCount <= 286, distanceCount <= 30 else {
+            throw InflateError("invalid deflate data: too many codes")
+        }
         var codeLengths = [Int](repeating: 0, count: 19)
         for index in 0..<codeLengthCount { codeLengths[Inflater.codeLengthOrder[index]] = try bits(3) }
         let lengthCode = try Huffman(lengths: codeLengths)
@@ -214,13 +228,17 @@ struct Inflater {
             switch symbol {
             case 0..<16: lengths.append(symbol)
             case 16:
-                guard let previous = lengths.last else { throw InflateError("invalid deflate data: repeat with no length") }
+                guard let previous = lengths.last else {
+                    throw InflateError("invalid deflate data: repeat with no length")
+                }
                 lengths += [Int](repeating: previous, count: 3 + (try bits(2)))
             case 17: lengths += [Int](repeating: 0, count: 3 + (try bits(3)))
             default: lengths += [Int](repeating: 0, count: 11 + (try bits(7)))
             }
         }
-        guard lengths.count == literalCount + distanceCount else { throw InflateError("invalid deflate data: too many lengths") }
+        guard lengths.count == literalCount + distanceCount else {
+            throw InflateError("invalid deflate data: too many lengths")
+        }
         guard lengths[256] != 0 else { throw InflateError("invalid deflate data: no end-of-block code") }
         return (
             try Huffman(lengths: Array(lengths[0..<literalCount])),
@@ -231,7 +249,9 @@ struct Inflater {
     private mutating func codes(into output: inout [UInt8], streamStart: Int, fixed: Bool) throws(InflateError) {
         let tables: (Huffman, Huffman)
         if fixed {
-            guard let fixedCodes = Inflater.fixedCodes else { throw InflateError("internal error: fixed Huffman tables") }
+            guard let fixedCodes = Inflater.fixedCodes else {
+                throw InflateError("internal error: fixed Huffman tables")
+            }
             tables = fixedCodes
         } else {
             tables = try dynamicCodes()
@@ -250,8 +270,12 @@ struct Inflater {
             let distanceSymbol = try decode(tables.1)
             guard distanceSymbol < 30 else { throw InflateError("invalid deflate data: bad distance symbol") }
             let distance = Inflater.distanceBase[distanceSymbol] + (try bits(Inflater.distanceExtra[distanceSymbol]))
-            guard distance <= output.count - streamStart else { throw InflateError("invalid deflate data: distance too far back") }
-            guard output.count + length <= limit else { throw InflateError("decompressed data larger than \(limit) bytes") }
+            guard distance <= output.count - streamStart else {
+                throw InflateError("invalid deflate data: distance too far back")
+            }
+            guard output.count + length <= limit else {
+                throw InflateError("decompressed data larger than \(limit) bytes")
+            }
             let from = output.count - distance
             for index in 0..<length { output.append(output[from + index]) }
         }

@@ -8,7 +8,8 @@ public protocol ResourceFetcher: Sendable {
     /// The body of a 2xx response to a GET of `url` (after redirects). Throws on any other outcome;
     /// `retryable` in the error's message is not needed: `ResourceLoader` retries every failure
     /// except the ones `isPermanent` reports.
-    func get(_ url: String, headers: [(name: String, value: String)], timeouts: Timeouts) throws(FetchFailure) -> [UInt8]
+    func get(_ url: String, headers: [(name: String, value: String)], timeouts: Timeouts) throws(FetchFailure)
+        -> [UInt8]
 }
 
 /// A failed fetch; `permanent` failures (4xx, unsupported scheme) are not retried.
@@ -32,7 +33,9 @@ public struct StandardFetcher: ResourceFetcher {
         var current = url
         var currentHeaders = headers
         for _ in 0..<10 {
-            guard let parsed = ResourceURL(current) else { throw FetchFailure("unable to parse url \"\(current)\"", permanent: true) }
+            guard let parsed = ResourceURL(current) else {
+                throw FetchFailure("unable to parse url \"\(current)\"", permanent: true)
+            }
             guard parsed.scheme == "http" else {
                 throw FetchFailure(
                     "\(parsed.scheme):// is not supported here: only http:// and data: resources can be fetched "
@@ -66,7 +69,8 @@ public struct StandardFetcher: ResourceFetcher {
         if ResourceURL(location).map({ !$0.scheme.isEmpty }) == true { return location }
         guard let url = ResourceURL(base) else { return location }
         if location.hasPrefix("/") { return "\(url.scheme)://\(url.host)\(location)" }
-        let directory = url.rawPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let directory = url.rawPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+            separator: "/")
         return "\(url.scheme)://\(url.host)\(directory)/\(location)"
     }
 }
@@ -120,7 +124,9 @@ public struct ResourceLoader: Sendable {
 
     private func raw(_ source: String, headers: [HTTPHeader], subject: String) throws(FirstBootError) -> [UInt8] {
         if source.isEmpty { return [] }
-        guard let url = ResourceURL(source) else { throw FirstBootError("fetch", subject, "unable to parse url \"\(source)\"") }
+        guard let url = ResourceURL(source) else {
+            throw FirstBootError("fetch", subject, "unable to parse url \"\(source)\"")
+        }
         switch url.scheme {
         case "data":
             switch DataURL.decode(source) {
@@ -139,7 +145,9 @@ public struct ResourceLoader: Sendable {
 
     /// Ignition's policy: retry failures with a backoff that starts at 100 ms and doubles up to 5 s,
     /// until `httpTotal` seconds have passed (0 or unset: `defaultTotalSeconds`).
-    private func fetchWithRetries(_ source: String, headers: [HTTPHeader], subject: String) throws(FirstBootError) -> [UInt8] {
+    private func fetchWithRetries(_ source: String, headers: [HTTPHeader], subject: String) throws(FirstBootError)
+        -> [UInt8]
+    {
         let total = timeouts.httpTotal.flatMap { $0 > 0 ? Double($0) : nil } ?? defaultTotalSeconds
         let start = Clock.now
         var delay = 0.1

@@ -115,7 +115,8 @@ public struct ResourceURL: Sendable, Equatable {
         var index = bytes.startIndex
         while index < bytes.endIndex {
             if bytes[index] == UInt8(ascii: "%") {
-                guard index + 2 < bytes.endIndex, PercentDecoding.hexValue(bytes[index + 1]) != nil, PercentDecoding.hexValue(bytes[index + 2]) != nil
+                guard index + 2 < bytes.endIndex, PercentDecoding.hexValue(bytes[index + 1]) != nil,
+                    PercentDecoding.hexValue(bytes[index + 2]) != nil
                 else { return false }
                 index += 3
             } else {
@@ -190,7 +191,8 @@ enum PercentDecoding {
         var index = 0
         while index < input.count {
             if input[index] == UInt8(ascii: "%") {
-                guard index + 2 < input.count, let high = hexValue(input[index + 1]), let low = hexValue(input[index + 2])
+                guard index + 2 < input.count, let high = hexValue(input[index + 1]),
+                    let low = hexValue(input[index + 2])
                 else { return nil }
                 out.append(high << 4 | low)
                 index += 3

@@ -19,7 +19,8 @@ struct MetadataClient: Sendable {
                 switch response.status {
                 case 200..<300: return response.body
                 case 404: return nil
-                case 500..<600: lastError = FirstBootError("fetch", subject, "\(request.url): HTTP status \(response.status)")
+                case 500..<600:
+                    lastError = FirstBootError("fetch", subject, "\(request.url): HTTP status \(response.status)")
                 default: throw FirstBootError("fetch", subject, "\(request.url): HTTP status \(response.status)")
                 }
             } catch {
@@ -48,12 +49,14 @@ public struct EC2Source: ConfigSource {
     public func fetch() throws(FirstBootError) -> [UInt8]? {
         let client = MetadataClient(totalSeconds: totalSeconds)
         let tokenRequest = HTTPRequest(
-            method: "PUT", url: endpoint + "/latest/api/token", headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")])
+            method: "PUT", url: endpoint + "/latest/api/token",
+            headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")])
         guard let token = try client.request(tokenRequest, subject: name) else {
             throw FirstBootError("fetch", name, "the metadata service gave no IMDSv2 token (is this EC2?)")
         }
         let tokenText = String(decoding: token, as: UTF8.self).trimmingSpaces
-        let userData = HTTPRequest(url: endpoint + "/latest/user-data", headers: [("X-aws-ec2-metadata-token", tokenText)])
+        let userData = HTTPRequest(
+            url: endpoint + "/latest/user-data", headers: [("X-aws-ec2-metadata-token", tokenText)])
         return try client.request(userData, subject: name)
     }
 }
@@ -71,7 +74,8 @@ public struct GCESource: ConfigSource {
 
     public func fetch() throws(FirstBootError) -> [UInt8]? {
         let request = HTTPRequest(
-            url: endpoint + "/computeMetadata/v1/instance/attributes/user-data", headers: [("Metadata-Flavor", "Google")])
+            url: endpoint + "/computeMetadata/v1/instance/attributes/user-data",
+            headers: [("Metadata-Flavor", "Google")])
         return try MetadataClient(totalSeconds: totalSeconds).request(request, subject: name)
     }
 }

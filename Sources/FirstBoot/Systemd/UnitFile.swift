@@ -46,7 +46,8 @@ public enum UnitFile {
                 let garbage = trimmed(try reader.lineWithEnd().0)
                 if !garbage.isEmpty {
                     throw UnitFileError(
-                        "found garbage after section name \(section ?? ""): \"\(String(decoding: garbage, as: UTF8.self))\"")
+                        "found garbage after section name \(section ?? ""): \"\(String(decoding: garbage, as: UTF8.self))\""
+                    )
                 }
                 section = name
                 continue

@@ -20,7 +20,9 @@ extension Validator {
                 case .failure(let failure): error(path.appending("contents"), "invalid unit content: \(failure)")
                 }
             }
-            if unit.enabled == true, !(unit.contents ?? "").isEmpty, !options.contains(where: { $0.section == "Install" }) {
+            if unit.enabled == true, !(unit.contents ?? "").isEmpty,
+                !options.contains(where: { $0.section == "Install" })
+            {
                 warning(
                     path.appending("contents"),
                     "unit \"\(unit.name)\" is enabled, but has no install section so enable does nothing")

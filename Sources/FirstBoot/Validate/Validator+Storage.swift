@@ -66,7 +66,8 @@ extension Validator {
     /// a directory of the config.
     private mutating func linksInPaths(_ storage: Storage, base: JSONPath) {
         let linkPaths = storage.links.map { $0.path + "/" }
-        for (index, directory) in storage.directories.enumerated() where linkPaths.contains(where: directory.path.hasPrefix) {
+        for (index, directory) in storage.directories.enumerated()
+        where linkPaths.contains(where: directory.path.hasPrefix) {
             error(base.appending("directories", index), "directory path includes link in config")
         }
         for (index, file) in storage.files.enumerated() where linkPaths.contains(where: file.path.hasPrefix) {
@@ -106,7 +107,9 @@ extension Validator {
         if let overlap = Validator.overlappingPartition(disk.partitions) {
             error(partitions.appending(overlap), "partitions overlap")
         }
-        if disk.partitions.contains(where: { $0.number == 0 }) && disk.partitions.contains(where: { $0.shouldExist == false }) {
+        if disk.partitions.contains(where: { $0.number == 0 })
+            && disk.partitions.contains(where: { $0.shouldExist == false })
+        {
             error(partitions, "shouldExist is false for a partition and other partition(s) has start or size 0")
         }
         var labels: Set<String> = []
@@ -170,9 +173,13 @@ extension Validator {
             guard let pStart = p.startMiB, let pSize = p.sizeMiB, pStart != 0 else { continue }
             let pEnd = end(p, pStart, pSize)
             for (oIndex, o) in partitions.enumerated() {
-                guard oIndex != pIndex, o != p, let oStart = o.startMiB, let oSize = o.sizeMiB, oStart != 0 else { continue }
+                guard oIndex != pIndex, o != p, let oStart = o.startMiB, let oSize = o.sizeMiB, oStart != 0 else {
+                    continue
+                }
                 let oEnd = end(o, oStart, oSize)
-                if (pStart >= oStart && pStart <= oEnd) || (pEnd >= oStart && pEnd <= oEnd) || (pStart < oStart && pEnd > oEnd) {
+                if (pStart >= oStart && pStart <= oEnd) || (pEnd >= oStart && pEnd <= oEnd)
+                    || (pStart < oStart && pEnd > oEnd)
+                {
                     return oIndex
                 }
             }
@@ -213,7 +220,8 @@ extension Validator {
             {
                 error(
                     path.appending("format"),
-                    "format cannot be empty when path, label, uuid, wipeFilesystem, options, or mountOptions is specified")
+                    "format cannot be empty when path, label, uuid, wipeFilesystem, options, or mountOptions is specified"
+                )
             }
         } else {
             var formats = ["ext4", "btrfs", "xfs", "swap", "vfat"]
@@ -225,7 +233,9 @@ extension Validator {
             if format.isEmpty {
                 error(path.appending("label"), "filesystem must specify format if label is specified")
             } else if let limit = limits[format], label.utf8.count > limit {
-                error(path.appending("label"), "filesystem labels cannot be longer than \(limit) characters when using \(format)")
+                error(
+                    path.appending("label"),
+                    "filesystem labels cannot be longer than \(limit) characters when using \(format)")
             }
         }
     }

@@ -22,7 +22,8 @@ enum Corpus {
     static func makeRoot(_ root: String, setupFor name: String) throws {
         let fileManager = FileManager.default
         try fileManager.createDirectory(atPath: root + "/etc/selinux", withIntermediateDirectories: true)
-        try Data("SELINUX=disabled\nSELINUXTYPE=targeted\n".utf8).write(to: URL(fileURLWithPath: root + "/etc/selinux/config"))
+        try Data("SELINUX=disabled\nSELINUXTYPE=targeted\n".utf8).write(
+            to: URL(fileURLWithPath: root + "/etc/selinux/config"))
         try fileManager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root)
         let setupURL = applyDirectory.appendingPathComponent(name + ".setup.json")
         guard let setupData = try? Data(contentsOf: setupURL),
@@ -45,7 +46,8 @@ enum Corpus {
             switch type {
             case "file": try Data((node["contents"] as? String ?? "").utf8).write(to: URL(fileURLWithPath: full))
             case "dir": try fileManager.createDirectory(atPath: full, withIntermediateDirectories: true)
-            default: try fileManager.createSymbolicLink(atPath: full, withDestinationPath: node["target"] as? String ?? "")
+            default:
+                try fileManager.createSymbolicLink(atPath: full, withDestinationPath: node["target"] as? String ?? "")
             }
             if type != "link" {
                 let mode = node["mode"] as? Int ?? (type == "file" ? 0o644 : 0o755)

@@ -8,7 +8,9 @@ enum Reference {
 
     /// The config text as the reference accepts it.
     static func adapted(_ bytes: [UInt8]) -> Data {
-        Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"3.4.0\"", with: "\"3.4.0-experimental\"").utf8)
+        Data(
+            String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"3.4.0\"", with: "\"3.4.0-experimental\"")
+                .utf8)
     }
 
     struct Verdict {
@@ -30,7 +32,10 @@ enum Reference {
         var errors: Set<String> = []
         var unused: Set<String> = []
         for line in output.split(separator: "\n").map(String.init) {
-            guard let path = line.split(separator: " ").dropFirst(2).first.map({ String($0).trimmingCharacters(in: [","]) }),
+            guard
+                let path = line.split(separator: " ").dropFirst(2).first.map({
+                    String($0).trimmingCharacters(in: [","])
+                }),
                 path.hasPrefix("$")
             else { continue }
             if line.hasPrefix("error at ") { errors.insert(path) }
@@ -54,14 +59,17 @@ enum Reference {
         var log = ""
         for stage in ["fetch", "files"] {
             let result = try runTool([
-                "env", "-C", scratch.path, "PATH=\(path)", ignition, "-platform", "file", "-stage", stage, "-root", root,
+                "env", "-C", scratch.path, "PATH=\(path)", ignition, "-platform", "file", "-stage", stage, "-root",
+                root,
                 "-config-cache", scratch.file("cache.json"), "-state-file", scratch.file("state"), "-log-to-stdout",
             ])
             log += result.stdout + result.stderr
         }
         let presetPath = root + "/etc/systemd/system-preset/20-ignition.preset"
         if let presets = try? String(contentsOfFile: presetPath, encoding: .utf8) {
-            let units = presets.split(separator: "\n").compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }
+            let units = presets.split(separator: "\n").compactMap {
+                $0.split(separator: " ").dropFirst().first.map(String.init)
+            }
             try runTool(["systemctl", "--root=\(root)", "preset"] + units)
         }
         return (!log.contains("CRITICAL"), log)

@@ -14,7 +14,9 @@ struct TreeSnapshot: Equatable, CustomStringConvertible {
     var entries: [String: Entry] = [:]
 
     /// Paths the reference writes for its own bookkeeping, not part of the result.
-    static let bookkeeping: Set<String> = ["etc/selinux", "etc/selinux/config", "etc/.ignition-result.json", "etc/.pwd.lock"]
+    static let bookkeeping: Set<String> = [
+        "etc/selinux", "etc/selinux/config", "etc/.ignition-result.json", "etc/.pwd.lock",
+    ]
 
     init(_ root: String) throws {
         let fileManager = FileManager.default
@@ -59,7 +61,9 @@ struct TreeSnapshot: Equatable, CustomStringConvertible {
         guard let entry else { return "missing" }
         var text = "\(entry.type) \(String(entry.mode, radix: 8)) \(entry.owner)"
         if let target = entry.target { text += " -> \(target)" }
-        if let content = entry.content { text += " \(content.count) bytes \"\(String(decoding: content.prefix(40), as: UTF8.self))\"" }
+        if let content = entry.content {
+            text += " \(content.count) bytes \"\(String(decoding: content.prefix(40), as: UTF8.self))\""
+        }
         return text
     }
 
