@@ -57,6 +57,31 @@ import Testing
         #expect(try TreeSnapshot(root).differences(to: before) == [])
     }
 
+    @Test func theRootItselfIsNeverReplaced() throws {
+        let scratch = try TemporaryDirectory("apply-root")
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: scratch.file("keep")))
+        for entry in [
+            #"{"files":[{"path":"/","overwrite":true,"contents":{"source":"data:,x"}}]}"#,
+            #"{"directories":[{"path":"/","overwrite":true}]}"#,
+            #"{"links":[{"path":"/","target":"/x","overwrite":true}]}"#,
+        ] {
+            let error = try #require(throws: FirstBootError.self) {
+                try ApplyTests.apply(#"{"ignition":{"version":"3.3.0"},"storage":\#(entry)}"#, root: scratch.path)
+            }
+            #expect(error.message == "refusing to replace the root directory itself")
+        }
+        #expect(FileManager.default.fileExists(atPath: scratch.file("keep")))
+    }
+
+    @Test func configsBuiltInCodeAreValidatedBeforeApplying() throws {
+        let scratch = try TemporaryDirectory("apply-unvalidated")
+        var config = Config()
+        config.ignition.version = "3.3.0"
+        config.storage.files = [File(path: "relative/path")]
+        let error = try #require(throws: FirstBootError.self) { try ConfigApplier.apply(config, root: scratch.path) }
+        #expect(error.diagnostics.map(\.message) == ["path not absolute"])
+    }
+
     @Test func kernelArgumentsAreRecordedForTheBootStep() throws {
         let scratch = try TemporaryDirectory("apply-kargs")
         _ = try ApplyTests.apply(

@@ -83,6 +83,26 @@ import Testing
         #expect(report.config?.storage.files.first?.mode == nil)
     }
 
+    @Test func specificFieldsOfTheNewestVersions() {
+        let luks =
+            #"{"name":"v","device":"/dev/vdb","cex":{"enabled":true},"discard":true,"clevis":{"tang":[{"url":"http://t","thumbprint":"x","advertisement":"{}"}]}}"#
+        let v35 = ConfigParserTests.parse(#"{"ignition":{"version":"3.5.0"},"storage":{"luks":[\#(luks)]}}"#)
+        #expect(v35.isValid && v35.warnings.isEmpty)
+        #expect(v35.config?.storage.luks.first?.cex.enabled == true)
+        let v34 = ConfigParserTests.parse(#"{"ignition":{"version":"3.4.0"},"storage":{"luks":[\#(luks)]}}"#)
+        #expect(v34.isValid)
+        #expect(v34.warnings.map(\.path.description) == ["$.storage.luks.0.cex"])
+        let v33 = ConfigParserTests.parse(#"{"ignition":{"version":"3.3.0"},"storage":{"luks":[\#(luks)]}}"#)
+        #expect(
+            Set(v33.warnings.map(\.path.description)) == [
+                "$.storage.luks.0.cex", "$.storage.luks.0.discard", "$.storage.luks.0.clevis.tang.0.advertisement",
+            ])
+        let badAdvertisement = ConfigParserTests.parse(
+            #"{"ignition":{"version":"3.4.0"},"storage":{"luks":[{"name":"v","device":"/dev/vdb","clevis":{"tang":[{"url":"http://t","thumbprint":"x","advertisement":"{"}]}}]}}"#
+        )
+        #expect(badAdvertisement.errors.map(\.message) == ["advertisement is not valid JSON"])
+    }
+
     @Test func everyVersionDecodes() {
         for version in SpecVersion.allCases {
             let report = ConfigParserTests.parse(#"{"ignition":{"version":"\#(version)"}}"#)

@@ -54,6 +54,13 @@ public enum ConfigApplier {
         var report = ApplyReport()
         let resolver = ConfigResolver(fetcher: options.fetcher, defaultTotalSeconds: options.defaultTotalSeconds)
         let resolved = try resolver.resolve(config, warnings: &report.warnings)
+        // Configs built in code (or merged) get the same checks as parsed ones before any write.
+        let errors = ConfigParser.validate(resolved, version: resolved.version ?? .latest).filter(\.isError)
+        if !errors.isEmpty {
+            throw FirstBootError(
+                "validate config", "", "\(errors.count) error(s) in the config to apply; nothing was written",
+                diagnostics: errors)
+        }
         var plan = try Plan(config: resolved, root: RootDirectory(root), options: options, report: &report)
         do {
             try plan.write(report: &report)
@@ -182,7 +189,11 @@ struct Plan {
     /// Overwrite rules and owners, checked against the root as it is now.
     private func checkNodes() throws(FirstBootError) {
         var seen: [String: String] = [:]
-        func claim(_ hostPath: String, _ subject: String) throws(FirstBootError) {
+        let rootHost = try root.resolve("/", followLast: true)
+        func claim(_ hostPath: String, _ subject: String, isDirectory: Bool = false) throws(FirstBootError) {
+            if hostPath == rootHost && !isDirectory {
+                throw FirstBootError("apply", subject, "refusing to replace the root directory itself")
+            }
             if let other = seen[hostPath] {
                 throw FirstBootError("apply", subject, "resolves to the same place in the root as \(other)")
             }
@@ -207,7 +218,7 @@ struct Plan {
         for (index, directory) in config.storage.directories.enumerated() {
             let subject = "$.storage.directories.\(index) (\(directory.path))"
             let hostPath = try root.resolve(directory.path)
-            try claim(hostPath, subject)
+            try claim(hostPath, subject, isDirectory: directory.overwrite != true)
             try checkParents(of: directory.path, subject: subject)
             _ = try owner(directory.user, directory.group, defaults: (0, 0), subject: subject)
             if directory.overwrite != true, let existing = root.status(hostPath), existing.kind != .directory {

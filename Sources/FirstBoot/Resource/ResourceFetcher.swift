@@ -5,9 +5,8 @@
 /// Fetches the body behind a network URL. `StandardFetcher` speaks http://; the CLI injects a
 /// fetcher that also speaks https://.
 public protocol ResourceFetcher: Sendable {
-    /// The body of a 2xx response to a GET of `url` (after redirects). Throws on any other outcome;
-    /// `retryable` in the error's message is not needed: `ResourceLoader` retries every failure
-    /// except the ones `isPermanent` reports.
+    /// The body of a 2xx response to a GET of `url` (after redirects). `ResourceLoader` retries
+    /// every failure that is not `permanent`, with Ignition's backoff.
     func get(_ url: String, headers: [(name: String, value: String)], timeouts: Timeouts) throws(FetchFailure)
         -> [UInt8]
 }
