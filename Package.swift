@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
         .target(name: "FirstBoot", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "Profile", dependencies: ["Yams", "Hashing"], swiftSettings: strict),
+        // Butane-style YAML → Ignition JSON for `slipway firstboot render` (YAML stays out of the image).
+        .target(name: "Butane", dependencies: ["FirstBoot", "Yams"], swiftSettings: strict),
         .target(name: "Runner", swiftSettings: strict),
         .target(name: "Inspect", dependencies: ["CBlkid", "Disk"], swiftSettings: strict),
         .target(
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Build", "Profile", "FirstBoot", "Runner", "Inspect",
+                "Build", "Profile", "FirstBoot", "Butane", "Runner", "Inspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -71,7 +73,7 @@ let package = Package(
         .testTarget(name: "Ext4Tests", dependencies: ["Ext4", "Rootfs", "TestSupport"]),
         .testTarget(name: "DiskTests", dependencies: ["Disk", "Inspect", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot", "Rootfs", "Archive", "TestSupport"]),
-        .testTarget(name: "FirstBootTests", dependencies: ["FirstBoot", "TestSupport"]),
+        .testTarget(name: "FirstBootTests", dependencies: ["FirstBoot", "Butane", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "ProfileTests", dependencies: ["Profile", "TestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Commands", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "TestSupport"]),

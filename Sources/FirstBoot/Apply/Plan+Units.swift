@@ -1,0 +1,181 @@
+// `systemd.units`: unit files and drop-ins under /etc/systemd/system, masks as links to /dev/null,
+// and enablement done twice over: the preset file Ignition writes (20-ignition.preset, for a later
+// `systemctl preset`) and the symlinks `systemctl enable` would make from the [Install] section,
+// so that units are active on the very first boot without a preset run.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+extension Plan {
+    static let unitDirectory = "/etc/systemd/system"
+    static let presetPath = "/etc/systemd/system-preset/20-ignition.preset"
+    /// Where systemctl looks for unit files, in its order (Debian's list).
+    static let unitSearchPaths = [
+        "/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/lib/systemd/system",
+        "/usr/lib/systemd/system",
+    ]
+
+    /// A unit name split into template and instance: `getty@tty1.service` → (`getty@.service`, `tty1`).
+    static func template(of name: String) -> (template: String, instance: String?)? {
+        guard let at = name.firstIndex(of: "@"), let dot = name.lastIndex(of: "."), at < dot else { return nil }
+        let instance = String(name[name.index(after: at)..<dot])
+        return (String(name[...at]) + String(name[dot...]), instance.isEmpty ? nil : instance)
+    }
+
+    /// `getty@.service` with instance `tty1` → `getty@tty1.service`.
+    static func instanceName(_ template: String, _ instance: String) -> String {
+        guard let at = template.firstIndex(of: "@"), let dot = template.lastIndex(of: ".") else { return template }
+        return String(template[...at]) + instance + String(template[dot...])
+    }
+
+    /// The [Install] options of a unit from the config or the root, and the path systemctl would
+    /// link to; nil when there is no unit file.
+    func installInfo(_ name: String) throws(FirstBootError) -> (path: String, options: [UnitOption])? {
+        var candidates = [name]
+        if let (template, instance) = Plan.template(of: name), instance != nil { candidates.append(template) }
+        for candidate in candidates {
+            if let unit = config.systemd.units.first(where: { $0.name == candidate }), let contents = unit.contents,
+                !contents.isEmpty
+            {
+                let options = (try? UnitFile.parse(contents).get()) ?? []
+                return (Plan.unitDirectory + "/" + candidate, options.filter { $0.section == "Install" })
+            }
+            for directory in Plan.unitSearchPaths {
+                let path = directory + "/" + candidate
+                guard let bytes = try root.read(path) else { continue }
+                let options = (try? UnitFile.parse(String(decoding: bytes, as: UTF8.self)).get()) ?? []
+                return (path, options.filter { $0.section == "Install" })
+            }
+        }
+        return nil
+    }
+
+    func checkUnits(report: inout ApplyReport) throws(FirstBootError) {
+        for unit in config.systemd.units where unit.enabled == true && unit.mask != true {
+            guard let info = try installInfo(unit.name) else {
+                report.warnings.append("unit \(unit.name) is enabled but has no unit file in the config or the root")
+                continue
+            }
+            if info.options.isEmpty {
+                report.warnings.append("unit \(unit.name) is enabled but \(info.path) has no [Install] section")
+            }
+        }
+    }
+
+    func writeUnits(report: inout ApplyReport) throws(FirstBootError) {
+        for unit in config.systemd.units {
+            let unitPath = Plan.unitDirectory + "/" + unit.name
+            if let contents = unit.contents, !contents.isEmpty {
+                try writeText(unitPath, contents, report: &report)
+            }
+            for dropin in unit.dropins {
+                guard let contents = dropin.contents, !contents.isEmpty else { continue }
+                try writeText(unitPath + ".d/" + dropin.name, contents, report: &report)
+            }
+            if let mask = unit.mask {
+                let hostPath = try root.resolve(unitPath)
+                if mask {
+                    try root.removeAll(hostPath, path: unitPath)
+                    try root.makeParents(of: unitPath)
+                    try makeSymlink("/dev/null", at: unitPath)
+                    report.written.append(unitPath)
+                } else if root.lstatKind(hostPath) == .symlink(target: "/dev/null") {
+                    try root.removeAll(hostPath, path: unitPath)
+                    report.written.append(unitPath)
+                }
+            }
+        }
+        try writePresets(report: &report)
+        for unit in config.systemd.units where unit.enabled != nil && unit.mask != true {
+            var visited: Set<String> = []
+            try setEnabled(unit.name, unit.enabled == true, visited: &visited, report: &report)
+        }
+    }
+
+    private func writeText(_ path: String, _ text: String, report: inout ApplyReport) throws(FirstBootError) {
+        try root.makeParents(of: path)
+        let hostPath = try root.resolve(path)
+        if root.lstatKind(hostPath) == .directory { try root.removeAll(hostPath, path: path) }
+        try root.writeAtomically(hostPath, path: path, bytes: Array(text.utf8), mode: 0o644, uid: 0, gid: 0)
+        report.written.append(path)
+    }
+
+    private func makeSymlink(_ target: String, at path: String) throws(FirstBootError) {
+        let hostPath = try root.resolve(path)
+        guard symlink(target, hostPath) == 0 else { throw root.posixError("create link", path) }
+    }
+
+    /// Appends Ignition's preset lines: instances of one template share a line.
+    private func writePresets(report: inout ApplyReport) throws(FirstBootError) {
+        var lines: [String] = []
+        var templateLines: [String: Int] = [:]
+        for unit in config.systemd.units {
+            guard let enabled = unit.enabled else { continue }
+            let verb = enabled ? "enable" : "disable"
+            if let (template, instance) = Plan.template(of: unit.name), let instance {
+                let key = verb + " " + template
+                if let line = templateLines[key] {
+                    lines[line] += " " + instance
+                } else {
+                    templateLines[key] = lines.count
+                    lines.append(key + " " + instance)
+                }
+            } else {
+                lines.append(verb + " " + unit.name)
+            }
+        }
+        guard !lines.isEmpty else { return }
+        let existing = try root.read(Plan.presetPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let text = existing + lines.map { $0 + "\n" }.joined()
+        try writeText(Plan.presetPath, text, report: &report)
+    }
+
+    /// What `systemctl enable`/`disable` does to /etc/systemd/system for one unit (and its `Also=`).
+    private func setEnabled(_ name: String, _ enabled: Bool, visited: inout Set<String>, report: inout ApplyReport)
+        throws(FirstBootError)
+    {
+        guard visited.insert(name).inserted, let info = try installInfo(name) else { return }
+        func values(_ key: String) -> [String] {
+            info.options.filter { $0.name == key }.flatMap {
+                $0.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            }
+        }
+        var linkName = name
+        if let (template, instance) = Plan.template(of: name) {
+            guard let chosen = instance ?? values("DefaultInstance").last else {
+                report.warnings.append(
+                    "template unit \(name) has no instance and no DefaultInstance; nothing to enable")
+                return
+            }
+            linkName = Plan.instanceName(template, chosen)
+        }
+        var links: [String] = []
+        for (key, suffix) in [("WantedBy", ".wants"), ("RequiredBy", ".requires"), ("UpheldBy", ".upholds")] {
+            for target in values(key) { links.append(Plan.unitDirectory + "/" + target + suffix + "/" + linkName) }
+        }
+        if Plan.template(of: name) == nil {
+            for alias in values("Alias") { links.append(Plan.unitDirectory + "/" + alias) }
+        }
+        for link in links {
+            let hostPath = try root.resolve(link)
+            if enabled {
+                if root.lstatKind(hostPath) == .symlink(target: info.path) { continue }
+                try root.removeAll(hostPath, path: link)
+                try root.makeParents(of: link)
+                try makeSymlink(info.path, at: link)
+                report.written.append(link)
+            } else if case .symlink = root.lstatKind(hostPath) {
+                try root.removeAll(hostPath, path: link)
+                // Like systemctl, drop a .wants/.requires directory that is now empty.
+                let parent = PathSyntax.dir(hostPath)
+                if parent.hasSuffix(".wants") || parent.hasSuffix(".requires") || parent.hasSuffix(".upholds") {
+                    _ = rmdir(parent)
+                }
+                report.written.append(link)
+            }
+        }
+        for also in values("Also") { try setEnabled(also, enabled, visited: &visited, report: &report) }
+    }
+}

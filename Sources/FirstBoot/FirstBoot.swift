@@ -1,2 +1,0 @@
-// FirstBoot module: see docs/architecture.md.
-enum FirstBootModule {}

@@ -1,0 +1,121 @@
+// Cloud metadata services and the OpenStack config drive. Endpoints are parameters so tests can
+// point them at a server on 127.0.0.1; the image uses the link-local defaults. A 404 means the
+// instance has no user data (try the next source); other failures are retried until a deadline,
+// because the network may still be coming up when first boot runs.
+
+/// Retrying GET/PUT against a metadata service.
+struct MetadataClient: Sendable {
+    var totalSeconds: Double
+    var responseHeaderTimeout: Double = 5
+
+    /// The body of a 2xx response, nil for 404, an error for other statuses once time is up.
+    func request(_ request: HTTPRequest, subject: String) throws(FirstBootError) -> [UInt8]? {
+        let start = Clock.now
+        var delay = 0.1
+        var lastError = FirstBootError("fetch", subject, "no attempt made")
+        while true {
+            do throws(FirstBootError) {
+                let response = try HTTPClient(responseHeaderTimeout: responseHeaderTimeout).send(request)
+                switch response.status {
+                case 200..<300: return response.body
+                case 404: return nil
+                case 500..<600:
+                    lastError = FirstBootError("fetch", subject, "\(request.url): HTTP status \(response.status)")
+                default: throw FirstBootError("fetch", subject, "\(request.url): HTTP status \(response.status)")
+                }
+            } catch {
+                if error.message.contains("HTTP status 4") { throw error }
+                lastError = error
+            }
+            if Clock.now - start + delay > totalSeconds { throw lastError }
+            Clock.sleep(seconds: delay)
+            delay = min(delay * 2, 5)
+        }
+    }
+}
+
+/// AWS EC2 user data through IMDSv2: a session token from PUT /latest/api/token, then
+/// GET /latest/user-data with that token.
+public struct EC2Source: ConfigSource {
+    public var endpoint: String
+    public var totalSeconds: Double
+    public var name: String { "EC2 instance metadata (IMDSv2) user-data" }
+
+    public init(endpoint: String = "http://169.254.169.254", totalSeconds: Double = 120) {
+        self.endpoint = endpoint
+        self.totalSeconds = totalSeconds
+    }
+
+    public func fetch() throws(FirstBootError) -> [UInt8]? {
+        let client = MetadataClient(totalSeconds: totalSeconds)
+        let tokenRequest = HTTPRequest(
+            method: "PUT", url: endpoint + "/latest/api/token",
+            headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")])
+        guard let token = try client.request(tokenRequest, subject: name) else {
+            throw FirstBootError("fetch", name, "the metadata service gave no IMDSv2 token (is this EC2?)")
+        }
+        let tokenText = String(decoding: token, as: UTF8.self).trimmingSpaces
+        let userData = HTTPRequest(
+            url: endpoint + "/latest/user-data", headers: [("X-aws-ec2-metadata-token", tokenText)])
+        return try client.request(userData, subject: name)
+    }
+}
+
+/// Google Compute Engine: the `user-data` instance attribute.
+public struct GCESource: ConfigSource {
+    public var endpoint: String
+    public var totalSeconds: Double
+    public var name: String { "GCE metadata instance/attributes/user-data" }
+
+    public init(endpoint: String = "http://169.254.169.254", totalSeconds: Double = 120) {
+        self.endpoint = endpoint
+        self.totalSeconds = totalSeconds
+    }
+
+    public func fetch() throws(FirstBootError) -> [UInt8]? {
+        let request = HTTPRequest(
+            url: endpoint + "/computeMetadata/v1/instance/attributes/user-data",
+            headers: [("Metadata-Flavor", "Google")])
+        return try MetadataClient(totalSeconds: totalSeconds).request(request, subject: name)
+    }
+}
+
+/// OpenStack's metadata service.
+public struct OpenStackMetadataSource: ConfigSource {
+    public var endpoint: String
+    public var totalSeconds: Double
+    public var name: String { "OpenStack metadata service openstack/latest/user_data" }
+
+    public init(endpoint: String = "http://169.254.169.254", totalSeconds: Double = 120) {
+        self.endpoint = endpoint
+        self.totalSeconds = totalSeconds
+    }
+
+    public func fetch() throws(FirstBootError) -> [UInt8]? {
+        try MetadataClient(totalSeconds: totalSeconds).request(
+            HTTPRequest(url: endpoint + "/openstack/latest/user_data"), subject: name)
+    }
+}
+
+/// OpenStack's config drive (a filesystem labelled `config-2`), already mounted by the caller.
+public struct OpenStackConfigDriveSource: ConfigSource {
+    /// Where the config drive is mounted.
+    public var mountPoint: String
+    public var name: String { "OpenStack config drive openstack/latest/user_data" }
+
+    public init(mountPoint: String) { self.mountPoint = mountPoint }
+
+    /// The device of a config drive, found by its filesystem label through udev's links.
+    public static func device(byLabelDirectory: String = "/dev/disk/by-label") -> String? {
+        let root = RootDirectory("/")
+        for label in ["config-2", "CONFIG-2"] {
+            let path = byLabelDirectory + "/" + label
+            if root.status(path) != nil { return path }
+        }
+        return nil
+    }
+
+    public func fetch() throws(FirstBootError) -> [UInt8]? {
+        try FileConfigSource(name: name, path: mountPoint + "/openstack/latest/user_data").fetch()
+    }
+}

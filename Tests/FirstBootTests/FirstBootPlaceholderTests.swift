@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct FirstBootPlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}
