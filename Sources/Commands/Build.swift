@@ -64,7 +64,7 @@ struct BuildCommand: AsyncParsableCommand {
         do {
             result = try Builder(request, progress: progress).build()
         } catch {
-            FileHandle.standardError.write(Data("slipway build: \(error)\n".utf8))
+            printError("slipway build: \(error)")
             throw ExitCode.failure
         }
         if json {

@@ -26,8 +26,3 @@ func readInput(_ path: String) throws -> [UInt8] {
     }
     return Array(data)
 }
-
-/// Writes `text` to standard error.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}

@@ -142,7 +142,3 @@ extension ProfileProblem {
         return .map(entries)
     }
 }
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
