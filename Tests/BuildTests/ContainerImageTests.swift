@@ -162,6 +162,47 @@ struct ContainerImageTests {
         #expect(copy.layers.map(\.kind) == ["docker-archive"])
     }
 
+    /// skopeo (containers/image) reads the archive as `docker load` would: it checks every layer
+    /// against the config's diff_ids while copying it into an OCI layout.
+    @Test func skopeoCopiesTheArchive() throws {
+        let directory = try TemporaryDirectory()
+        let archive = try buildTools(in: directory)
+        let copy = try runTool(["skopeo", "copy", "docker-archive:\(archive.path)", "oci:\(directory.file("oci")):tools"])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        let inspect = try runTool(["skopeo", "inspect", "--config", "docker-archive:\(archive.path)"])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        let config = try #require(try DockerHostFixtures.json(Data(inspect.stdout.utf8)) as? [String: Any])
+        let rootfs = try #require(config["rootfs"] as? [String: Any])
+        #expect(rootfs["diff_ids"] as? [String] == [archive.diffID])
+    }
+
+    /// The same image as an OCI layout directory and as an OCI archive (both written by skopeo)
+    /// builds the same layer and keeps the config.
+    @Test(arguments: ["oci", "oci-archive"])
+    func ociSourcesBuildTheSameLayer(transport: String) throws {
+        let directory = try TemporaryDirectory()
+        let original = try buildTools(in: directory)
+        let target = directory.file(transport == "oci" ? "layout" : "layout.tar")
+        let copy = try runTool(["skopeo", "copy", "docker-archive:\(original.path)", "\(transport):\(target):tools"])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        let profile = try DockerHostFixtures.profile(
+            """
+            images:
+              copy:
+                archive: \(target)
+                ref: tools
+
+            """, in: directory)
+        let (builder, _) = try DockerHostFixtures.builder(in: directory)
+        let rebuilt = try builder.build(try #require(profile.images.first), reference: "copy")
+        #expect(rebuilt.diffID == original.diffID)
+        let inspect = try runTool(["skopeo", "inspect", "--config", "docker-archive:\(rebuilt.path)"])
+        let config = try #require(try DockerHostFixtures.json(Data(inspect.stdout.utf8)) as? [String: Any])
+        let container = try #require(config["config"] as? [String: Any])
+        #expect(container["Entrypoint"] as? [String] == ["/bin/sh", "-c"])
+        #expect(container["User"] as? String == "1000:1000")
+    }
+
     @Test func archiveWithoutTheImageNamedIsAnError() throws {
         let directory = try TemporaryDirectory()
         let original = try buildTools(in: directory)
