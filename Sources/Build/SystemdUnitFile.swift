@@ -51,18 +51,18 @@ struct UnitName: Equatable, CustomStringConvertible {
     }
 }
 
-/// The [Install] section of a unit file: what enabling it links where.
+/// The [Install] section of a unit file: what enabling it links where. The keys are those systemd
+/// 252 (Debian 12) acts on; UpheldBy= came later and is ignored, as 252's systemctl ignores it.
 struct UnitInstallSection: Equatable {
     var wantedBy: [String] = []
     var requiredBy: [String] = []
-    var upheldBy: [String] = []
     var alias: [String] = []
     var also: [String] = []
     var defaultInstance: String?
 
     /// True when enabling the unit does something (a unit without any is "static").
     var hasInstallInfo: Bool {
-        !(wantedBy.isEmpty && requiredBy.isEmpty && upheldBy.isEmpty && alias.isEmpty && also.isEmpty)
+        !(wantedBy.isEmpty && requiredBy.isEmpty && alias.isEmpty && also.isEmpty)
     }
 
     /// Parses the [Install] section of unit file text. Comments (`#`, `;`) and other sections are
@@ -93,7 +93,6 @@ struct UnitInstallSection: Equatable {
             switch key {
             case "WantedBy": assign(&wantedBy)
             case "RequiredBy": assign(&requiredBy)
-            case "UpheldBy": assign(&upheldBy)
             case "Alias": assign(&alias)
             case "Also": assign(&also)
             case "DefaultInstance": defaultInstance = value.isEmpty ? nil : value

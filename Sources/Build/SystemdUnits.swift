@@ -3,7 +3,7 @@
 // a unit is enabled only when the profile (or the build, for the units it generates) says so.
 //
 // Enabling reads the unit's [Install] section and makes, in /etc/systemd/system:
-//   TARGET.wants/NAME -> UNIT FILE    for each WantedBy=   (.requires for RequiredBy=, .upholds for UpheldBy=)
+//   TARGET.wants/NAME -> UNIT FILE    for each WantedBy=   (TARGET.requires/ for RequiredBy=)
 //   ALIAS -> UNIT FILE                for each Alias=
 // and enables each Also= unit the same way. Links point at the unit file's absolute path where it
 // was found, as systemctl writes them. Masking links /etc/systemd/system/NAME to /dev/null.
@@ -109,7 +109,7 @@ struct SystemdUnits {
             }
             effective = unit.with(instance: instance)
         }
-        let dependencies = [(install.wantedBy, "wants"), (install.requiredBy, "requires"), (install.upheldBy, "upholds")]
+        let dependencies = [(install.wantedBy, "wants"), (install.requiredBy, "requires")]
         for (targets, suffix) in dependencies {
             for target in targets {
                 let expanded = try expand(target, for: effective, failure: failure)
@@ -143,10 +143,15 @@ struct SystemdUnits {
     /// The text of the unit file at `path`. A link to /dev/null is a masked unit; a link to a unit of
     /// another name is an alias, which systemctl also refuses to enable by that name.
     private func unitText(_ path: String, unit: UnitName, failure: (String) -> BuildError) throws -> String {
+        // /dev is empty at build time, so a mask is recognised by its target, not by following it.
+        if let link = tree.resolvedComponents(of: path, followLast: false).flatMap({ tree.node(at: $0) }),
+            case .symlink(let target) = link.kind, target == "/dev/null"
+        {
+            throw failure("\(path) masks the unit (it links to /dev/null)")
+        }
         guard let resolved = tree.resolvedComponents(of: path) else {
             throw failure("\(path) is a link that leads nowhere in the root")
         }
-        if resolved == ["dev", "null"] { throw failure("\(path) masks the unit (it links to /dev/null)") }
         guard let node = tree.node(at: resolved), case .regular(let content) = node.kind else {
             throw failure("\(path) is not a regular file")
         }
