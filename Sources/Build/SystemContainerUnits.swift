@@ -71,10 +71,12 @@ enum SystemContainerUnits {
         for mount in container.mounts { arguments.append(try mountArgument(mount, container: name)) }
         arguments.append(repoTag)
         arguments += container.command?.map(\.value) ?? []
-        for argument in arguments where argument.contains("\n") || argument.contains("\0") {
+        // The arguments file has one argument per line: name the value that breaks that.
+        let values = (container.command ?? []) + container.environment.flatMap { [$0.name, $0.value] }
+        for value in values where value.value.contains("\n") || value.value.contains("\0") {
             throw BuildError(
-                operation: "generate the unit of system container \(name)", path: "\(container.location)",
-                message: "\"\(argument)\" contains a line break or NUL, which a container argument cannot hold here")
+                operation: "generate the unit of system container \(name)", path: "\(value.location)",
+                message: "\"\(value.value)\" contains a line break or NUL, which a container argument cannot hold")
         }
         return arguments
     }
