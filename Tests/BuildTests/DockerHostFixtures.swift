@@ -96,4 +96,24 @@ enum DockerHostFixtures {
     static func json(_ data: Data) throws -> Any {
         try JSONSerialization.jsonObject(with: data)
     }
+
+    /// Writes the directories, regular files and symlinks of `tree` under `directory` (modes kept,
+    /// owners not), for tools that read a root from disk.
+    static func materialize(_ tree: Tree, into directory: String) throws {
+        try tree.walk { path, node in
+            let host = directory + path
+            switch node.kind {
+            case .directory:
+                try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+            case .regular(let content):
+                try Data(try content.readBytes()).write(to: URL(fileURLWithPath: host))
+                try FileManager.default.setAttributes(
+                    [.posixPermissions: Int(node.metadata.permissions)], ofItemAtPath: host)
+            case .symlink(let target):
+                try FileManager.default.createSymbolicLink(atPath: host, withDestinationPath: target)
+            default:
+                break
+            }
+        }
+    }
 }
