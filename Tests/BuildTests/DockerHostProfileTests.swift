@@ -59,5 +59,10 @@ import Testing
         ]
         let verify = try runTool(["systemd-analyze", "--man=no", "--root=\(rootDirectory)", "verify"] + units)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        // Every account the packages' sysusers.d files declare is already in the image, so the first
+        // boot's systemd-sysusers has nothing to add.
+        let sysusers = try runTool(["systemd-sysusers", "--root=\(rootDirectory)", "--dry-run"])
+        #expect(sysusers.status == 0, "\(sysusers.stderr)")
+        #expect(!(sysusers.stdout + sysusers.stderr).contains("Creating"), "\(sysusers.stdout)\(sysusers.stderr)")
     }
 }
