@@ -75,7 +75,9 @@ enum ContainerImageSource {
                 OCIDocument.self, try blob(descriptor, in: directory), document: descriptor.digest, path: directory)
             guard let manifests = document.manifests else { break }
             guard
-                let match = manifests.first(where: { $0.platform?.os == "linux" && $0.platform?.architecture == "amd64" })
+                let match = manifests.first(where: {
+                    $0.platform?.os == "linux" && $0.platform?.architecture == "amd64"
+                })
                     ?? (manifests.count == 1 ? manifests.first : nil)
             else {
                 throw BuildError(
@@ -235,7 +237,8 @@ enum ContainerImageSource {
         let data = try handle.read(upToCount: documentLimit + 1) ?? Data()
         guard data.count <= documentLimit else {
             throw BuildError(
-                operation: "read the image layout", path: path, message: "\(file) is larger than \(documentLimit) bytes")
+                operation: "read the image layout", path: path, message: "\(file) is larger than \(documentLimit) bytes"
+            )
         }
         return Array(data)
     }

@@ -67,7 +67,9 @@ enum SystemContainerUnits {
         for capability in container.capabilities { arguments.append("--cap-add=\(capability.value)") }
         // Logs go to the journal (`journalctl CONTAINER_NAME=NAME`), not to files that grow on STATE.
         arguments.append("--log-driver=journald")
-        for variable in container.environment { arguments.append("--env=\(variable.name.value)=\(variable.value.value)") }
+        for variable in container.environment {
+            arguments.append("--env=\(variable.name.value)=\(variable.value.value)")
+        }
         for mount in container.mounts { arguments.append(try mountArgument(mount, container: name)) }
         arguments.append(repoTag)
         arguments += container.command?.map(\.value) ?? []

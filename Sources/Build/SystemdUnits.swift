@@ -64,7 +64,8 @@ struct SystemdUnits {
     /// The unit file for `unit`, as systemd finds it: the name itself in every directory of the
     /// search path, then (for an instance) its template. Returns the path where it was found.
     func unitFile(for unit: UnitName) -> String? {
-        let names = unit.instance.map { $0.isEmpty ? [unit.description] : [unit.description, unit.templateName] }
+        let names =
+            unit.instance.map { $0.isEmpty ? [unit.description] : [unit.description, unit.templateName] }
             ?? [unit.description]
         for name in names {
             for directory in Self.searchPath {
@@ -84,7 +85,9 @@ struct SystemdUnits {
     ) throws {
         guard visited.insert(name).inserted else { return }
         let operation = requestedBy.map { "enable \(name) (Also= of \($0))" } ?? "enable \(name)"
-        func failure(_ message: String) -> BuildError { BuildError(operation: operation, path: place, message: message) }
+        func failure(_ message: String) -> BuildError {
+            BuildError(operation: operation, path: place, message: message)
+        }
         guard let unit = UnitName(name) else { throw failure("\"\(name)\" is not a unit name") }
         guard let file = unitFile(for: unit) else {
             let searched = Self.searchPath.joined(separator: ", ")
@@ -209,7 +212,8 @@ struct SystemdUnits {
                 message: "\(link.path) is already \(what); remove it from the overlay or the profile")
         }
         let node = Node(
-            kind: .symlink(target: link.target), metadata: Metadata(permissions: 0o777, modificationTime: modificationTime))
+            kind: .symlink(target: link.target),
+            metadata: Metadata(permissions: 0o777, modificationTime: modificationTime))
         try tree.putNode(node, at: link.path, modificationTime: modificationTime)
     }
 }

@@ -104,7 +104,9 @@ struct ContainerImageTests {
         let layer = unpacked + "/" + archive.diffID.dropFirst("sha256:".count) + "/layer.tar"
         let listing = try runTool(["tar", "-tvf", layer, "--numeric-owner", "--full-time"], environment: ["TZ": "UTC"])
         #expect(listing.status == 0, "\(listing.stderr)")
-        let lines = listing.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        let lines = listing.stdout.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true)
+        }
         func line(_ name: String) -> [Substring]? { lines.first { $0.count >= 6 && $0[5] == name } }
         #expect(line("bin/busybox")?.first == "-rwxr-xr-x")
         #expect(line("bin/ls")?.first == "hrwxr-xr-x")
@@ -167,7 +169,9 @@ struct ContainerImageTests {
     @Test func skopeoCopiesTheArchive() throws {
         let directory = try TemporaryDirectory()
         let archive = try buildTools(in: directory)
-        let copy = try runTool(["skopeo", "copy", "docker-archive:\(archive.path)", "oci:\(directory.file("oci")):tools"])
+        let copy = try runTool([
+            "skopeo", "copy", "docker-archive:\(archive.path)", "oci:\(directory.file("oci")):tools",
+        ])
         #expect(copy.status == 0, "\(copy.stderr)")
         let inspect = try runTool(["skopeo", "inspect", "--config", "docker-archive:\(archive.path)"])
         #expect(inspect.status == 0, "\(inspect.stderr)")

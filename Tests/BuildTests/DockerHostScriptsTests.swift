@@ -105,7 +105,9 @@ struct DockerHostScriptsTests {
     private let tag = "slipway-system/syslog:latest"
 
     private func systemContainer(_ machine: Machine) throws {
-        try machine.write("lib/system/syslog.args", "--label=org.slipway.config=D1\n--name=syslog\n--network=none\n\(tag)\n-O\n/var/log/two words\n")
+        try machine.write(
+            "lib/system/syslog.args",
+            "--label=org.slipway.config=D1\n--name=syslog\n--network=none\n\(tag)\n-O\n/var/log/two words\n")
         try machine.write("lib/images/system/syslog.tar", "\(tag) sha256:1\n")
     }
 
@@ -145,9 +147,10 @@ struct DockerHostScriptsTests {
         try machine.write("state/image-slipway-system_syslog_latest", "sha256:1\n")
         let run = try machine.run("system-container", ["syslog", tag, "sha256:1", "D1"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.calls.map { $0.split(separator: " ").dropFirst(2).prefix(2).joined(separator: " ") } == [
-            "container inspect", "image inspect", "rm --force", "run --detach",
-        ])
+        #expect(
+            run.calls.map { $0.split(separator: " ").dropFirst(2).prefix(2).joined(separator: " ") } == [
+                "container inspect", "image inspect", "rm --force", "run --detach",
+            ])
         #expect(machine.read("container-syslog") == "D1\n")
     }
 

@@ -42,8 +42,10 @@ struct DockerHostStageTests {
             try assembler.apply([.directory(path: packageRoot().appendingPathComponent("overlays/docker-host").path)])
         }
         let packageUnits = [
-            "lib/systemd/system/containerd.service": "[Service]\nExecStart=/usr/bin/containerd\n[Install]\nWantedBy=multi-user.target\n",
-            "lib/systemd/system/docker.socket": "[Socket]\nListenStream=/run/docker.sock\n[Install]\nWantedBy=sockets.target\n",
+            "lib/systemd/system/containerd.service":
+                "[Service]\nExecStart=/usr/bin/containerd\n[Install]\nWantedBy=multi-user.target\n",
+            "lib/systemd/system/docker.socket":
+                "[Socket]\nListenStream=/run/docker.sock\n[Install]\nWantedBy=sockets.target\n",
             "lib/systemd/system/systemd-firstboot.service": "[Unit]\nDescription=First Boot Wizard\n",
         ]
         try assembler.apply([
@@ -59,9 +61,10 @@ struct DockerHostStageTests {
         let tree = try root(in: directory, store: store)
         let shipped = try DockerHostStage(images: builder).install(profile, into: tree)
 
-        #expect(shipped.map(\.pathInRoot) == [
-            "/usr/lib/slipway/images/system/syslog.tar", "/usr/lib/slipway/images/user/hello.tar",
-        ])
+        #expect(
+            shipped.map(\.pathInRoot) == [
+                "/usr/lib/slipway/images/system/syslog.tar", "/usr/lib/slipway/images/user/hello.tar",
+            ])
         #expect(shipped.map(\.archive.repoTag) == ["slipway-system/syslog:latest", "hello:latest"])
         let units = "/usr/lib/systemd/system"
         #expect(
@@ -132,7 +135,8 @@ struct DockerHostStageTests {
         // Stand-ins for the programs the units start, which come from packages in a real build.
         for program in ["/usr/sbin/dockerd", "/usr/bin/containerd", "/usr/bin/docker"] {
             try FileManager.default.createDirectory(
-                atPath: rootDirectory + (program as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: rootDirectory + (program as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             try "#!/bin/sh\n".write(toFile: rootDirectory + program, atomically: false, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: rootDirectory + program)
         }
@@ -159,7 +163,9 @@ struct DockerHostStageTests {
         let profile = try DockerHostFixtures.profile(Self.profileYAML, in: directory)
         let (builder, store) = try DockerHostFixtures.builder(in: directory)
         let tree = try root(in: directory, store: store, overlay: false)
-        let error = try #require(throws: BuildError.self) { try DockerHostStage(images: builder).install(profile, into: tree) }
+        let error = try #require(throws: BuildError.self) {
+            try DockerHostStage(images: builder).install(profile, into: tree)
+        }
         #expect(error.operation == "install system containers")
         #expect(
             error.message
@@ -177,7 +183,9 @@ struct DockerHostStageTests {
             """, in: directory)
         let (builder, store) = try DockerHostFixtures.builder(in: directory)
         let tree = try root(in: directory, store: store, overlay: false)
-        let error = try #require(throws: BuildError.self) { try DockerHostStage(images: builder).install(profile, into: tree) }
+        let error = try #require(throws: BuildError.self) {
+            try DockerHostStage(images: builder).install(profile, into: tree)
+        }
         #expect(error.operation == "install the health gate")
         #expect(error.message.hasPrefix("health lists what must be up, but the root has no slipway-ready.service"))
     }

@@ -20,7 +20,10 @@ struct SystemdUnitsTests {
     static let cases: [Case] = [
         Case(
             label: "WantedBy in /lib/systemd/system",
-            files: ["/lib/systemd/system/containerd.service": "[Service]\nExecStart=/x\n[Install]\nWantedBy=multi-user.target\n"],
+            files: [
+                "/lib/systemd/system/containerd.service":
+                    "[Service]\nExecStart=/x\n[Install]\nWantedBy=multi-user.target\n"
+            ],
             enable: "containerd.service",
             expected: [
                 "/etc/systemd/system/multi-user.target.wants/containerd.service -> /lib/systemd/system/containerd.service"
@@ -29,18 +32,19 @@ struct SystemdUnitsTests {
             label: "Alias and Also, as systemd-networkd.service has",
             files: [
                 "/lib/systemd/system/systemd-networkd.service": """
-                    [Unit]
-                    Description=Network
-                    [Install]
-                    WantedBy=multi-user.target
-                    Also=systemd-networkd.socket
-                    Alias=dbus-org.freedesktop.network1.service
-                    # A comment, and a continued line:
-                    Also=systemd-networkd-wait-online.service \\
-                      systemd-network-generator.service
-                    """,
+                [Unit]
+                Description=Network
+                [Install]
+                WantedBy=multi-user.target
+                Also=systemd-networkd.socket
+                Alias=dbus-org.freedesktop.network1.service
+                # A comment, and a continued line:
+                Also=systemd-networkd-wait-online.service \\
+                  systemd-network-generator.service
+                """,
                 "/lib/systemd/system/systemd-networkd.socket": "[Install]\nWantedBy=sockets.target\n",
-                "/lib/systemd/system/systemd-networkd-wait-online.service": "[Install]\nWantedBy=network-online.target\n",
+                "/lib/systemd/system/systemd-networkd-wait-online.service":
+                    "[Install]\nWantedBy=network-online.target\n",
                 "/lib/systemd/system/systemd-network-generator.service": "[Install]\nWantedBy=sysinit.target\n",
             ],
             enable: "systemd-networkd.service",
@@ -53,7 +57,10 @@ struct SystemdUnitsTests {
             ]),
         Case(
             label: "RequiredBy, several targets on one line; UpheldBy is not systemd 252's",
-            files: ["/usr/lib/systemd/system/slipway-ready.service": "[Install]\nWantedBy=multi-user.target  a.target\nRequiredBy=boot-complete.target\nUpheldBy=b.target\n"],
+            files: [
+                "/usr/lib/systemd/system/slipway-ready.service":
+                    "[Install]\nWantedBy=multi-user.target  a.target\nRequiredBy=boot-complete.target\nUpheldBy=b.target\n"
+            ],
             enable: "slipway-ready.service",
             expected: [
                 "/etc/systemd/system/a.target.wants/slipway-ready.service -> /usr/lib/systemd/system/slipway-ready.service",
@@ -72,7 +79,9 @@ struct SystemdUnitsTests {
             label: "a template with DefaultInstance and specifiers",
             files: ["/lib/systemd/system/worker@.service": "[Install]\nDefaultInstance=one\nWantedBy=%p.target\n"],
             enable: "worker@.service",
-            expected: ["/etc/systemd/system/worker.target.wants/worker@one.service -> /lib/systemd/system/worker@.service"]),
+            expected: [
+                "/etc/systemd/system/worker.target.wants/worker@one.service -> /lib/systemd/system/worker@.service"
+            ]),
         Case(
             label: "/etc/systemd/system comes before the package's copy",
             files: [
@@ -80,7 +89,9 @@ struct SystemdUnitsTests {
                 "/lib/systemd/system/docker.service": "[Install]\nWantedBy=other.target\n",
             ],
             enable: "docker.service",
-            expected: ["/etc/systemd/system/multi-user.target.wants/docker.service -> /etc/systemd/system/docker.service"]),
+            expected: [
+                "/etc/systemd/system/multi-user.target.wants/docker.service -> /etc/systemd/system/docker.service"
+            ]),
         Case(
             label: "a merged-/usr root finds /lib/systemd/system through /lib -> usr/lib",
             files: ["/usr/lib/systemd/system/dbus.service": "[Install]\nWantedBy=multi-user.target\n"],
@@ -113,7 +124,8 @@ struct SystemdUnitsTests {
         let directory = try TemporaryDirectory()
         for (path, target) in testCase.links {
             try FileManager.default.createDirectory(
-                atPath: directory.path + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: directory.path + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+            )
             try FileManager.default.createSymbolicLink(atPath: directory.path + path, withDestinationPath: target)
         }
         for (path, text) in testCase.files {
@@ -130,10 +142,13 @@ struct SystemdUnitsTests {
     }
 
     @Test func linksAndDirectoriesCarryTheBuildTime() throws {
-        let tree = try DockerHostFixtures.tree(files: ["/lib/systemd/system/a.service": "[Install]\nWantedBy=multi-user.target\n"])
+        let tree = try DockerHostFixtures.tree(files: [
+            "/lib/systemd/system/a.service": "[Install]\nWantedBy=multi-user.target\n"
+        ])
         try SystemdUnits(tree: tree, modificationTime: 1234).enable("a.service")
         #expect(tree.node(at: "/etc/systemd/system/multi-user.target.wants")?.metadata.modificationTime == 1234)
-        #expect(tree.node(at: "/etc/systemd/system/multi-user.target.wants/a.service")?.metadata.modificationTime == 1234)
+        #expect(
+            tree.node(at: "/etc/systemd/system/multi-user.target.wants/a.service")?.metadata.modificationTime == 1234)
     }
 
     @Test func maskLinksToDevNullEvenForUnitsThatDoNotExist() throws {
@@ -155,7 +170,9 @@ struct SystemdUnitsTests {
             try SystemdUnits(tree: tree, modificationTime: 0).mask("docker.service", requestedAt: "p.yaml:9:7")
         }
         #expect(error.path == "p.yaml:9:7")
-        #expect(error.message == "/etc/systemd/system/docker.service is already a file; remove it from the overlay or the profile")
+        #expect(
+            error.message
+                == "/etc/systemd/system/docker.service is already a file; remove it from the overlay or the profile")
     }
 
     @Test func enablingAMissingUnitNamesItAndTheProfileLine() throws {
@@ -168,28 +185,45 @@ struct SystemdUnitsTests {
         #expect(
             error.message
                 == "no unit file sshd.service in /etc/systemd/system, /usr/local/lib/systemd/system, /lib/systemd/system, "
-                + "/usr/lib/systemd/system; add the package or overlay that ships it, or remove it from services.enable")
+                + "/usr/lib/systemd/system; add the package or overlay that ships it, or remove it from services.enable"
+        )
     }
 
     @Test func aMissingAlsoUnitNamesBoth() throws {
         let tree = try DockerHostFixtures.tree(files: ["/lib/systemd/system/a.service": "[Install]\nAlso=b.socket\n"])
-        let error = try #require(throws: BuildError.self) { try SystemdUnits(tree: tree, modificationTime: 0).enable("a.service") }
+        let error = try #require(throws: BuildError.self) {
+            try SystemdUnits(tree: tree, modificationTime: 0).enable("a.service")
+        }
         #expect(error.operation == "enable b.socket (Also= of a.service)")
     }
 
     /// Units a profile cannot enable, and why.
     @Test(arguments: [
-        ("static.service", ["/lib/systemd/system/static.service": "[Unit]\nDescription=x\n"], "has no [Install] section"),
-        ("getty@.service", ["/lib/systemd/system/getty@.service": "[Install]\nWantedBy=getty.target\n"],
-            "is a template without DefaultInstance="),
-        ("kmod.service", ["/lib/systemd/system/systemd-modules-load.service": "[Install]\nWantedBy=sysinit.target\n"],
-            "is an alias of systemd-modules-load.service"),
-        ("x.service", ["/lib/systemd/system/x.service": "[Install]\nWantedBy=%H.target\n"], "depends on the running machine"),
+        (
+            "static.service", ["/lib/systemd/system/static.service": "[Unit]\nDescription=x\n"],
+            "has no [Install] section"
+        ),
+        (
+            "getty@.service", ["/lib/systemd/system/getty@.service": "[Install]\nWantedBy=getty.target\n"],
+            "is a template without DefaultInstance="
+        ),
+        (
+            "kmod.service",
+            ["/lib/systemd/system/systemd-modules-load.service": "[Install]\nWantedBy=sysinit.target\n"],
+            "is an alias of systemd-modules-load.service"
+        ),
+        (
+            "x.service", ["/lib/systemd/system/x.service": "[Install]\nWantedBy=%H.target\n"],
+            "depends on the running machine"
+        ),
         ("x.service", ["/lib/systemd/system/x.service": "[Install]\nAlias=y.socket\n"], "is not a .service unit name"),
     ])
     func unitsThatCannotBeEnabled(name: String, files: [String: String], message: String) throws {
-        let tree = try DockerHostFixtures.tree(files: files, links: ["/lib/systemd/system/kmod.service": "systemd-modules-load.service"])
-        let error = try #require(throws: BuildError.self) { try SystemdUnits(tree: tree, modificationTime: 0).enable(name) }
+        let tree = try DockerHostFixtures.tree(
+            files: files, links: ["/lib/systemd/system/kmod.service": "systemd-modules-load.service"])
+        let error = try #require(throws: BuildError.self) {
+            try SystemdUnits(tree: tree, modificationTime: 0).enable(name)
+        }
         #expect(error.message.contains(message), "\(error)")
     }
 
@@ -197,7 +231,9 @@ struct SystemdUnitsTests {
         let tree = try DockerHostFixtures.tree(
             files: ["/lib/systemd/system/x.service": "[Install]\nWantedBy=multi-user.target\n"],
             links: ["/etc/systemd/system/x.service": "/dev/null"])
-        let error = try #require(throws: BuildError.self) { try SystemdUnits(tree: tree, modificationTime: 0).enable("x.service") }
+        let error = try #require(throws: BuildError.self) {
+            try SystemdUnits(tree: tree, modificationTime: 0).enable("x.service")
+        }
         #expect(error.message == "/etc/systemd/system/x.service masks the unit (it links to /dev/null)")
     }
 
@@ -205,19 +241,22 @@ struct SystemdUnitsTests {
         let tree = try DockerHostFixtures.tree(
             files: ["/lib/systemd/system/x.service": "[Install]\nWantedBy=multi-user.target\n"],
             links: ["/etc/systemd/system/multi-user.target.wants/x.service": "/somewhere/else.service"])
-        let error = try #require(throws: BuildError.self) { try SystemdUnits(tree: tree, modificationTime: 0).enable("x.service") }
+        let error = try #require(throws: BuildError.self) {
+            try SystemdUnits(tree: tree, modificationTime: 0).enable("x.service")
+        }
         #expect(
             error.message
                 == "/etc/systemd/system/multi-user.target.wants/x.service is already a link to /somewhere/else.service; "
                 + "remove it from the overlay or the profile")
     }
 
-    @Test(arguments: [
-        ("getty@ttyS0.service", "getty", "ttyS0", "service"),
-        ("getty@.service", "getty", "", "service"),
-        ("multi-user.target", "multi-user", nil, "target"),
-        ("var-lib.mount", "var-lib", nil, "mount"),
-    ] as [(String, String, String?, String)])
+    @Test(
+        arguments: [
+            ("getty@ttyS0.service", "getty", "ttyS0", "service"),
+            ("getty@.service", "getty", "", "service"),
+            ("multi-user.target", "multi-user", nil, "target"),
+            ("var-lib.mount", "var-lib", nil, "mount"),
+        ] as [(String, String, String?, String)])
     func unitNamesSplit(name: String, prefix: String, instance: String?, type: String) throws {
         let unit = try #require(UnitName(name))
         #expect(unit.prefix == prefix)
