@@ -22,8 +22,15 @@ final class Ext4TreeWriter {
     static let chunkSize = 1 << 20
     let buffer: UnsafeMutableRawPointer
     let zeros: UnsafeMutableRawPointer
+    /// A host file being read.
+    struct Source {
+        var path: String
+        var descriptor: Int32
+        var size: Int64
+        var sparse: Bool
+    }
     /// The host file read last: consecutive files often are slices of one content-store file.
-    var source: (path: String, descriptor: Int32)?
+    var source: Source?
 
     init(filesystem: Ext4Filesystem, image: Int32, timestamp: Int64) throws {
         self.filesystem = filesystem
