@@ -128,7 +128,9 @@ struct Ext4Plan {
                 if child.isDirectory {
                     inodes[directory.index].links += 1
                     stack.append(
-                        Frame(node: child, number: number, index: inodes.count - 1, path: path, names: Self.sortedNames(child)))
+                        Frame(
+                            node: child, number: number, index: inodes.count - 1, path: path,
+                            names: Self.sortedNames(child)))
                 }
             }
             inodes[directory.index].entries.append(

@@ -18,7 +18,8 @@ import Testing
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["SLIPWAY_BENCH"] != nil))
 struct Ext4BenchmarkTests {
     static var directories: [String] {
-        let list = ProcessInfo.processInfo.environment["SLIPWAY_BENCH_DIRS"] ?? "/usr/lib/python3.11:/usr/lib/x86_64-linux-gnu"
+        let list =
+            ProcessInfo.processInfo.environment["SLIPWAY_BENCH_DIRS"] ?? "/usr/lib/python3.11:/usr/lib/x86_64-linux-gnu"
         return list.split(separator: ":").map(String.init)
     }
 

@@ -9,9 +9,12 @@ struct Ext4ImageTests {
     static func smallTree() throws -> Tree {
         let tree = Tree(root: Metadata(permissions: 0o755, modificationTime: 100))
         try tree.insert(
-            Node(kind: .regular(.inline(Array("data".utf8))), metadata: Metadata(permissions: 0o644, modificationTime: 200)),
+            Node(
+                kind: .regular(.inline(Array("data".utf8))),
+                metadata: Metadata(permissions: 0o644, modificationTime: 200)),
             at: ["etc", "file"])
-        try tree.insert(Node(kind: .symlink(target: "file"), metadata: Metadata(permissions: 0o777)), at: ["etc", "link"])
+        try tree.insert(
+            Node(kind: .symlink(target: "file"), metadata: Metadata(permissions: 0o777)), at: ["etc", "link"])
         return tree
     }
 
@@ -55,7 +58,9 @@ struct Ext4ImageTests {
         #expect(blkid.stdout.contains("UUID=\(first.uuid)\n"), "blkid: \(blkid.stdout)")
         #expect(blkid.stdout.contains("LABEL=ROOT-A\n"))
         #expect(blkid.stdout.contains("TYPE=ext4\n"))
-        let seeds = try [scratch.file("a.img"), scratch.file("c.img")].map { try Self.superblock($0)["Directory Hash Seed"] }
+        let seeds = try [scratch.file("a.img"), scratch.file("c.img")].map {
+            try Self.superblock($0)["Directory Hash Seed"]
+        }
         #expect(seeds[0] != nil && seeds[0] != seeds[1])
     }
 
@@ -63,7 +68,8 @@ struct Ext4ImageTests {
         let scratch = try TemporaryDirectory("ext4-ro")
         let image = scratch.file("ro.img")
         try Ext4Writer.write(
-            tree: try Self.smallTree(), to: image, options: Ext4Options(seed: [3], timestamp: 1_700_000_000, readOnly: true))
+            tree: try Self.smallTree(), to: image,
+            options: Ext4Options(seed: [3], timestamp: 1_700_000_000, readOnly: true))
         let fields = try Self.superblock(image)
         let features = fields["Filesystem features"]?.split(separator: " ").map(String.init) ?? []
         for feature in [

@@ -36,7 +36,8 @@ struct Ext4RoundTripTests {
             #expect(got.mode == want.mode, "\(path): mode \(String(got.mode, radix: 8))")
             #expect(got.uid == want.uid && got.gid == want.gid, "\(path): owner \(got.uid):\(got.gid)")
             #expect(got.links == want.links, "\(path): links \(got.links), expected \(want.links)")
-            #expect(got.atime == Self.timestamp && got.ctime == Self.timestamp && got.crtime == Self.timestamp, "\(path)")
+            #expect(
+                got.atime == Self.timestamp && got.ctime == Self.timestamp && got.crtime == Self.timestamp, "\(path)")
             if path == "/lost+found" {
                 #expect(got.mtime == Self.timestamp && got.size == 16384, "\(path)")
             } else {
@@ -98,7 +99,8 @@ struct Ext4RoundTripTests {
         let tree = Tree()
         let length = tailOffset + Int64(tail.count)
         try tree.insert(
-            Node(kind: .regular(.file(path: source, offset: 0, length: length)), metadata: Metadata(permissions: 0o600)),
+            Node(
+                kind: .regular(.file(path: source, offset: 0, length: length)), metadata: Metadata(permissions: 0o600)),
             at: ["var", "big"])
         let image = scratch.file("big.img")
         try Ext4Writer.write(tree: tree, to: image, options: Ext4Options(seed: [5], timestamp: Self.timestamp))

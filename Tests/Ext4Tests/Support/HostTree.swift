@@ -50,7 +50,8 @@ enum HostTree {
                     child = existing
                 } else {
                     child = Node(
-                        kind: .regular(.file(path: path, offset: 0, length: Int64(info.st_size))), metadata: metadata(info))
+                        kind: .regular(.file(path: path, offset: 0, length: Int64(info.st_size))),
+                        metadata: metadata(info))
                     summary.files += 1
                     summary.bytes += Int64(info.st_size)
                     if info.st_nlink > 1 { seen[key] = child }
