@@ -27,6 +27,8 @@ extension Ext4TreeWriter {
                     operation: "reading \(hostPath)", path: path,
                     reason: .invalid("negative offset \(offset) or length \(length)"))
             }
+            // Empty files are common (__init__.py and the like) and need no read.
+            guard length > 0 else { return Ext4ExtentList() }
             let source = try openSource(hostPath, path: path)
             guard source.size >= offset + length else {
                 throw Ext4Error(
