@@ -106,4 +106,26 @@ struct Ext4ImageTests {
         let fsck = try runTool(["e2fsck", "-fn", image])
         #expect(fsck.status == 0, "\(fsck.stdout)")
     }
+
+    /// A tree that brings its own lost+found keeps it, as inode 11 with its metadata and entries.
+    @Test func aTreesOwnLostAndFoundIsKept() throws {
+        let tree = Tree()
+        try tree.insert(
+            Node(kind: .directory, metadata: Metadata(permissions: 0o700, uid: 0, gid: 0, modificationTime: 99)),
+            at: ["lost+found"])
+        try tree.insert(
+            Node(kind: .regular(.inline([1, 2, 3])), metadata: Metadata(permissions: 0o600)), at: ["lost+found", "#12"])
+        try tree.insert(Node(kind: .directory, metadata: .directoryDefault), at: ["a"])
+        let scratch = try TemporaryDirectory("ext4-lpf")
+        let image = scratch.file("lpf.img")
+        try Ext4Writer.write(tree: tree, to: image, options: Ext4Options(seed: [6]))
+        let fsck = try runTool(["e2fsck", "-fn", image])
+        #expect(fsck.status == 0, "\(fsck.stdout)")
+        let inodes = try Debugfs(image: image).stat(["/lost+found", "/lost+found/#12", "/a"])
+        #expect(inodes["/lost+found"]?.number == 11)
+        #expect(inodes["/lost+found"]?.mtime == 99)
+        #expect(inodes["/lost+found"]?.size == 16384)
+        #expect(inodes["/lost+found/#12"]?.size == 3)
+        #expect(inodes["/a"]?.number == 12)
+    }
 }
