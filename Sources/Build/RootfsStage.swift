@@ -179,3 +179,14 @@ private final class ResultSlots<Output>: @unchecked Sendable {
         }
     }
 }
+
+extension RootfsStage {
+    /// A tree of just these packages and their dependencies (the boot tree: libraries for the
+    /// initrd, busybox, systemd-boot).
+    func assemblePackages(_ names: [String]) throws -> AssembledRoot {
+        let assembler = RootfsAssembler(store: store)
+        var result = AssembledRoot(tree: assembler.tree, layers: [], packages: [])
+        result.packages = try mergePackages(names, into: assembler) { result.noteArchiveTime($0) }
+        return result
+    }
+}
