@@ -11,7 +11,7 @@ import Testing
     private func build(_ profile: String, into output: String, epoch: Int64? = nil) throws -> BuildResult {
         let request = BuildRequest(
             profilePath: packageRoot().appendingPathComponent("profiles/\(profile)").path, outputDirectory: output,
-            cacheDirectory: Self.cache, sourceDateEpoch: epoch)
+            cacheDirectory: Self.cache, sourceDateEpoch: epoch, initrdExecutable: try Fixtures.initrdExecutable())
         return try Builder(request).build()
     }
 
@@ -34,14 +34,17 @@ import Testing
         #expect(try runTool(["dumpe2fs", "-h", image]).stdout.contains("read-only"))
         // Nothing but the outputs is left in the output directory (no staging or content-store files).
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(names == ["minimal.manifest.json", "minimal.rootfs.ext4"])
+        #expect(
+            names == [
+                "minimal.img", "minimal.initrd.img", "minimal.manifest.json", "minimal.rootfs.ext4", "minimal.vmlinuz",
+            ])
     }
 
     @Test func rebuildIsByteIdentical() throws {
         let first = try TemporaryDirectory(), second = try TemporaryDirectory()
         _ = try build("minimal.yaml", into: first.path)
         _ = try build("minimal.yaml", into: second.path)
-        for name in ["minimal.rootfs.ext4", "minimal.manifest.json"] {
+        for name in ["minimal.rootfs.ext4", "minimal.manifest.json", "minimal.img", "minimal.initrd.img"] {
             let compare = try runTool(["cmp", first.file(name), second.file(name)])
             #expect(compare.status == 0, "\(name) differs: \(compare.stdout)")
         }
@@ -80,7 +83,9 @@ import Testing
               layers:
                 - packages: [slipway-no-such-package]
             """.write(toFile: broken, atomically: true, encoding: .utf8)
-        let request = BuildRequest(profilePath: broken, outputDirectory: dir.path, cacheDirectory: Self.cache)
+        let request = BuildRequest(
+            profilePath: broken, outputDirectory: dir.path, cacheDirectory: Self.cache,
+            initrdExecutable: try Fixtures.initrdExecutable())
         #expect(throws: (any Error).self) { try Builder(request).build() }
         let after = try Data(contentsOf: URL(fileURLWithPath: dir.file("minimal.rootfs.ext4")))
         #expect(before == after)
