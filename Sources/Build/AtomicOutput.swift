@@ -31,7 +31,8 @@ public final class StagedOutputs {
     public func commit() throws {
         for (temporary, final) in staged where FileManager.default.fileExists(atPath: temporary.path) {
             guard rename(temporary.path, final.path) == 0 else {
-                throw BuildError(operation: "rename \(temporary.lastPathComponent) into place", path: final.path,
+                throw BuildError(
+                    operation: "rename \(temporary.lastPathComponent) into place", path: final.path,
                     message: String(cString: strerror(errno)))
             }
         }

@@ -1,7 +1,7 @@
+import Ext4
 // The build pipeline: profile → layers → tree → ext4 → (disk) → outputs, staged and renamed into
 // place together at the end.
 public import Foundation
-import Ext4
 import Hashing
 import Packages
 import Profile
@@ -80,7 +80,8 @@ public struct Builder {
         let stage = RootfsStage(apt: apt, store: store, progress: progress)
         var root = try stage.assemble(profile.root.layers, label: name)
         let epoch = try sourceDateEpoch(fallback: root.newestArchiveTime)
-        let kernel = try KernelStage(apt: apt, progress: progress).prepare(profile.kernel, into: root.tree, timestamp: epoch)
+        let kernel = try KernelStage(apt: apt, progress: progress).prepare(
+            profile.kernel, into: root.tree, timestamp: epoch)
         try finishTree(root.tree, profile: profile, epoch: epoch)
 
         progress.phase("write root filesystem")

@@ -91,7 +91,8 @@ struct DiskStage {
             qcow2 = path
         }
         progress.finish("\(layout.size >> 20) MiB disk")
-        return DiskOutputs(image: imagePath, kernel: kernelPath, initrd: initrdPath, packages: boot.packages, qcow2: qcow2)
+        return DiskOutputs(
+            image: imagePath, kernel: kernelPath, initrd: initrdPath, packages: boot.packages, qcow2: qcow2)
     }
 
     /// The profile's `disk:` sizes; `root: auto` is the root image's size rounded up to a MiB.
@@ -108,7 +109,8 @@ struct DiskStage {
             case .auto: nil
             case .fixed(let bytes): bytes
             }
-        return DiskLayout.Sizes(esp: disk.esp.value, root: root, oem: disk.oem?.value, state: disk.state.value, total: total)
+        return DiskLayout.Sizes(
+            esp: disk.esp.value, root: root, oem: disk.oem?.value, state: disk.state.value, total: total)
     }
 
     private func regularFile(_ path: String, in tree: Tree) throws -> FileContent {

@@ -28,15 +28,19 @@ struct KernelStage {
             // systemd-modules-load (or an init script) loads these at boot.
             let list = kernel.rootModules.map(\.value).joined(separator: "\n") + "\n"
             let node = Node(
-                kind: .regular(.inline(Array(list.utf8))), metadata: Metadata(permissions: 0o644, modificationTime: timestamp))
+                kind: .regular(.inline(Array(list.utf8))),
+                metadata: Metadata(permissions: 0o644, modificationTime: timestamp))
             try tree.insert(node, at: ["etc", "modules-load.d", "slipway.conf"])
         }
         let initrdModules = try package.modules.closure(of: kernel.initrdModules.map(\.value))
-        progress.finish("\(package.version), \(rootModules.modules.count) root and \(initrdModules.modules.count) initrd modules")
+        progress.finish(
+            "\(package.version), \(rootModules.modules.count) root and \(initrdModules.modules.count) initrd modules")
         return PreparedKernel(package: package, initrdModules: initrdModules, packages: records)
     }
 
-    private func kernelPackage(_ source: Located<Profile.KernelSource>) throws -> (KernelPackage, [Manifest.PackageRecord]) {
+    private func kernelPackage(_ source: Located<Profile.KernelSource>) throws -> (
+        KernelPackage, [Manifest.PackageRecord]
+    ) {
         switch source.value {
         case .files:
             throw BuildError(
@@ -47,13 +51,18 @@ struct KernelStage {
             // The named package is usually a metapackage; the image is in the one that ships /boot/vmlinuz-*.
             for candidate in cached where candidate.package.name.hasPrefix("linux-image-") {
                 let deb = try DebianPackage(cached: candidate)
-                guard let kernel = try? KernelPackage(dataArchive: try deb.dataArchive(), label: deb.label) else { continue }
-                return (kernel, cached.map { cached in
-                    Manifest.PackageRecord(
-                        name: cached.package.name, version: cached.package.version,
-                        architecture: cached.package.architecture, sha256: cached.package.sha256,
-                        size: cached.package.size, source: cached.package.uri, maintainerScripts: [])
-                })
+                guard let kernel = try? KernelPackage(dataArchive: try deb.dataArchive(), label: deb.label) else {
+                    continue
+                }
+                return (
+                    kernel,
+                    cached.map { cached in
+                        Manifest.PackageRecord(
+                            name: cached.package.name, version: cached.package.version,
+                            architecture: cached.package.architecture, sha256: cached.package.sha256,
+                            size: cached.package.size, source: cached.package.uri, maintainerScripts: [])
+                    }
+                )
             }
             throw BuildError(
                 operation: "find the kernel image", path: "\(source.location)",

@@ -29,7 +29,9 @@ import Testing
         #expect(try debugfs("stat /sbin/init", image).contains("Fast link dest: \"/bin/busybox\""))
         #expect(try debugfs("cat /etc/passwd", image).contains("root:x:0:0::/root:/bin/sh"))
         // Documentation is trimmed by the base profile's root.remove.
-        #expect(try runTool(["debugfs", "-R", "stat /usr/share/doc/busybox-static", image]).stderr.contains("File not found"))
+        #expect(
+            try runTool(["debugfs", "-R", "stat /usr/share/doc/busybox-static", image]).stderr.contains(
+                "File not found"))
         // The read-only feature is set on roots.
         #expect(try runTool(["dumpe2fs", "-h", image]).stdout.contains("read-only"))
         // Nothing but the outputs is left in the output directory (no staging or content-store files).
@@ -77,12 +79,12 @@ import Testing
         let before = try Data(contentsOf: URL(fileURLWithPath: dir.file("minimal.rootfs.ext4")))
         let broken = dir.file("broken.yaml")
         try """
-            name: minimal
-            extends: \(packageRoot().appendingPathComponent("profiles/minimal.yaml").path)
-            root:
-              layers:
-                - packages: [slipway-no-such-package]
-            """.write(toFile: broken, atomically: true, encoding: .utf8)
+        name: minimal
+        extends: \(packageRoot().appendingPathComponent("profiles/minimal.yaml").path)
+        root:
+          layers:
+            - packages: [slipway-no-such-package]
+        """.write(toFile: broken, atomically: true, encoding: .utf8)
         let request = BuildRequest(
             profilePath: broken, outputDirectory: dir.path, cacheDirectory: Self.cache,
             initrdExecutable: try Fixtures.initrdExecutable())

@@ -7,9 +7,11 @@ import Testing
 @Suite(.serialized) struct ImageBootTests {
     /// One minimal image per test run, built with the CLI into a directory kept for the suite.
     static let built: Result<String, any Error> = Result {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-image-boot-\(getpid())").path
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-image-boot-\(getpid())")
+            .path
         let build = try runTool([
-            try Fixtures.slipwayExecutable(), "build", packageRoot().appendingPathComponent("profiles/minimal.yaml").path,
+            try Fixtures.slipwayExecutable(), "build",
+            packageRoot().appendingPathComponent("profiles/minimal.yaml").path,
             "--output", output, "--quiet",
         ])
         guard build.status == 0 else { throw FixtureError("slipway build failed: \(build.stderr)") }
@@ -18,7 +20,8 @@ import Testing
 
     private func run(_ image: String, expect: String, timeout: Int = 240) throws -> CommandResult {
         try runTool([
-            try Fixtures.slipwayExecutable(), "run", image, "--expect", expect, "--timeout", "\(timeout)", "--memory", "512M",
+            try Fixtures.slipwayExecutable(), "run", image, "--expect", expect, "--timeout", "\(timeout)", "--memory",
+            "512M",
         ])
     }
 
@@ -54,7 +57,9 @@ import Testing
         let partitions = ((json?["partitiontable"] as? [String: Any])?["partitions"] as? [[String: Any]]) ?? []
         let rootA = try #require(partitions.first { ($0["name"] as? String) == "ROOT-A" })
         let start = try #require(rootA["start"] as? Int)
-        let zero = try runTool(["dd", "if=/dev/zero", "of=\(copy)", "bs=512", "seek=\(start)", "count=2048", "conv=notrunc"])
+        let zero = try runTool([
+            "dd", "if=/dev/zero", "of=\(copy)", "bs=512", "seek=\(start)", "count=2048", "conv=notrunc",
+        ])
         #expect(zero.status == 0)
         let result = try run(copy, expect: "starting rescue shell", timeout: 180)
         #expect(result.status == 0, "no initrd error on the console: \(result.stdout.suffix(2000))")
@@ -66,7 +71,9 @@ import Testing
         let image = try Self.built.get()
         let result = try runTool([try Fixtures.slipwayExecutable(), "inspect", image, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        for expected in ["\"ESP\"", "\"ROOT-A\"", "\"ROOT-B\"", "\"STATE\"", "slipway-a+3.conf", "\"ext4\"", "\"vfat\""] {
+        for expected in [
+            "\"ESP\"", "\"ROOT-A\"", "\"ROOT-B\"", "\"STATE\"", "slipway-a+3.conf", "\"ext4\"", "\"vfat\"",
+        ] {
             #expect(result.stdout.contains(expected), "\(expected) not in \(result.stdout.prefix(3000))")
         }
     }
