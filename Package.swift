@@ -56,7 +56,9 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(
-            name: "slipway", dependencies: ["Commands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
+            name: "slipway",
+            dependencies: ["Commands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
         // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
         .executableTarget(
             name: "slipway-initrd", dependencies: ["FirstBoot", "CLinux"], swiftSettings: strict,

@@ -14,8 +14,10 @@ enum AccountFiles {
             for group in user.groups { members[group.value, default: []].append(user.name.value) }
         }
         let passwd = users.map { user in
-            [user.name.value, "x", "\(user.uid.value)", "\(user.gid.value)", user.gecos?.value ?? "",
-                user.home.value, user.shell.value].joined(separator: ":")
+            [
+                user.name.value, "x", "\(user.uid.value)", "\(user.gid.value)", user.gecos?.value ?? "",
+                user.home.value, user.shell.value,
+            ].joined(separator: ":")
         }
         let shadow = users.map { "\($0.name.value):!:0:0:99999:7:::" }
         let group = groups.map { group in
@@ -27,7 +29,8 @@ enum AccountFiles {
         try merge(passwd, into: "etc/passwd", mode: 0o644, gid: 0, tree: tree, timestamp: timestamp)
         try merge(group, into: "etc/group", mode: 0o644, gid: 0, tree: tree, timestamp: timestamp)
         try merge(shadow, into: "etc/shadow", mode: 0o640, gid: shadowGroup(in: tree), tree: tree, timestamp: timestamp)
-        try merge(gshadow, into: "etc/gshadow", mode: 0o640, gid: shadowGroup(in: tree), tree: tree, timestamp: timestamp)
+        try merge(
+            gshadow, into: "etc/gshadow", mode: 0o640, gid: shadowGroup(in: tree), tree: tree, timestamp: timestamp)
     }
 
     /// Lines of `path` keyed by their first field, the profile's replacing the tree's; sorted by

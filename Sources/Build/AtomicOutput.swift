@@ -22,11 +22,17 @@ public final class StagedOutputs {
         return temporary
     }
 
+    /// The final name of a staged file (its temporary name without the staging decoration).
+    public func finalName(of temporary: URL) -> String {
+        staged.first { $0.temporary == temporary }?.final.lastPathComponent ?? temporary.lastPathComponent
+    }
+
     /// Renames every staged file into place (rename(2) replaces atomically).
     public func commit() throws {
         for (temporary, final) in staged where FileManager.default.fileExists(atPath: temporary.path) {
             guard rename(temporary.path, final.path) == 0 else {
-                throw BuildError(operation: "rename \(temporary.lastPathComponent) into place", path: final.path,
+                throw BuildError(
+                    operation: "rename \(temporary.lastPathComponent) into place", path: final.path,
                     message: String(cString: strerror(errno)))
             }
         }
@@ -40,4 +46,17 @@ public final class StagedOutputs {
     }
 
     deinit { discard() }
+}
+
+/// A private directory beside the outputs for intermediate files (partition images), removed with
+/// everything in it when released.
+final class ScratchDirectory {
+    let url: URL
+
+    init(in directory: String) throws {
+        url = URL(fileURLWithPath: directory).appendingPathComponent(".slipway-scratch-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
 }

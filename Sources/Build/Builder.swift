@@ -1,7 +1,7 @@
+import Ext4
 // The build pipeline: profile → layers → tree → ext4 → (disk) → outputs, staged and renamed into
 // place together at the end.
 public import Foundation
-import Ext4
 import Hashing
 import Packages
 import Profile
@@ -16,12 +16,18 @@ public struct BuildRequest: Sendable {
     /// Every timestamp is clamped to this; nil takes `SOURCE_DATE_EPOCH` from the environment, else
     /// the newest time found in the archive layers.
     public var sourceDateEpoch: Int64?
+    /// The `slipway-initrd` executable to put in the initrd; nil takes the one beside this program.
+    public var initrdExecutable: String?
 
-    public init(profilePath: String, outputDirectory: String, cacheDirectory: String? = nil, sourceDateEpoch: Int64? = nil) {
+    public init(
+        profilePath: String, outputDirectory: String, cacheDirectory: String? = nil, sourceDateEpoch: Int64? = nil,
+        initrdExecutable: String? = nil
+    ) {
         self.profilePath = profilePath
         self.outputDirectory = outputDirectory
         self.cacheDirectory = cacheDirectory
         self.sourceDateEpoch = sourceDateEpoch
+        self.initrdExecutable = initrdExecutable
     }
 }
 
@@ -74,6 +80,8 @@ public struct Builder {
         let stage = RootfsStage(apt: apt, store: store, progress: progress)
         var root = try stage.assemble(profile.root.layers, label: name)
         let epoch = try sourceDateEpoch(fallback: root.newestArchiveTime)
+        let kernel = try KernelStage(apt: apt, progress: progress).prepare(
+            profile.kernel, into: root.tree, timestamp: epoch)
         try finishTree(root.tree, profile: profile, epoch: epoch)
 
         progress.phase("write root filesystem")
@@ -85,12 +93,25 @@ public struct Builder {
                 timestamp: epoch, readOnly: profile.root.readOnly.value))
         progress.finish("\(ext4.sizeBytes >> 20) MiB, \(ext4.usedInodes) inodes")
 
+        let scratch = try ScratchDirectory(in: request.outputDirectory)
+        let disk = try DiskStage(
+            profile: profile, rootStage: stage, initrdExecutable: try initrdExecutable(), epoch: epoch,
+            scratch: scratch.url, progress: progress
+        ).build(kernel: kernel, rootfs: rootfsPath, outputs: outputs)
+
         progress.phase("write manifest")
+        var files: [String: URL] = [
+            "rootfs": rootfsPath, "image": disk.image, "kernel": disk.kernel, "initrd": disk.initrd,
+        ]
+        files["qcow2"] = disk.qcow2
+        var records: [String: Manifest.OutputRecord] = [:]
+        let finalNames = files.mapValues { outputs.finalName(of: $0) }
+        for (role, url) in files { records[role] = try outputRecord(url, name: finalNames[role] ?? "") }
         let manifest = Manifest(
             tool: "slipway 0.1.0",
             profile: .init(name: name, path: request.profilePath, digest: profile.digest),
             sourceDateEpoch: epoch, layers: root.layers, packages: root.packages,
-            outputs: ["rootfs": try outputRecord(rootfsPath, name: "\(name).rootfs.ext4")])
+            bootPackages: kernel.packages + disk.packages, outputs: records)
         let manifestPath = outputs.stage("\(name).manifest.json")
         try manifest.encoded().write(to: manifestPath)
         try outputs.commit()
@@ -100,7 +121,7 @@ public struct Builder {
         let directory = URL(fileURLWithPath: request.outputDirectory)
         return BuildResult(
             profile: name, manifest: directory.appendingPathComponent("\(name).manifest.json").path,
-            outputs: ["rootfs": directory.appendingPathComponent("\(name).rootfs.ext4").path],
+            outputs: finalNames.mapValues { directory.appendingPathComponent($0).path },
             rootfs: .init(
                 sizeBytes: ext4.sizeBytes, usedBytes: Int64(ext4.usedBlocks) * Int64(ext4.blockSize),
                 inodes: Int(ext4.usedInodes), uuid: ext4.uuid),
@@ -116,6 +137,19 @@ public struct Builder {
             metadata: Metadata(permissions: 0o644, modificationTime: epoch))
         try tree.insert(hostname, at: ["etc", "hostname"])
         tree.clampModificationTimes(to: epoch)
+    }
+
+    /// The initrd executable: the request's, or `slipway-initrd` beside the running program.
+    private func initrdExecutable() throws -> String {
+        if let path = request.initrdExecutable { return path }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("slipway-initrd").path
+        guard FileManager.default.isExecutableFile(atPath: beside) else {
+            throw BuildError(
+                operation: "find slipway-initrd", path: beside,
+                message: "it is built with slipway (`swift build` or `make`); build it, or install it beside slipway")
+        }
+        return beside
     }
 
     private func sourceDateEpoch(fallback: Int64?) throws -> Int64 {

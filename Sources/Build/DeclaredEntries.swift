@@ -8,7 +8,8 @@ enum DeclaredEntries {
         for link in links {
             let components = try components(of: link.path, layer: layer)
             let metadata = Metadata(permissions: 0o777, uid: link.owner.value.uid, gid: link.owner.value.gid)
-            try insert(Node(kind: .symlink(target: link.target.value), metadata: metadata), at: components, in: tree,
+            try insert(
+                Node(kind: .symlink(target: link.target.value), metadata: metadata), at: components, in: tree,
                 declared: link.path)
         }
     }
@@ -21,7 +22,8 @@ enum DeclaredEntries {
             if let existing = tree.node(at: components), existing.isDirectory {
                 existing.metadata = metadata
             } else {
-                try insert(Node(kind: .directory, metadata: metadata), at: components, in: tree, declared: directory.path)
+                try insert(
+                    Node(kind: .directory, metadata: metadata), at: components, in: tree, declared: directory.path)
             }
         }
     }
@@ -30,7 +32,8 @@ enum DeclaredEntries {
         let relative = String(path.value.drop { $0 == "/" })
         let components = try TreePath.validated(relative.isEmpty ? "." : relative, layer: "\(path.location)")
         guard !components.isEmpty else {
-            throw BuildError(operation: "declare an entry", path: "\(path.location)", message: "the root cannot be replaced")
+            throw BuildError(
+                operation: "declare an entry", path: "\(path.location)", message: "the root cannot be replaced")
         }
         return components
     }

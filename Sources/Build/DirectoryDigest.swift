@@ -20,7 +20,8 @@ enum DirectoryDigest {
             let mode = String(info.st_mode, radix: 8)
             switch info.st_mode & S_IFMT {
             case S_IFREG: listing += "\(name) \(mode) \(try SHA256.hexDigest(ofFile: path))\n"
-            case S_IFLNK: listing += "\(name) \(mode) -> \((try? fileManager.destinationOfSymbolicLink(atPath: path)) ?? "")\n"
+            case S_IFLNK:
+                listing += "\(name) \(mode) -> \((try? fileManager.destinationOfSymbolicLink(atPath: path)) ?? "")\n"
             default: listing += "\(name) \(mode)\n"
             }
         }

@@ -42,6 +42,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var sourceDateEpoch: Int64
     public var layers: [LayerRecord]
     public var packages: [PackageRecord]
+    /// Packages the kernel, the initrd and the ESP were made from (not part of the root).
+    public var bootPackages: [PackageRecord]
     /// Output role ("rootfs", "image", "kernel", "initrd") → file record.
     public var outputs: [String: OutputRecord]
 

@@ -55,7 +55,8 @@ struct RootfsStage {
                         digest: SHA256.hexDigest(Array(packages.map { "\($0.name) \($0.sha256)\n" }.joined().utf8))))
             case .tar(let path):
                 try mergeArchives([.tar(path: path.value.absolute)])
-                result.layers.append(try record("tar", path.value, digest: SHA256.hexDigest(ofFile: path.value.absolute)))
+                result.layers.append(
+                    try record("tar", path.value, digest: SHA256.hexDigest(ofFile: path.value.absolute)))
             case .oci(let path, let reference):
                 try mergeArchives([.ociLayout(directory: path.value.absolute, reference: reference?.value)])
                 let index = path.value.absolute + "/index.json"
@@ -72,7 +73,9 @@ struct RootfsStage {
             case .files(let files):
                 let inline = try files.map(inlineFile)
                 try assembler.apply([.files(inline)])
-                let listing = inline.map { "\($0.path) \($0.permissions) \($0.uid):\($0.gid) \(SHA256.hexDigest($0.bytes))\n" }
+                let listing = inline.map {
+                    "\($0.path) \($0.permissions) \($0.uid):\($0.gid) \(SHA256.hexDigest($0.bytes))\n"
+                }
                 result.layers.append(
                     Manifest.LayerRecord(
                         kind: "files", source: files.map(\.path.value).joined(separator: " "),
@@ -82,14 +85,17 @@ struct RootfsStage {
                 result.layers.append(
                     Manifest.LayerRecord(
                         kind: "symlinks", source: links.map(\.path.value).joined(separator: " "),
-                        digest: SHA256.hexDigest(Array(links.map { "\($0.path.value) \($0.target.value)\n" }.joined().utf8))))
+                        digest: SHA256.hexDigest(
+                            Array(links.map { "\($0.path.value) \($0.target.value)\n" }.joined().utf8))))
             case .directories(let directories):
                 try DeclaredEntries.addDirectories(directories, to: assembler.tree, at: layer.location.description)
                 result.layers.append(
                     Manifest.LayerRecord(
                         kind: "directories", source: directories.map(\.path.value).joined(separator: " "),
                         digest: SHA256.hexDigest(
-                            Array(directories.map { "\($0.path.value) \($0.mode.value) \($0.owner.value)\n" }.joined().utf8))))
+                            Array(
+                                directories.map { "\($0.path.value) \($0.mode.value) \($0.owner.value)\n" }.joined()
+                                    .utf8))))
             }
         }
         return result
@@ -174,8 +180,21 @@ private final class ResultSlots<Output>: @unchecked Sendable {
 
     func values() throws -> [Output] {
         try lock.withLock { slots }.map { slot in
-            guard let slot else { throw BuildError(operation: "read layers", path: "", message: "a layer was not read") }
+            guard let slot else {
+                throw BuildError(operation: "read layers", path: "", message: "a layer was not read")
+            }
             return try slot.get()
         }
+    }
+}
+
+extension RootfsStage {
+    /// A tree of just these packages and their dependencies (the boot tree: libraries for the
+    /// initrd, busybox, systemd-boot).
+    func assemblePackages(_ names: [String]) throws -> AssembledRoot {
+        let assembler = RootfsAssembler(store: store)
+        var result = AssembledRoot(tree: assembler.tree, layers: [], packages: [])
+        result.packages = try mergePackages(names, into: assembler) { result.noteArchiveTime($0) }
+        return result
     }
 }

@@ -6,4 +6,12 @@
 
 /* unix_io_manager is a global; Swift reaches it through this function. */
 static inline io_manager slipway_unix_io_manager(void) { return unix_io_manager; }
+
+#ifdef __linux__
+#include <fcntl.h>
+/* glibc declares fallocate(2) only under _GNU_SOURCE; this is the same prototype. */
+extern int fallocate(int fd, int mode, off_t offset, off_t len);
+/* Zeroes [0, length) of an image file by punching a hole (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE). */
+static inline int slipway_punch_hole(int fd, off_t length) { return fallocate(fd, 0x02 | 0x01, 0, length); }
+#endif
 #endif

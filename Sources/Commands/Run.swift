@@ -32,7 +32,7 @@ struct RunCommand: ParsableCommand {
               1    --timeout passed first
               3    the guest stopped before a match, or rebooted, reset or panicked
               4    the machine could not run (QEMU, firmware, image or config)
-              64   usage error (a bad flag or value)
+              2    usage error (a bad flag or value)
               130  interrupted (SIGINT or SIGTERM); the machine was stopped
             On 1 and 3 the last 30 console lines follow on stderr; on 4, QEMU's own message. See docs/run.md.
             """)

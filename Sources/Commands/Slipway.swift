@@ -5,7 +5,8 @@ public import ArgumentParser
 public struct Slipway: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "slipway",
-        abstract: "Build container-optimized Linux disk images from profiles, boot them in QEMU, configure them on first boot.",
+        abstract:
+            "Build container-optimized Linux disk images from profiles, boot them in QEMU, configure them on first boot.",
         discussion: """
             Typical use:
               slipway build profiles/docker-host.yaml          # out/docker-host.img and friends

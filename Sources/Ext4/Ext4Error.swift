@@ -69,7 +69,8 @@ public struct Ext4Error: Error, Equatable, Sendable, CustomStringConvertible {
 @inline(__always)
 func check(_ code: errcode_t, _ operation: @autoclosure () -> String, path: @autoclosure () -> String? = nil) throws {
     guard code != 0 else { return }
-    throw Ext4Error(operation: operation(), path: path(), reason: .library(code: Int64(code), message: libraryMessage(code)))
+    throw Ext4Error(
+        operation: operation(), path: path(), reason: .library(code: Int64(code), message: libraryMessage(code)))
 }
 
 /// `error_message()` for a libext2fs code, after registering the ext2 error table once.

@@ -2,6 +2,11 @@ import CExt2fs
 
 // Everything mke2fs does between ext2fs_initialize and populating the tree, with every value that
 // mke2fs would take from the clock or a random source replaced by one derived from the options.
+//
+// Where libext2fs 1.47.0 itself asks for the time it uses `fs->now ? fs->now : time(NULL)` (resize and
+// journal inodes, the bad-blocks inode, s_wtime in ext2fs_flush2). ext2fs_initialize fills `fs->now`
+// from E2FSPROGS_FAKE_TIME when that is set; it is overwritten here, so the environment cannot change
+// an image. The UUID, hash seed and checksum seed come from mke2fs, not the library, and are set here.
 
 extension Ext4Filesystem {
     /// Fills in the superblock fields mke2fs sets after `ext2fs_initialize`, with the identity and time

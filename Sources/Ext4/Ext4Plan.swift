@@ -1,5 +1,11 @@
 import Rootfs
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One directory entry as it is written: the name's bytes, the inode it names and its file type.
 struct Ext4DirectoryEntry {
     var name: [UInt8]
@@ -76,7 +82,7 @@ struct Ext4Plan {
             var names: [String]
             var position = 0
         }
-        var stack = [Frame(node: tree.root, number: 2, index: 0, path: "/", names: tree.root.sortedNames)]
+        var stack = [Frame(node: tree.root, number: 2, index: 0, path: "/", names: Self.sortedNames(tree.root))]
         while !stack.isEmpty {
             let top = stack.count - 1
             guard stack[top].position < stack[top].names.count else {
@@ -122,7 +128,9 @@ struct Ext4Plan {
                 if child.isDirectory {
                     inodes[directory.index].links += 1
                     stack.append(
-                        Frame(node: child, number: number, index: inodes.count - 1, path: path, names: child.sortedNames))
+                        Frame(
+                            node: child, number: number, index: inodes.count - 1, path: path,
+                            names: Self.sortedNames(child)))
                 }
             }
             inodes[directory.index].entries.append(
@@ -135,6 +143,24 @@ struct Ext4Plan {
         }
         inodes.sort { $0.number < $1.number }
         blocksNeeded = try inodes.reduce(0) { $0 + (try Self.blocksBound(for: $1)) }
+    }
+
+    /// `Node.sortedNames`'s byte order, compared with memcmp: the plan sorts every directory, and
+    /// comparing UTF-8 views element by element dominated planning large trees.
+    static func sortedNames(_ node: Node) -> [String] {
+        node.entries.keys.sorted { left, right in
+            var left = left, right = right
+            return left.withUTF8 { a in
+                right.withUTF8 { b in
+                    let common = min(a.count, b.count)
+                    if common > 0, let x = a.baseAddress, let y = b.baseAddress {
+                        let order = memcmp(x, y, common)
+                        if order != 0 { return order < 0 }
+                    }
+                    return a.count < b.count
+                }
+            }
+        }
     }
 
     static func validate(name: String, path: String) throws {

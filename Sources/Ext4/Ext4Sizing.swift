@@ -23,7 +23,7 @@ enum Ext4Sizing {
             let blocks = UInt64(bytes) / blockSize
             let filesystem = try create(
                 blocks: blocks, inodes: inodeCount(blocks: blocks, minimum: neededInodes, options: options),
-                descriptor: descriptor, path: path, options: options)
+                descriptor: descriptor, path: path, options: options, reuse: false)
             let freeInodes = UInt64(filesystem.freeInodes)
             guard filesystem.freeBlocks >= neededBlocks, freeInodes >= neededInodes else {
                 throw Ext4Error(
@@ -42,10 +42,11 @@ enum Ext4Sizing {
             // A first guess just above the target; each retry adds what was missing.
             var blocks = roundUp(targetBlocks + targetInodes * UInt64(Ext4Geometry.inodeSize) / blockSize + 64)
             if options.journal != .none { blocks = max(blocks, Ext4Geometry.minimumJournalledBlocks) }
-            for _ in 0..<32 {
+            for attempt in 0..<32 {
                 let inodes = inodeCount(blocks: blocks, minimum: targetInodes, options: options)
                 let filesystem = try create(
-                    blocks: blocks, inodes: inodes, descriptor: descriptor, path: path, options: options)
+                    blocks: blocks, inodes: inodes, descriptor: descriptor, path: path, options: options,
+                    reuse: attempt > 0)
                 let freeBlocks = filesystem.freeBlocks
                 let freeInodes = UInt64(filesystem.freeInodes)
                 if freeBlocks >= targetBlocks && freeInodes >= targetInodes { return filesystem }
@@ -68,13 +69,14 @@ enum Ext4Sizing {
 
     static func roundUp(_ blocks: UInt64) -> UInt64 { (blocks + granule - 1) / granule * granule }
 
-    /// Sizes the (empty) image file and creates a filesystem of `blocks` blocks in it, with everything
-    /// mke2fs puts there before the tree: superblock fields, reserved inodes, resize inode, journal.
-    static func create(blocks: UInt64, inodes: UInt64, descriptor: Int32, path: String, options: Ext4Options)
-        throws -> Ext4Filesystem
-    {
-        // Truncating to 0 first discards what an earlier, too small attempt wrote.
-        guard ftruncate(descriptor, 0) == 0, ftruncate(descriptor, off_t(blocks * blockSize)) == 0 else {
+    /// Sizes the image file and creates a filesystem of `blocks` blocks in it, with everything mke2fs
+    /// puts there before the tree: superblock fields, reserved inodes, resize inode, journal. `reuse`
+    /// says an earlier, too small attempt wrote into the file, so its blocks are zeroed first.
+    static func create(
+        blocks: UInt64, inodes: UInt64, descriptor: Int32, path: String, options: Ext4Options, reuse: Bool
+    ) throws -> Ext4Filesystem {
+        if reuse { try zero(descriptor, path: path) }
+        guard ftruncate(descriptor, off_t(blocks * blockSize)) == 0 else {
             throw systemError("sizing the image file to \(blocks * blockSize) bytes", path: path)
         }
         let geometry = Ext4Geometry(
@@ -86,5 +88,15 @@ enum Ext4Sizing {
         try filesystem.reserveSpecialInodes()
         try filesystem.createJournal(options.journal)
         return filesystem
+    }
+
+    /// Makes the whole file read as zeros. Punching a hole keeps ext4 from flushing the file when it is
+    /// closed, which a truncation to 0 would trigger (its "replace by truncate" heuristic, auto_da_alloc).
+    static func zero(_ descriptor: Int32, path: String) throws {
+        #if os(Linux)
+            let size = lseek(descriptor, 0, SEEK_END)
+            if size >= 0, slipway_punch_hole(descriptor, size) == 0 { return }
+        #endif
+        guard ftruncate(descriptor, 0) == 0 else { throw systemError("emptying the image file", path: path) }
     }
 }

@@ -27,27 +27,29 @@ extension Ext4TreeWriter {
                     operation: "reading \(hostPath)", path: path,
                     reason: .invalid("negative offset \(offset) or length \(length)"))
             }
-            let descriptor = try openSource(hostPath, path: path)
+            // Empty files are common (__init__.py and the like) and need no read.
+            guard length > 0 else { return Ext4ExtentList() }
+            let source = try openSource(hostPath, path: path)
+            guard source.size >= offset + length else {
+                throw Ext4Error(
+                    operation: "reading \(hostPath)", path: path,
+                    reason: .invalid(
+                        "the file ends at byte \(source.size), before the \(length) bytes from offset \(offset) "
+                            + "that the tree names"))
+            }
             var extents = Ext4ExtentList()
             var done: Int64 = 0
             while done < length {
-                let want = Int(min(Int64(Self.chunkSize), length - done))
-                var got = 0
-                while got < want {
-                    let count = pread(descriptor, buffer + got, want - got, off_t(offset + done + Int64(got)))
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        throw systemError("reading \(hostPath) at byte \(offset + done + Int64(got))", path: path)
+                if source.sparse, let next = nextData(source.descriptor, from: offset + done) {
+                    // Whole blocks before the next data are holes in the source: leave them holes here.
+                    let skip = next < 0 ? length : (next - offset) / Int64(blockSize) * Int64(blockSize)
+                    if skip > done {
+                        done = min(skip, length)
+                        continue
                     }
-                    guard count > 0 else {
-                        throw Ext4Error(
-                            operation: "reading \(hostPath)", path: path,
-                            reason: .invalid(
-                                "the file ends at byte \(offset + done + Int64(got)), before the \(length) bytes "
-                                    + "from offset \(offset) that the tree names"))
-                    }
-                    got += count
                 }
+                let want = Int(min(Int64(Self.chunkSize), length - done))
+                try readFully(source.descriptor, into: buffer, count: want, at: offset + done, hostPath, path)
                 let chunk = try store(
                     UnsafeRawBufferPointer(start: buffer, count: want),
                     firstBlock: UInt32(done / Int64(blockSize)), skipZeroBlocks: true, path: path)
@@ -108,14 +110,57 @@ extension Ext4TreeWriter {
         }
     }
 
-    private func openSource(_ hostPath: String, path: String) throws -> Int32 {
-        if let source, source.path == hostPath { return source.descriptor }
+    private func readFully(
+        _ descriptor: Int32, into buffer: UnsafeMutableRawPointer, count: Int, at position: Int64, _ hostPath: String,
+        _ path: String
+    ) throws {
+        var got = 0
+        while got < count {
+            let result = pread(descriptor, buffer + got, count - got, off_t(position + Int64(got)))
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw systemError("reading \(hostPath) at byte \(position + Int64(got))", path: path)
+            }
+            guard result > 0 else {
+                throw Ext4Error(
+                    operation: "reading \(hostPath)", path: path,
+                    reason: .invalid("the file ended at byte \(position + Int64(got)) while it was read"))
+            }
+            got += result
+        }
+    }
+
+    /// The offset of the next data at or after `position` (SEEK_DATA), -1 when only holes follow, or
+    /// nil when the filesystem cannot tell.
+    private func nextData(_ descriptor: Int32, from position: Int64) -> Int64? {
+        #if os(Linux)
+            let seekData: Int32 = 3  // SEEK_DATA, which glibc declares only under _GNU_SOURCE
+            let next = lseek(descriptor, off_t(position), seekData)
+            if next >= 0 { return Int64(next) }
+            return errno == ENXIO ? -1 : nil
+        #else
+            return nil
+        #endif
+    }
+
+    private func openSource(_ hostPath: String, path: String) throws -> Source {
+        if let source, source.path == hostPath { return source }
         if let source { close(source.descriptor) }
         source = nil
         let descriptor = open(hostPath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw systemError("opening \(hostPath)", path: path) }
-        source = (hostPath, descriptor)
-        return descriptor
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let error = systemError("reading the size of \(hostPath)", path: path)
+            close(descriptor)
+            throw error
+        }
+        // Fewer allocated bytes than the size means holes worth finding with SEEK_DATA.
+        let opened = Source(
+            path: hostPath, descriptor: descriptor, size: Int64(info.st_size),
+            sparse: Int64(info.st_blocks) * 512 < Int64(info.st_size))
+        source = opened
+        return opened
     }
 
     /// Sets the inode's xattrs through libext2fs, which places them in the inode where they fit and

@@ -22,8 +22,15 @@ final class Ext4TreeWriter {
     static let chunkSize = 1 << 20
     let buffer: UnsafeMutableRawPointer
     let zeros: UnsafeMutableRawPointer
+    /// A host file being read.
+    struct Source {
+        var path: String
+        var descriptor: Int32
+        var size: Int64
+        var sparse: Bool
+    }
     /// The host file read last: consecutive files often are slices of one content-store file.
-    var source: (path: String, descriptor: Int32)?
+    var source: Source?
 
     init(filesystem: Ext4Filesystem, image: Int32, timestamp: Int64) throws {
         self.filesystem = filesystem
@@ -52,7 +59,7 @@ final class Ext4TreeWriter {
         switch kind {
         case .regular(let content):
             let extents = try writeContent(content, path: planned.path)
-            try setSize(&inode, UInt64(content.length))
+            setSize(&inode, UInt64(content.length))
             blocksToChecksum += try mapExtents(&inode, extents, path: planned.path)
         case .directory:
             let minimum = planned.number == Ext4Geometry.firstInode ? Ext4Plan.lostAndFoundBlocks : 1
@@ -70,11 +77,11 @@ final class Ext4TreeWriter {
                 extents.append(logical: UInt32(index), physical: start, length: UInt32(length))
                 index += Int(length)
             }
-            try setSize(&inode, UInt64(blocks.count * Ext4Geometry.blockSize))
+            setSize(&inode, UInt64(blocks.count * Ext4Geometry.blockSize))
             blocksToChecksum += try mapExtents(&inode, extents, path: planned.path)
         case .symlink(let target):
             let bytes = Array(target.utf8)
-            try setSize(&inode, UInt64(bytes.count))
+            setSize(&inode, UInt64(bytes.count))
             if bytes.count < Ext4Plan.fastSymlinkLimit {
                 // A fast symlink: the target lives in i_block, and the inode has no extents.
                 withUnsafeMutableBytes(of: &inode.i_block) { $0.copyBytes(from: bytes) }
@@ -156,7 +163,7 @@ final class Ext4TreeWriter {
         return UInt16(bits)
     }
 
-    func setSize(_ inode: inout ext2_inode_large, _ size: UInt64) throws {
+    func setSize(_ inode: inout ext2_inode_large, _ size: UInt64) {
         inode.i_size = UInt32(truncatingIfNeeded: size)
         inode.i_size_high = UInt32(truncatingIfNeeded: size >> 32)
     }

@@ -54,8 +54,7 @@ final class ContentWriter {
             (base + start).initializeMemory(as: UInt8.self, repeating: 0, count: length)
             try produce { offset, bytes in
                 try checked(offset, bytes.count)
-                guard let from = bytes.baseAddress else { return }
-                (base + start + Int(offset)).copyMemory(from: from, byteCount: bytes.count)
+                Self.copy(bytes, to: base + start + Int(offset))
             }
             used += length
             return .file(path: store.path, offset: regionStart + Int64(start), length: size)
@@ -73,6 +72,20 @@ final class ContentWriter {
             try withUnsafeBytes(of: &zero) { try store.write($0, at: start + size - 1, layer: layer, entry: entry) }
         }
         return .file(path: store.path, offset: start, length: size)
+    }
+
+    /// Copies `bytes` to `destination`, out of line on purpose. Inlined, the copy is the last thing
+    /// the throwing sink above does, and the optimizer of Swift 6.x turns that memmove into a tail
+    /// call that skips restoring the error register (swiftlang/swift#90477, fixed upstream by
+    /// llvm/llvm-project#214590): the sink then returns normally with whatever scratch value the
+    /// register held, and its caller takes that value for a thrown error and crashes retaining it.
+    /// Only optimized builds are affected, whenever a packed file arrives in more than one block.
+    /// A non-throwing function may end in a tail call, and calls out of a throwing one are never
+    /// made tail calls, so keep this function non-throwing and never inlined.
+    @inline(never)
+    private static func copy(_ bytes: UnsafeRawBufferPointer, to destination: UnsafeMutableRawPointer) {
+        guard let from = bytes.baseAddress else { return }
+        destination.copyMemory(from: from, byteCount: bytes.count)
     }
 
     /// Writes the packed small files to the store. Call it once the layer is read.

@@ -45,7 +45,7 @@ public enum RunExitStatus {
     /// `--timeout` passed before the console matched, or before the guest powered off.
     public static let timedOut: Int32 = 1
     /// The command line was wrong: ArgumentParser's usage status, EX_USAGE.
-    public static let usage: Int32 = 64
+    public static let usage: Int32 = 2
     /// The guest stopped before the console matched, or ended other than by powering off.
     public static let guestStopped: Int32 = 3
     /// QEMU could not start or run the machine (missing binary, firmware or image, bad options, a crash).

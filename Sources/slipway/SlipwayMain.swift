@@ -1,6 +1,5 @@
 import ArgumentParser
 import Commands
-
 import Foundation
 
 /// The executable only hands over to the command tree in the Commands module. It maps usage errors

@@ -11,7 +11,7 @@ import Testing
     private func build(_ profile: String, into output: String, epoch: Int64? = nil) throws -> BuildResult {
         let request = BuildRequest(
             profilePath: packageRoot().appendingPathComponent("profiles/\(profile)").path, outputDirectory: output,
-            cacheDirectory: Self.cache, sourceDateEpoch: epoch)
+            cacheDirectory: Self.cache, sourceDateEpoch: epoch, initrdExecutable: try Fixtures.initrdExecutable())
         return try Builder(request).build()
     }
 
@@ -29,19 +29,24 @@ import Testing
         #expect(try debugfs("stat /sbin/init", image).contains("Fast link dest: \"/bin/busybox\""))
         #expect(try debugfs("cat /etc/passwd", image).contains("root:x:0:0::/root:/bin/sh"))
         // Documentation is trimmed by the base profile's root.remove.
-        #expect(try runTool(["debugfs", "-R", "stat /usr/share/doc/busybox-static", image]).stderr.contains("File not found"))
+        #expect(
+            try runTool(["debugfs", "-R", "stat /usr/share/doc/busybox-static", image]).stderr.contains(
+                "File not found"))
         // The read-only feature is set on roots.
         #expect(try runTool(["dumpe2fs", "-h", image]).stdout.contains("read-only"))
         // Nothing but the outputs is left in the output directory (no staging or content-store files).
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(names == ["minimal.manifest.json", "minimal.rootfs.ext4"])
+        #expect(
+            names == [
+                "minimal.img", "minimal.initrd.img", "minimal.manifest.json", "minimal.rootfs.ext4", "minimal.vmlinuz",
+            ])
     }
 
     @Test func rebuildIsByteIdentical() throws {
         let first = try TemporaryDirectory(), second = try TemporaryDirectory()
         _ = try build("minimal.yaml", into: first.path)
         _ = try build("minimal.yaml", into: second.path)
-        for name in ["minimal.rootfs.ext4", "minimal.manifest.json"] {
+        for name in ["minimal.rootfs.ext4", "minimal.manifest.json", "minimal.img", "minimal.initrd.img"] {
             let compare = try runTool(["cmp", first.file(name), second.file(name)])
             #expect(compare.status == 0, "\(name) differs: \(compare.stdout)")
         }
@@ -74,13 +79,15 @@ import Testing
         let before = try Data(contentsOf: URL(fileURLWithPath: dir.file("minimal.rootfs.ext4")))
         let broken = dir.file("broken.yaml")
         try """
-            name: minimal
-            extends: \(packageRoot().appendingPathComponent("profiles/minimal.yaml").path)
-            root:
-              layers:
-                - packages: [slipway-no-such-package]
-            """.write(toFile: broken, atomically: true, encoding: .utf8)
-        let request = BuildRequest(profilePath: broken, outputDirectory: dir.path, cacheDirectory: Self.cache)
+        name: minimal
+        extends: \(packageRoot().appendingPathComponent("profiles/minimal.yaml").path)
+        root:
+          layers:
+            - packages: [slipway-no-such-package]
+        """.write(toFile: broken, atomically: true, encoding: .utf8)
+        let request = BuildRequest(
+            profilePath: broken, outputDirectory: dir.path, cacheDirectory: Self.cache,
+            initrdExecutable: try Fixtures.initrdExecutable())
         #expect(throws: (any Error).self) { try Builder(request).build() }
         let after = try Data(contentsOf: URL(fileURLWithPath: dir.file("minimal.rootfs.ext4")))
         #expect(before == after)

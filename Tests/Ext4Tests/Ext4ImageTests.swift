@@ -9,9 +9,12 @@ struct Ext4ImageTests {
     static func smallTree() throws -> Tree {
         let tree = Tree(root: Metadata(permissions: 0o755, modificationTime: 100))
         try tree.insert(
-            Node(kind: .regular(.inline(Array("data".utf8))), metadata: Metadata(permissions: 0o644, modificationTime: 200)),
+            Node(
+                kind: .regular(.inline(Array("data".utf8))),
+                metadata: Metadata(permissions: 0o644, modificationTime: 200)),
             at: ["etc", "file"])
-        try tree.insert(Node(kind: .symlink(target: "file"), metadata: Metadata(permissions: 0o777)), at: ["etc", "link"])
+        try tree.insert(
+            Node(kind: .symlink(target: "file"), metadata: Metadata(permissions: 0o777)), at: ["etc", "link"])
         return tree
     }
 
@@ -55,7 +58,9 @@ struct Ext4ImageTests {
         #expect(blkid.stdout.contains("UUID=\(first.uuid)\n"), "blkid: \(blkid.stdout)")
         #expect(blkid.stdout.contains("LABEL=ROOT-A\n"))
         #expect(blkid.stdout.contains("TYPE=ext4\n"))
-        let seeds = try [scratch.file("a.img"), scratch.file("c.img")].map { try Self.superblock($0)["Directory Hash Seed"] }
+        let seeds = try [scratch.file("a.img"), scratch.file("c.img")].map {
+            try Self.superblock($0)["Directory Hash Seed"]
+        }
         #expect(seeds[0] != nil && seeds[0] != seeds[1])
     }
 
@@ -63,7 +68,8 @@ struct Ext4ImageTests {
         let scratch = try TemporaryDirectory("ext4-ro")
         let image = scratch.file("ro.img")
         try Ext4Writer.write(
-            tree: try Self.smallTree(), to: image, options: Ext4Options(seed: [3], timestamp: 1_700_000_000, readOnly: true))
+            tree: try Self.smallTree(), to: image,
+            options: Ext4Options(seed: [3], timestamp: 1_700_000_000, readOnly: true))
         let fields = try Self.superblock(image)
         let features = fields["Filesystem features"]?.split(separator: " ").map(String.init) ?? []
         for feature in [
@@ -99,5 +105,27 @@ struct Ext4ImageTests {
         #expect(Int(fields["Reserved block count"] ?? "") == blocks * 5 / 100)
         let fsck = try runTool(["e2fsck", "-fn", image])
         #expect(fsck.status == 0, "\(fsck.stdout)")
+    }
+
+    /// A tree that brings its own lost+found keeps it, as inode 11 with its metadata and entries.
+    @Test func aTreesOwnLostAndFoundIsKept() throws {
+        let tree = Tree()
+        try tree.insert(
+            Node(kind: .directory, metadata: Metadata(permissions: 0o700, uid: 0, gid: 0, modificationTime: 99)),
+            at: ["lost+found"])
+        try tree.insert(
+            Node(kind: .regular(.inline([1, 2, 3])), metadata: Metadata(permissions: 0o600)), at: ["lost+found", "#12"])
+        try tree.insert(Node(kind: .directory, metadata: .directoryDefault), at: ["a"])
+        let scratch = try TemporaryDirectory("ext4-lpf")
+        let image = scratch.file("lpf.img")
+        try Ext4Writer.write(tree: tree, to: image, options: Ext4Options(seed: [6]))
+        let fsck = try runTool(["e2fsck", "-fn", image])
+        #expect(fsck.status == 0, "\(fsck.stdout)")
+        let inodes = try Debugfs(image: image).stat(["/lost+found", "/lost+found/#12", "/a"])
+        #expect(inodes["/lost+found"]?.number == 11)
+        #expect(inodes["/lost+found"]?.mtime == 99)
+        #expect(inodes["/lost+found"]?.size == 16384)
+        #expect(inodes["/lost+found/#12"]?.size == 3)
+        #expect(inodes["/a"]?.number == 12)
     }
 }

@@ -9,7 +9,9 @@ struct Ext4SizeTests {
     static func tree(fileBytes: Int) throws -> Tree {
         let tree = Tree()
         try tree.insert(
-            Node(kind: .regular(.inline([UInt8](repeating: 0xA5, count: fileBytes))), metadata: Metadata(permissions: 0o644)),
+            Node(
+                kind: .regular(.inline([UInt8](repeating: 0xA5, count: fileBytes))),
+                metadata: Metadata(permissions: 0o644)),
             at: ["data"])
         return tree
     }
@@ -18,13 +20,15 @@ struct Ext4SizeTests {
         let scratch = try TemporaryDirectory("ext4-size")
         let image = scratch.file("small.img")
         let error = #expect(throws: Ext4Error.self) {
-            try Ext4Writer.write(tree: try Self.tree(fileBytes: 2 << 20), to: image, options: Ext4Options(size: .fixed(1 << 20)))
+            try Ext4Writer.write(
+                tree: try Self.tree(fileBytes: 2 << 20), to: image, options: Ext4Options(size: .fixed(1 << 20)))
         }
         // 512 data blocks, the root directory and lost+found's 4 blocks, and 3 inodes (root, lost+found,
         // the file), against a 1 MiB image: 256 blocks less 9 of metadata, 64 inodes less 9 reserved.
         #expect(
             error?.reason
-                == .doesNotFit(neededBytes: 517 * 4096, availableBytes: 247 * 4096, neededInodes: 3, availableInodes: 55))
+                == .doesNotFit(
+                    neededBytes: 517 * 4096, availableBytes: 247 * 4096, neededInodes: 3, availableInodes: 55))
         #expect(error?.operation == "checking the size")
         #expect(
             error?.description

@@ -49,21 +49,29 @@ struct Ext4ValidationTests {
         case .emptySymlink, .hugeSymlink:
             let length = which == .emptySymlink ? 0 : 4096
             try tree.insert(
-                Node(kind: .symlink(target: String(repeating: "t", count: length)), metadata: Metadata(permissions: 0o777)),
+                Node(
+                    kind: .symlink(target: String(repeating: "t", count: length)),
+                    metadata: Metadata(permissions: 0o777)),
                 at: ["link"])
-            return (tree, options, invalid(plan, "/link", "symlink target is \(length) bytes; ext4 needs 1 to 4095 bytes"))
+            return (
+                tree, options, invalid(plan, "/link", "symlink target is \(length) bytes; ext4 needs 1 to 4095 bytes")
+            )
         case .unknownXattrNamespace:
             let metadata = Metadata(permissions: 0o644, xattrs: [ExtendedAttribute(name: "vendor.key", value: [1])])
             try tree.insert(Node(kind: .regular(.empty), metadata: metadata), at: ["f"])
             return (
                 tree, options,
-                invalid(plan, "/f", "xattr \"vendor.key\" has no known namespace; use user., trusted., security. or system.")
+                invalid(
+                    plan, "/f", "xattr \"vendor.key\" has no known namespace; use user., trusted., security. or system."
+                )
             )
         case .hostFileTooShort:
             let path = host.file("short")
             try Data(repeating: 1, count: 10_000).write(to: URL(fileURLWithPath: path))
             try tree.insert(
-                Node(kind: .regular(.file(path: path, offset: 5000, length: 6000)), metadata: Metadata(permissions: 0o644)),
+                Node(
+                    kind: .regular(.file(path: path, offset: 5000, length: 6000)),
+                    metadata: Metadata(permissions: 0o644)),
                 at: ["usr", "short"])
             return (
                 tree, options,
@@ -84,7 +92,8 @@ struct Ext4ValidationTests {
             )
         case .deviceOutOfRange:
             try tree.insert(
-                Node(kind: .characterDevice(major: 4096, minor: 0), metadata: Metadata(permissions: 0o600)), at: ["dev"])
+                Node(kind: .characterDevice(major: 4096, minor: 0), metadata: Metadata(permissions: 0o600)), at: ["dev"]
+            )
             return (
                 tree, options,
                 invalid(

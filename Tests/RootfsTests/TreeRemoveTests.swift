@@ -24,14 +24,34 @@ struct TreeRemoveTests {
     @Test(arguments: [
         (["/usr/share/doc/**"], ["/", "/usr", "/usr/bin", "/usr/bin/sh", "/usr/share", "/usr/share/doc"]),
         (["/usr/share/doc"], ["/", "/usr", "/usr/bin", "/usr/bin/sh", "/usr/share"]),
-        (["/usr/share/*/*.gz"], ["/", "/usr", "/usr/bin", "/usr/bin/sh", "/usr/share", "/usr/share/doc",
-                                  "/usr/share/doc/a", "/usr/share/doc/a/copyright"]),
-        (["/**/copyright"], ["/", "/usr", "/usr/bin", "/usr/bin/sh", "/usr/share", "/usr/share/doc",
-                              "/usr/share/doc/a", "/usr/share/doc/changelog.gz"]),
-        (["/usr/bin/s?"], ["/", "/usr", "/usr/bin", "/usr/share", "/usr/share/doc", "/usr/share/doc/a",
-                            "/usr/share/doc/a/copyright", "/usr/share/doc/changelog.gz"]),
-        (["/nothing/here"], ["/", "/usr", "/usr/bin", "/usr/bin/sh", "/usr/share", "/usr/share/doc",
-                              "/usr/share/doc/a", "/usr/share/doc/a/copyright", "/usr/share/doc/changelog.gz"]),
+        (
+            ["/usr/share/*/*.gz"],
+            [
+                "/", "/usr", "/usr/bin", "/usr/bin/sh", "/usr/share", "/usr/share/doc",
+                "/usr/share/doc/a", "/usr/share/doc/a/copyright",
+            ]
+        ),
+        (
+            ["/**/copyright"],
+            [
+                "/", "/usr", "/usr/bin", "/usr/bin/sh", "/usr/share", "/usr/share/doc",
+                "/usr/share/doc/a", "/usr/share/doc/changelog.gz",
+            ]
+        ),
+        (
+            ["/usr/bin/s?"],
+            [
+                "/", "/usr", "/usr/bin", "/usr/share", "/usr/share/doc", "/usr/share/doc/a",
+                "/usr/share/doc/a/copyright", "/usr/share/doc/changelog.gz",
+            ]
+        ),
+        (
+            ["/nothing/here"],
+            [
+                "/", "/usr", "/usr/bin", "/usr/bin/sh", "/usr/share", "/usr/share/doc",
+                "/usr/share/doc/a", "/usr/share/doc/a/copyright", "/usr/share/doc/changelog.gz",
+            ]
+        ),
     ])
     func removesWhatMatches(patterns: [String], remaining: [String]) throws {
         let tree = try tree(["/usr/bin/sh", "/usr/share/doc/a/copyright", "/usr/share/doc/changelog.gz"])

@@ -139,7 +139,7 @@ extension RunnerSystemTests {
             (["a.img", "--expect", "("], "not a valid regular expression"),
             (["a.img", "--memory", "lots"], "expected MiB like 2048"),
         ])
-        func usageErrorsExit64(arguments: [String], message: String) throws {
+        func usageErrorsExit2(arguments: [String], message: String) throws {
             let result = try slipway(arguments)
             #expect(result.status == RunExitStatus.usage)
             #expect(result.stderr.contains(message))

@@ -48,7 +48,7 @@ public enum Fixtures {
         }.sorted()
     }
 
-    private static func modified(_ path: String) -> Date {
+    static func modified(_ path: String) -> Date {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
     }
 }
@@ -57,4 +57,18 @@ public enum Fixtures {
 public struct FixtureError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension Fixtures {
+    /// The built `slipway` executable (debug or release, whichever is newer).
+    public static func slipwayExecutable() throws -> String {
+        let root = packageRoot().path
+        let candidates = ["debug", "release"].map { "\(root)/.build/\($0)/slipway" }.filter {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+        guard let newest = candidates.max(by: { modified($0) < modified($1) }) else {
+            throw FixtureError("no slipway under \(root)/.build: run `swift build`")
+        }
+        return newest
+    }
 }

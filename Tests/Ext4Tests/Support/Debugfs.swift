@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 
 /// What `debugfs -R "stat PATH"` says about one inode.
-struct DebugfsInode: Equatable {
+struct DebugfsInode {
     var number: Int
     /// debugfs's type word: "regular", "directory", "symlink", "character special", "block special",
     /// "FIFO", "socket".
@@ -22,10 +22,6 @@ struct DebugfsInode: Equatable {
     var fastLinkTarget: String?
     var device: (major: Int, minor: Int)?
     var extents: String?
-
-    static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.number == rhs.number && lhs.mode == rhs.mode && lhs.type == rhs.type && lhs.size == rhs.size
-    }
 }
 
 /// Runs debugfs (read-only) against an image: one process for a whole batch of commands.

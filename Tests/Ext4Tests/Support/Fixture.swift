@@ -42,16 +42,19 @@ struct Fixture {
         // Regular files: empty, small inline, large and sliced from a host file, sparse, fragmented.
         try file("/empty", .inline([]), Metadata(permissions: 0o644, modificationTime: 0), content: [])
         let small = Array("hello, ext4\n".utf8)
-        try file("/etc/small", .inline(small), Metadata(permissions: 0o600, uid: 1, gid: 2, modificationTime: -1),
+        try file(
+            "/etc/small", .inline(small), Metadata(permissions: 0o600, uid: 1, gid: 2, modificationTime: -1),
             content: small)
 
         let large = Self.pseudoRandom(5 << 20 | 123, seed: 1)
         let largePath = host.file("large")
         try Data(large).write(to: URL(fileURLWithPath: largePath))
-        try file("/usr/lib/large", .file(path: largePath, offset: 0, length: Int64(large.count)),
+        try file(
+            "/usr/lib/large", .file(path: largePath, offset: 0, length: Int64(large.count)),
             Metadata(permissions: 0o755, modificationTime: 1_700_000_000), content: large)
         let slice = Array(large[12_345..<(12_345 + 300_001)])
-        try file("/usr/lib/slice", .file(path: largePath, offset: 12_345, length: Int64(slice.count)),
+        try file(
+            "/usr/lib/slice", .file(path: largePath, offset: 12_345, length: Int64(slice.count)),
             Metadata(permissions: 0o644, modificationTime: 5_000_000_000), content: slice)
 
         // 10 MiB with data in three blocks: the rest must stay holes.
@@ -61,7 +64,8 @@ struct Fixture {
         }
         let sparsePath = host.file("sparse")
         try Data(sparse).write(to: URL(fileURLWithPath: sparsePath))
-        try file("/var/sparse", .file(path: sparsePath, offset: 0, length: Int64(sparse.count)),
+        try file(
+            "/var/sparse", .file(path: sparsePath, offset: 0, length: Int64(sparse.count)),
             Metadata(permissions: 0o640, uid: 70_000, gid: 80_000, modificationTime: 1_000), content: sparse,
             maxDataBlocks: 3)
 
@@ -72,13 +76,16 @@ struct Fixture {
             alternating.replaceSubrange((block * 4096)..<((block + 1) * 4096), with: noise)
             alternating[block * 4096] = UInt8(truncatingIfNeeded: block)
         }
-        try file("/var/alternating", .inline(alternating), Metadata(permissions: 0o644), content: alternating,
+        try file(
+            "/var/alternating", .inline(alternating), Metadata(permissions: 0o644), content: alternating,
             maxDataBlocks: 1400)
 
         // Modes: setuid, setgid, sticky; owners above 65535.
-        try file("/usr/bin/su", .inline([0x7f, 0x45]), Metadata(permissions: 0o4755, modificationTime: 42),
+        try file(
+            "/usr/bin/su", .inline([0x7f, 0x45]), Metadata(permissions: 0o4755, modificationTime: 42),
             content: [0x7f, 0x45])
-        try file("/usr/bin/wall", .inline([1]), Metadata(permissions: 0o2755, gid: 5, modificationTime: 43), content: [1])
+        try file(
+            "/usr/bin/wall", .inline([1]), Metadata(permissions: 0o2755, gid: 5, modificationTime: 43), content: [1])
         try directory("/tmp", Metadata(permissions: 0o1777, modificationTime: 44))
         try directory("/home/user", Metadata(permissions: 0o700, uid: 100_000, gid: 200_000, modificationTime: 45))
 
@@ -86,7 +93,8 @@ struct Fixture {
         try file("/deep/a/b/c/d/e/f/g/h/leaf", .inline([9]), Metadata(permissions: 0o444), content: [9])
         for index in 0..<300 {
             let name = String(repeating: "n", count: index % 40) + "entry-\(index)"
-            try file("/many/\(name)", .inline([UInt8(index % 256)]), Metadata(permissions: 0o644),
+            try file(
+                "/many/\(name)", .inline([UInt8(index % 256)]), Metadata(permissions: 0o644),
                 content: [UInt8(index % 256)])
         }
 
@@ -116,11 +124,13 @@ struct Fixture {
             ExtendedAttribute(name: "security.capability", value: capability),
             ExtendedAttribute(name: "user.comment", value: Array("ping".utf8)),
         ]
-        try file("/usr/bin/ping", .inline([0xAA]), Metadata(permissions: 0o755, xattrs: xattrs), content: [0xAA],
+        try file(
+            "/usr/bin/ping", .inline([0xAA]), Metadata(permissions: 0o755, xattrs: xattrs), content: [0xAA],
             xattrs: xattrs)
         let big = [ExtendedAttribute(name: "user.big", value: Self.pseudoRandom(700, seed: 3))]
         try file("/usr/bin/big-xattr", .inline([]), Metadata(permissions: 0o644, xattrs: big), content: [], xattrs: big)
-        try directory("/xattr-dir", Metadata(permissions: 0o755, xattrs: [ExtendedAttribute(name: "user.d", value: [1])]))
+        try directory(
+            "/xattr-dir", Metadata(permissions: 0o755, xattrs: [ExtendedAttribute(name: "user.d", value: [1])]))
         expected["/xattr-dir"]?.xattrs = ["user.d": [1]]
 
         fillDirectoryExpectations()

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct SystemPlaceholderTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}
