@@ -1,8 +1,8 @@
 // Stage of a build that runs after the root tree is merged and finished (accounts, hostname, times
 // clamped): it builds the images of the profile's `system:` containers and `images:` preloads, puts
 // their archives and the generated units into the root, enables those units, points the health gate
-// at what the profile says must be up, lists kernel.modules.root for systemd-modules-load, and
-// finally enables and masks the profile's `services:`.
+// at what the profile says must be up, and finally enables and masks the profile's `services:`.
+// (kernel.modules.root and their modules-load.d list are the kernel stage's.)
 import Profile
 import Rootfs
 
@@ -23,8 +23,7 @@ struct DockerHostStage {
     /// The modification time of every generated file and link (the build's SOURCE_DATE_EPOCH).
     var modificationTime: Int64 { images.epoch }
 
-    /// Adds the profile's containers, preloads, health gate, root modules list and unit enablement
-    /// to `tree`. Returns the shipped archives in the order they were built (system containers by
+    /// Adds the profile's containers, preloads, health gate and unit enablement to `tree`. Returns the shipped archives in the order they were built (system containers by
     /// name, then preloads by reference).
     func install(_ profile: Profile, into tree: Tree) throws -> [ShippedImage] {
         let units = SystemdUnits(tree: tree, modificationTime: modificationTime)
@@ -53,12 +52,6 @@ struct DockerHostStage {
             }
             try put(SystemContainerUnits.userImageListFile(list), at: SystemContainerUnits.userImageList, into: tree)
             try units.enable(SystemContainerUnits.preloadUnit)
-        }
-        let rootModules = profile.kernel.rootModules.map(\.value)
-        if !rootModules.isEmpty {
-            try put(
-                SystemContainerUnits.modulesLoadFileText(rootModules), at: SystemContainerUnits.modulesLoadFile,
-                into: tree)
         }
         try installHealthGate(profile, into: tree, units: units)
         try units.apply(profile.services)
