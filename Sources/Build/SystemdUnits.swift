@@ -6,7 +6,7 @@
 //   TARGET.wants/NAME -> UNIT FILE    for each WantedBy=   (TARGET.requires/ for RequiredBy=)
 //   ALIAS -> UNIT FILE                for each Alias=
 // and enables each Also= unit the same way. Links point at the unit file's absolute path where it
-// was found, as systemctl writes them. Masking links /etc/systemd/system/NAME to /dev/null.
+// was found (or, for a unit file that is a link, where that leads), as systemctl writes them. Masking links /etc/systemd/system/NAME to /dev/null.
 import Profile
 import Rootfs
 
@@ -96,6 +96,14 @@ struct SystemdUnits {
                     + "add the package or overlay that ships it, or remove it from services.enable")
         }
         let text = try unitText(file, unit: unit, failure: failure)
+        // A unit file that is itself a link of the same name (`systemctl link`, or Debian's
+        // /usr/share/systemd/tmp.mount linked into /etc) is enabled by its target, as systemctl does.
+        var linkTarget = file
+        if let components = tree.resolvedComponents(of: file, followLast: false),
+            case .symlink = tree.node(at: components)?.kind, let resolved = tree.resolvedComponents(of: file)
+        {
+            linkTarget = TreePath.string(resolved)
+        }
         let install = UnitInstallSection(parsing: text)
         guard install.hasInstallInfo else {
             throw failure(
@@ -118,7 +126,7 @@ struct SystemdUnits {
                 let expanded = try expand(target, for: effective, failure: failure)
                 guard UnitName(expanded) != nil else { throw failure("\(file): \"\(target)\" is not a unit name") }
                 let link = UnitLink(
-                    path: "\(Self.configDirectory)/\(expanded).\(suffix)/\(effective)", target: file)
+                    path: "\(Self.configDirectory)/\(expanded).\(suffix)/\(effective)", target: linkTarget)
                 try make(link, operation: operation, at: place)
                 links.append(link)
             }
@@ -132,7 +140,7 @@ struct SystemdUnits {
                 aliasName = aliasName.with(instance: instance)
                 expanded = aliasName.description
             }
-            let link = UnitLink(path: "\(Self.configDirectory)/\(expanded)", target: file)
+            let link = UnitLink(path: "\(Self.configDirectory)/\(expanded)", target: linkTarget)
             try make(link, operation: operation, at: place)
             links.append(link)
         }

@@ -37,6 +37,7 @@ import Testing
             "/etc/systemd/system/multi-user.target.wants/slipway-system-syslog.service -> /usr/lib/systemd/system/slipway-system-syslog.service",
             "/etc/systemd/system/boot-complete.target.requires/slipway-ready.service -> /usr/lib/systemd/system/slipway-ready.service",
             "/etc/systemd/system/systemd-firstboot.service -> /dev/null",
+            "/etc/systemd/system/local-fs.target.wants/tmp.mount -> /usr/share/systemd/tmp.mount",
         ] {
             #expect(links.contains(expected), "missing \(expected) in \(links.joined(separator: "\n"))")
         }

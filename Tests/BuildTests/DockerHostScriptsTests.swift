@@ -209,7 +209,10 @@ struct DockerHostScriptsTests {
         #expect(console.hasPrefix("slipway: ready (uptime "), "\(console)")
         #expect(console.hasSuffix("s)\n"), "\(console)")
         // The user daemon answers `docker info`; the system daemon answers the container query.
-        #expect(run.calls.filter { $0.hasSuffix("info --format {{.ID}}") } == ["--host unix:///run/docker.sock info --format {{.ID}}"])
+        #expect(
+            run.calls.filter { $0.hasSuffix("info --format {{.ID}}") } == [
+                "--host unix:///run/docker.sock info --format {{.ID}}"
+            ])
     }
 
     @Test func readyGivesUpAtTheTimeoutNamingWhatIsMissing() throws {
