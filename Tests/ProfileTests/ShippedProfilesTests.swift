@@ -65,7 +65,7 @@ import Testing
     @Test func dockerHostHasBothDaemonsAndAHealthGate() throws {
         let profile = try Self.load("docker-host")
         #expect(profile.initPath.value == "/lib/systemd/systemd")
-        #expect(profile.kernel.cmdline.map(\.value) == ["console=ttyS0", "panic=-1", "apparmor=0"])
+        #expect(profile.kernel.cmdline.map(\.value) == ["console=ttyS0", "panic=-1", "apparmor=0", "systemd.gpt_auto=0"])
         #expect(profile.kernel.rootModules.map(\.value).contains("br_netfilter"))
         #expect(profile.services.enable.map(\.value).contains("system-docker.service"))
         #expect(profile.system.map(\.name.value) == ["syslog"])
