@@ -53,7 +53,7 @@ enum FirstBootSources {
                     prepare: {
                         System.isDirectory(firmwareConfigDirectory)
                             ? nil
-                            : "no \(firmwareConfigDirectory) (not QEMU, or qemu_fw_cfg is not among the initrd's modules)"
+                            : "no \(firmwareConfigDirectory): not QEMU, or qemu_fw_cfg is not among the initrd's modules"
                     }, source: file)
             }
             if let commandLineSource = source as? KernelCommandLineSource {

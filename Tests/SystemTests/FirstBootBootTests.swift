@@ -1,0 +1,372 @@
+import Archive
+import Boot
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// First boot in the initrd, under QEMU (TCG) with the real Debian cloud kernel: a config handed over
+/// by fw_cfg or by a fake EC2 metadata service is applied once, before the root's init runs; a bad
+/// one stops the boot with a clear console error. The root's init (a busybox script) prints what the
+/// config produced; STATE is read afterwards with debugfs.
+@Suite(.serialized) struct FirstBootBootTests {
+    static let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNsaXB3YXktZmlyc3Rib290LXRlc3Qta2V5 core@test"
+
+    /// The root's /sbin/init: prints what the first-boot config did, then powers off.
+    static let rootInit = """
+        #!/bin/sh
+        echo "root: file $(stat -c '%a %u:%g' /etc/motd.d/hello) $(cat /etc/motd.d/hello)"
+        echo "root: passwd $(grep '^core:' /etc/passwd)"
+        echo "root: keys $(stat -c '%a %U' /home/core/.ssh/authorized_keys) $(cat /home/core/.ssh/authorized_keys)"
+        echo "root: second config $(cat /etc/second 2>/dev/null || echo absent)"
+        echo "slipway: ready"
+        /bin/busybox poweroff -f
+
+        """
+
+    @Test func appliesTheFwCfgConfigOnceAndNotAgain() throws {
+        let scratch = try TemporaryDirectory("firstboot-fwcfg")
+        let machine = try Machine(scratch)
+        let content = "hello from fw_cfg\n"
+        let hash = try Self.sha256(Data(content.utf8))
+        let config = scratch.file("config.ign")
+        try Self.write(
+            config,
+            """
+            {"ignition": {"version": "3.4.0"},
+             "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 416,
+               "contents": {"source": "data:,hello%20from%20fw_cfg%0A", "verification": {"hash": "sha256-\(hash)"}}}]},
+             "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["\(Self.key)"]}]},
+             "kernelArguments": {"shouldExist": ["quiet"], "shouldNotExist": ["debug"]}}
+            """)
+        let boot = try machine.boot("first", fwCfg: config)
+        print("first boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(4000))")
+        let digest = "sha256-" + (try Self.sha256(try Data(contentsOf: URL(fileURLWithPath: config))))
+        for step in [
+            "first boot: platform qemu (detected)",
+            "first boot: config from qemu fw_cfg opt/com.coreos/config: \(try Self.size(config)) bytes, "
+                + "\(digest.prefix(19))…",
+            "first boot: config valid (spec 3.4.0, 0 warnings)",
+            "first boot: kernel arguments requested (recorded in /etc/.slipway-kargs.json, not applied to the boot "
+                + "entry yet): add [quiet] remove [debug]",
+            "first boot: recorded in /etc/.slipway-firstboot.json",
+        ] {
+            #expect(boot.initrdSteps.contains(step), "missing \(step)")
+        }
+        #expect(boot.initrdSteps.contains { $0.hasPrefix("first boot: applied in ") })
+        #expect(boot.console.contains("root: file 640 0:0 hello from fw_cfg"))
+        #expect(boot.console.contains("root: passwd core:x:1000:1000::/home/core:/bin/bash"))
+        #expect(boot.console.contains("root: keys 600 core \(Self.key)"))
+        #expect(boot.console.contains("root: second config absent"))
+        #expect(!boot.console.contains("slipway-initrd: error"))
+
+        // The record, read from STATE's /etc overlay with debugfs.
+        let record = try machine.stateFile("/etc-upper/.slipway-firstboot.json")
+        #expect(record.contains("\"outcome\": \"applied\""), "\(record)")
+        #expect(record.contains("\"source\": \"qemu fw_cfg opt/com.coreos/config\""))
+        #expect(record.contains("\"digest\": \"\(digest)\""))
+        #expect(record.contains("\"shouldExist\": [\n      \"quiet\"\n    ]"), "\(record)")
+        let kargs = try machine.stateFile("/etc-upper/.slipway-kargs.json")
+        #expect(kargs.contains("\"quiet\"") && kargs.contains("\"debug\""), "\(kargs)")
+
+        // The second boot of the same disk, with another config on fw_cfg: skipped, nothing changes.
+        let changed = scratch.file("changed.ign")
+        try Self.write(
+            changed,
+            """
+            {"ignition": {"version": "3.4.0"}, "storage": {"files": [
+              {"path": "/etc/second", "contents": {"source": "data:,applied"}},
+              {"path": "/etc/motd.d/hello", "overwrite": true, "contents": {"source": "data:,changed"}}]}}
+            """)
+        let again = try machine.boot("second", fwCfg: changed)
+        print("second boot:\n" + again.initrdLines.joined(separator: "\n"))
+        #expect(again.console.contains("slipway: ready"), "console:\n\(again.console.suffix(4000))")
+        #expect(
+            again.initrdSteps.contains { $0.hasPrefix("first-boot config applied on ") && $0.hasSuffix(
+                " from qemu fw_cfg opt/com.coreos/config; not run again") }, "\(again.initrdLines)")
+        #expect(!again.initrdSteps.contains { $0.hasPrefix("first boot:") })
+        #expect(again.console.contains("root: file 640 0:0 hello from fw_cfg"))
+        #expect(again.console.contains("root: second config absent"))
+        #expect(try machine.stateFile("/etc-upper/.slipway-firstboot.json") == record)
+    }
+
+    @Test func aBadVerificationHashStopsTheBoot() throws {
+        let scratch = try TemporaryDirectory("firstboot-badhash")
+        let machine = try Machine(scratch)
+        let wrong = String(repeating: "0", count: 64)
+        let config = scratch.file("bad.ign")
+        try Self.write(
+            config,
+            """
+            {"ignition": {"version": "3.4.0"},
+             "storage": {"files": [{"path": "/etc/motd.d/hello",
+               "contents": {"source": "data:,tampered", "verification": {"hash": "sha256-\(wrong)"}}}]},
+             "passwd": {"users": [{"name": "core"}]}}
+            """)
+        let boot = try machine.boot("bad", fwCfg: config, until: "starting rescue shell")
+        print("bad hash boot:\n" + boot.initrdLines.joined(separator: "\n"))
+        let actual = try Self.sha256(Data("tampered".utf8))
+        let line =
+            "slipway-initrd: first boot failed: qemu fw_cfg opt/com.coreos/config: $.storage.files.0 (/etc/motd.d/hello): "
+            + "verify: data:,tampered: sha256 is \(actual), the config expects \(wrong); the resource changed or the "
+            + "hash is wrong"
+        #expect(boot.console.contains(line), "console:\n\(boot.console.suffix(4000))")
+        #expect(boot.console.contains("slipway-initrd: starting rescue shell /bin/sh"))
+        #expect(!boot.console.contains("switching root"))
+        #expect(!boot.console.contains("slipway: ready"))
+
+        // Nothing of the config was applied (no user, no file); the failure is recorded.
+        let upper = try runTool(["debugfs", "-R", "rdump /etc-upper \(scratch.path)", machine.stateImage])
+        #expect(upper.status == 0, "\(upper.stderr)")
+        let etc = try FileManager.default.contentsOfDirectory(atPath: scratch.file("etc-upper")).sorted()
+        #expect(etc == [".slipway-firstboot.json"], "\(etc)")
+        let record = try machine.stateFile("/etc-upper/.slipway-firstboot.json")
+        #expect(record.contains("\"outcome\": \"failed\""), "\(record)")
+        #expect(record.contains("\"error\": \"first boot failed: qemu fw_cfg opt/com.coreos/config: $.storage.files.0"))
+    }
+
+    @Test func fetchesTheConfigFromEC2Metadata() throws {
+        let scratch = try TemporaryDirectory("firstboot-ec2")
+        let machine = try Machine(scratch)
+        let motd = "hello from the metadata service\n"
+        let hash = try Self.sha256(Data(motd.utf8))
+        let server = try MetadataServer { request, port in
+            switch (request.method, request.path) {
+            case ("PUT", "/latest/api/token"):
+                return request.headers["x-aws-ec2-metadata-token-ttl-seconds"] == nil ? (400, "") : (200, "token-1")
+            case ("GET", "/latest/user-data"):
+                guard request.headers["x-aws-ec2-metadata-token"] == "token-1" else { return (401, "") }
+                // The file comes from the same server through QEMU's host address in the guest network.
+                return (
+                    200,
+                    """
+                    {"ignition": {"version": "3.4.0"},
+                     "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 416, "contents": {
+                       "source": "http://169.254.169.2:\(port)/motd", "verification": {"hash": "sha256-\(hash)"}}}]},
+                     "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["\(Self.key)"]}]}}
+                    """
+                )
+            case ("GET", "/motd"): return (200, motd)
+            default: return (404, "")
+            }
+        }
+        // QEMU's user network on the link-local /24, so 169.254.169.254 can be forwarded to the server.
+        let network = [
+            "-netdev",
+            "user,id=net0,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:/bin/busybox nc 127.0.0.1 \(server.port)",
+            "-device", "virtio-net-pci,netdev=net0",
+        ]
+        let boot = try machine.boot("ec2", extraAppend: "slipway.platform=aws", extraArguments: network)
+        print("EC2 boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(4000))")
+        #expect(boot.initrdSteps.contains("first boot: platform ec2 (slipway.platform=aws)"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("network: eth0 up: 169.254.169.15/24 via 169.254.169.2 (DHCP from 169.254.169.2")
+            }, "\(boot.initrdLines)")
+        #expect(
+            boot.initrdSteps.contains { $0.hasPrefix("first boot: config from EC2 instance metadata (IMDSv2) user-data: ") })
+        #expect(boot.initrdSteps.contains("network: eth0 released 169.254.169.15 and is down"))
+        #expect(boot.console.contains("root: file 640 0:0 hello from the metadata service"))
+        #expect(boot.console.contains("root: keys 600 core \(Self.key)"))
+        #expect(
+            server.requests.map { "\($0.method) \($0.path)" } == [
+                "PUT /latest/api/token", "GET /latest/user-data", "GET /motd",
+            ])
+    }
+
+    // MARK: - Fixtures
+
+    static func write(_ path: String, _ text: String) throws {
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    static func size(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
+    }
+
+    /// sha256sum(1), as an independent digest.
+    static func sha256(_ data: Data) throws -> String {
+        let result = try runTool(["sha256sum"], input: data)
+        return String(result.stdout.prefix(64))
+    }
+
+    /// A kernel, an initramfs with the modules first boot needs, and a disk with a busybox root.
+    struct Machine {
+        var kernel: String
+        var initrd: String
+        var disk: String
+        var scratch: TemporaryDirectory
+        var stateImage: String { "\(disk)?offset=\(InitrdBootTests.stateOffset)" }
+
+        init(_ scratch: TemporaryDirectory) throws {
+            self.scratch = scratch
+            let package = try InitrdBootTests.kernel()
+            kernel = scratch.file("vmlinuz")
+            try Data(package.image).write(to: URL(fileURLWithPath: kernel))
+            let closure = try package.modules.closure(of: [
+                "virtio_pci", "virtio_blk", "ext4", "overlay", "qemu_fw_cfg", "virtio_net",
+            ])
+            initrd = scratch.file("initrd.img")
+            try InitramfsBuilder(
+                initExecutable: try InitramfsBuilder.hostFile(try Fixtures.initrdExecutable()),
+                libraries: .directories(["/lib/x86_64-linux-gnu"]), modules: closure,
+                busybox: try InitramfsBuilder.hostFile("/bin/busybox"), compression: package.initramfsCompression
+            ).write(to: initrd)
+            disk = try Self.makeDisk(in: scratch)
+        }
+
+        func boot(
+            _ name: String, fwCfg: String? = nil, extraAppend: String = "", extraArguments: [String] = [],
+            until marker: String = "slipway: ready"
+        ) throws -> QEMU {
+            var arguments = extraArguments
+            if let fwCfg { arguments += ["-fw_cfg", "name=opt/com.coreos/config,file=\(fwCfg)"] }
+            return try QEMU.boot(
+                kernel: kernel, initrd: initrd, disk: disk, log: scratch.file("console-\(name).log"),
+                append: "slipway.root=PARTLABEL=ROOT-A slipway.state=PARTLABEL=STATE slipway.timeout=20 \(extraAppend)",
+                until: marker, timeout: 180, extraArguments: arguments)
+        }
+
+        /// A file of STATE, read with debugfs.
+        func stateFile(_ path: String) throws -> String {
+            let result = try runTool(["debugfs", "-R", "cat \(path)", stateImage])
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout
+        }
+
+        /// ROOT-A (24 MiB ext4: busybox, the init script, account files) and an empty STATE, laid out
+        /// as `InitrdBootTests.makeDisk` does.
+        static func makeDisk(in scratch: TemporaryDirectory) throws -> String {
+            let disk = scratch.file("disk.img")
+            #expect(try runTool(["truncate", "-s", "48M", disk]).status == 0)
+            let sgdisk = try runTool([
+                "sgdisk", "-o", "-n", "1:2048:+24M", "-c", "1:ROOT-A", "-t", "1:8304", "-n", "2:51200:+16M", "-c",
+                "2:STATE", "-t", "2:8300", disk,
+            ])
+            #expect(sgdisk.status == 0, "\(sgdisk.stderr)")
+            let root = scratch.file("root")
+            let fm = FileManager.default
+            for directory in ["bin", "sbin", "dev", "proc", "sys", "run", "state", "etc", "var/lib", "home", "tmp"] {
+                try fm.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+            }
+            try fm.copyItem(atPath: "/bin/busybox", toPath: root + "/bin/busybox")
+            try fm.createSymbolicLink(atPath: root + "/bin/sh", withDestinationPath: "busybox")
+            try rootInit.write(toFile: root + "/sbin/init", atomically: false, encoding: .utf8)
+            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/sbin/init")
+            let accounts = [
+                "passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+                "group": "root:x:0:\nnogroup:x:65534:\n",
+                "shadow": "root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n",
+                "login.defs": "UID_MIN 1000\nGID_MIN 1000\nUSERGROUPS_ENAB yes\n",
+            ]
+            for (name, text) in accounts { try text.write(toFile: root + "/etc/" + name, atomically: false, encoding: .utf8) }
+            try fm.setAttributes([.posixPermissions: 0o640], ofItemAtPath: root + "/etc/shadow")
+            let mkfs = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(2048 * 512)", "-d", root, disk, "24M"])
+            #expect(mkfs.status == 0, "\(mkfs.stderr)")
+            let state = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(InitrdBootTests.stateOffset)", disk, "16M"])
+            #expect(state.status == 0, "\(state.stderr)")
+            return disk
+        }
+    }
+}
+
+extension QEMU {
+    /// The initrd's log lines without the prefix and uptime: "first boot: config valid (…)".
+    var initrdSteps: [String] {
+        initrdLines.map { line in
+            guard let close = line.firstIndex(of: "]") else { return line }
+            return String(line[line.index(close, offsetBy: 2)...])
+        }
+    }
+}
+
+/// An HTTP/1.1 server on 127.0.0.1 for the fake metadata service: one request per connection,
+/// answered by `handler` (given the request and the server's port), every request recorded.
+final class MetadataServer: @unchecked Sendable {
+    struct Request: Sendable {
+        var method: String
+        var path: String
+        var headers: [String: String]
+    }
+
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var recorded: [Request] = []
+    private let handler: @Sendable (Request, Int) -> (Int, String)
+
+    init(handler: @escaping @Sendable (Request, Int) -> (Int, String)) throws {
+        self.handler = handler
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread { [self] in serve() }.start()
+    }
+
+    deinit {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    var requests: [Request] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+
+    private func serve() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 { return }
+            respond(client)
+            close(client)
+        }
+    }
+
+    private func respond(_ client: Int32) {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !received.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            let count = read(client, &chunk, chunk.count)
+            if count <= 0 { return }
+            received += chunk[0..<count]
+            if received.count > 65536 { return }
+        }
+        let lines = String(decoding: received, as: UTF8.self).components(separatedBy: "\r\n")
+        let requestLine = lines.first?.split(separator: " ").map(String.init) ?? []
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let request = Request(
+            method: requestLine.first ?? "", path: requestLine.count > 1 ? requestLine[1] : "", headers: headers)
+        lock.lock()
+        recorded.append(request)
+        lock.unlock()
+        let (status, body) = handler(request, port)
+        let response = Array(
+            "HTTP/1.1 \(status) Status\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+        var sent = 0
+        while sent < response.count {
+            let count = response[sent...].withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            if count <= 0 { return }
+            sent += count
+        }
+    }
+}
