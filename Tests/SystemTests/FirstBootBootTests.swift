@@ -115,7 +115,7 @@ import Testing
             + "verify: data:,tampered: sha256 is \(actual), the config expects \(wrong); the resource changed or the "
             + "hash is wrong"
         #expect(boot.console.contains(line), "console:\n\(boot.console.suffix(4000))")
-        #expect(boot.console.contains("slipway-initrd: starting rescue shell /bin/sh"))
+        #expect(boot.initrdSteps.contains { $0.hasPrefix("starting rescue shell /bin/sh") })
         #expect(!boot.console.contains("switching root"))
         #expect(!boot.console.contains("slipway: ready"))
 
