@@ -78,7 +78,7 @@ enum FirstBootHook {
                         + (record.source.map { " from \($0)" } ?? ", none found") + "; not run again")
                 return .skipped
             }
-            Console.log("first boot failed on \(record.time) (\(record.error ?? "no reason recorded")); trying again")
+            Console.log("first boot: the attempt of \(record.time) failed; trying again")
         }
         Network.shared.timeout = Double(timeoutSeconds)
         defer {

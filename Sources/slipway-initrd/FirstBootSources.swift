@@ -57,8 +57,12 @@ enum FirstBootSources {
                     }, source: file)
             }
             if let commandLineSource = source as? KernelCommandLineSource {
+                // A data: URL is the config itself: its first characters would tell nothing.
+                let url = commandLineSource.url
+                let name =
+                    url.map { $0.hasPrefix("data:") ? "slipway.config.url (a data: URL)" : "slipway.config.url=\($0)" }
                 return InitrdConfigSource(
-                    name: commandLineSource.url == nil ? "kernel command line" : commandLineSource.name,
+                    name: "kernel command line" + (name.map { " " + $0 } ?? ""),
                     prepare: { commandLineSource.url == nil ? "no slipway.config.url=" : nil }, source: commandLineSource)
             }
             if source is OpenStackConfigDriveSource {

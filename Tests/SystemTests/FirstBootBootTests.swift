@@ -94,27 +94,27 @@ import Testing
         #expect(try machine.stateFile("/etc-upper/.slipway-firstboot.json") == record)
     }
 
-    @Test func aBadVerificationHashStopsTheBoot() throws {
+    @Test func aBadVerificationHashStopsTheBootEveryTimeUntilFixed() throws {
         let scratch = try TemporaryDirectory("firstboot-badhash")
         let machine = try Machine(scratch)
         let wrong = String(repeating: "0", count: 64)
-        let config = scratch.file("bad.ign")
-        try Self.write(
-            config,
+        // This time the config comes from the kernel command line, as a base64 data: URL.
+        let config = Data(
             """
             {"ignition": {"version": "3.4.0"},
              "storage": {"files": [{"path": "/etc/motd.d/hello",
                "contents": {"source": "data:,tampered", "verification": {"hash": "sha256-\(wrong)"}}}]},
              "passwd": {"users": [{"name": "core"}]}}
-            """)
-        let boot = try machine.boot("bad", fwCfg: config, until: "starting rescue shell")
+            """.utf8)
+        let url = "data:;base64," + config.base64EncodedString()
+        let source = "kernel command line slipway.config.url (a data: URL)"
+        let boot = try machine.boot("bad", extraAppend: "slipway.config.url=\(url)", until: "starting rescue shell")
         print("bad hash boot:\n" + boot.initrdLines.joined(separator: "\n"))
         let actual = try Self.sha256(Data("tampered".utf8))
-        let line =
-            "slipway-initrd: first boot failed: qemu fw_cfg opt/com.coreos/config: $.storage.files.0 (/etc/motd.d/hello): "
-            + "verify: data:,tampered: sha256 is \(actual), the config expects \(wrong); the resource changed or the "
-            + "hash is wrong"
-        #expect(boot.console.contains(line), "console:\n\(boot.console.suffix(4000))")
+        let failure =
+            "first boot failed: \(source): $.storage.files.0 (/etc/motd.d/hello): verify: data:,tampered: "
+            + "sha256 is \(actual), the config expects \(wrong); the resource changed or the hash is wrong"
+        #expect(boot.console.contains("slipway-initrd: " + failure + "\r\n"), "console:\n\(boot.console.suffix(4000))")
         #expect(boot.initrdSteps.contains { $0.hasPrefix("starting rescue shell /bin/sh") })
         #expect(!boot.console.contains("switching root"))
         #expect(!boot.console.contains("slipway: ready"))
@@ -126,7 +126,36 @@ import Testing
         #expect(etc == [".slipway-firstboot.json"], "\(etc)")
         let record = try machine.stateFile("/etc-upper/.slipway-firstboot.json")
         #expect(record.contains("\"outcome\": \"failed\""), "\(record)")
-        #expect(record.contains("\"error\": \"first boot failed: qemu fw_cfg opt/com.coreos/config: $.storage.files.0"))
+        #expect(record.contains("\"error\": \"\(failure)\""), "\(record)")
+
+        // The next boot tries again and fails again. Its root now starts systemd (a stand-in script
+        // at /lib/systemd/systemd that prints its arguments), which is asked for emergency.target
+        // instead of the rescue shell.
+        let standIn = scratch.file("systemd")
+        try Self.write(
+            standIn, "#!/bin/sh\necho \"systemd stand-in: arguments: $*\"\necho \"slipway: ready\"\n/bin/busybox poweroff -f\n")
+        let edit = try runTool(
+            [
+                "debugfs", "-w", "-f", "-", "\(machine.disk)?offset=\(2048 * 512)",
+            ],
+            input: Data(
+                """
+                mkdir /lib
+                mkdir /lib/systemd
+                write \(standIn) /lib/systemd/systemd
+                sif /lib/systemd/systemd mode 0100755
+                rm /sbin/init
+                symlink /sbin/init /lib/systemd/systemd
+
+                """.utf8))
+        #expect(edit.status == 0, "\(edit.stdout)\(edit.stderr)")
+        let again = try machine.boot("bad-again", extraAppend: "slipway.config.url=\(url)")
+        print("bad hash, second boot:\n" + again.initrdLines.joined(separator: "\n"))
+        #expect(again.initrdSteps.contains { $0.hasPrefix("first boot: the attempt of ") && $0.hasSuffix(" failed; trying again") })
+        #expect(again.console.contains("slipway-initrd: " + failure + "\r\n"))
+        #expect(again.initrdSteps.contains("first boot failed: starting the system in emergency.target, its services stay stopped"))
+        #expect(again.initrdSteps.contains("switching root: exec /sbin/init --unit=emergency.target"))
+        #expect(again.console.contains("systemd stand-in: arguments: --unit=emergency.target"), "\(again.console.suffix(3000))")
     }
 
     @Test func fetchesTheConfigFromEC2Metadata() throws {
