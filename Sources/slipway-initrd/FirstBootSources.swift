@@ -77,8 +77,10 @@ enum FirstBootSources {
     /// Unmounts what the sources mounted, before the switch to the system.
     static func cleanUp() {
         for mountPoint in [oemMount, configDriveMount] where isMounted(mountPoint) {
-            if umount(mountPoint) != 0 {
-                Console.log("could not unmount \(mountPoint): \(System.reason())")
+            if umount(mountPoint) == 0 {
+                Console.log("first boot: unmounted \(mountPoint)")
+            } else {
+                Console.log("first boot: could not unmount \(mountPoint): \(System.reason())")
             }
         }
     }

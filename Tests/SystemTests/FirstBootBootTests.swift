@@ -158,6 +158,32 @@ import Testing
         #expect(again.console.contains("systemd stand-in: arguments: --unit=emergency.target"), "\(again.console.suffix(3000))")
     }
 
+    @Test func takesTheOEMPartitionsConfigBeforeTheEmbeddedDefault() throws {
+        let scratch = try TemporaryDirectory("firstboot-oem")
+        let oem = """
+            {"ignition": {"version": "3.0.0"}, "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 384,
+              "contents": {"source": "data:,from%20the%20OEM%20partition"}}]}}
+            """
+        let embedded = """
+            {"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "/etc/second",
+              "contents": {"source": "data:,from%20the%20default"}}]}}
+            """
+        let machine = try Machine(scratch, oemConfig: oem, embeddedConfig: embedded)
+        let boot = try machine.boot("oem")
+        print("OEM boot:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(4000))")
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: config from OEM partition PARTLABEL=OEM /config.ign: \(oem.utf8.count) bytes")
+            }, "\(boot.initrdLines)")
+        #expect(boot.initrdSteps.contains("first boot: config valid (spec 3.0.0, 0 warnings)"))
+        #expect(boot.console.contains("root: file 600 0:0 from the OEM partition"))
+        #expect(boot.console.contains("root: second config absent"))
+        // The OEM partition is unmounted before the switch, after the record is written.
+        let unmounted = boot.initrdSteps.firstIndex(of: "first boot: unmounted /oem")
+        #expect(unmounted.map { $0 > (boot.initrdSteps.firstIndex { $0.hasPrefix("first boot: recorded") } ?? 99) } == true)
+    }
+
     @Test func fetchesTheConfigFromEC2Metadata() throws {
         let scratch = try TemporaryDirectory("firstboot-ec2")
         let machine = try Machine(scratch)
@@ -231,8 +257,10 @@ import Testing
         var disk: String
         var scratch: TemporaryDirectory
         var stateImage: String { "\(disk)?offset=\(InitrdBootTests.stateOffset)" }
+        /// After STATE (sectors 51200–83967).
+        static let oemOffset = 83968 * 512
 
-        init(_ scratch: TemporaryDirectory) throws {
+        init(_ scratch: TemporaryDirectory, oemConfig: String? = nil, embeddedConfig: String? = nil) throws {
             self.scratch = scratch
             let package = try InitrdBootTests.kernel()
             kernel = scratch.file("vmlinuz")
@@ -246,7 +274,7 @@ import Testing
                 libraries: .directories(["/lib/x86_64-linux-gnu"]), modules: closure,
                 busybox: try InitramfsBuilder.hostFile("/bin/busybox"), compression: package.initramfsCompression
             ).write(to: initrd)
-            disk = try Self.makeDisk(in: scratch)
+            disk = try Self.makeDisk(in: scratch, oemConfig: oemConfig, embeddedConfig: embeddedConfig)
         }
 
         func boot(
@@ -268,15 +296,20 @@ import Testing
             return result.stdout
         }
 
-        /// ROOT-A (24 MiB ext4: busybox, the init script, account files) and an empty STATE, laid out
-        /// as `InitrdBootTests.makeDisk` does.
-        static func makeDisk(in scratch: TemporaryDirectory) throws -> String {
+        /// ROOT-A (24 MiB ext4: busybox, the init script, account files, the embedded default config
+        /// if given) and an empty STATE, laid out as `InitrdBootTests.makeDisk` does; with `oemConfig`,
+        /// a 4 MiB ext4 OEM partition holding it as /config.ign.
+        static func makeDisk(in scratch: TemporaryDirectory, oemConfig: String?, embeddedConfig: String?) throws
+            -> String
+        {
             let disk = scratch.file("disk.img")
             #expect(try runTool(["truncate", "-s", "48M", disk]).status == 0)
-            let sgdisk = try runTool([
-                "sgdisk", "-o", "-n", "1:2048:+24M", "-c", "1:ROOT-A", "-t", "1:8304", "-n", "2:51200:+16M", "-c",
-                "2:STATE", "-t", "2:8300", disk,
-            ])
+            var partitions = [
+                "-o", "-n", "1:2048:+24M", "-c", "1:ROOT-A", "-t", "1:8304", "-n", "2:51200:+16M", "-c", "2:STATE",
+                "-t", "2:8300",
+            ]
+            if oemConfig != nil { partitions += ["-n", "3:\(oemOffset / 512):+4M", "-c", "3:OEM", "-t", "3:8300"] }
+            let sgdisk = try runTool(["sgdisk"] + partitions + [disk])
             #expect(sgdisk.status == 0, "\(sgdisk.stderr)")
             let root = scratch.file("root")
             let fm = FileManager.default
@@ -295,10 +328,22 @@ import Testing
             ]
             for (name, text) in accounts { try text.write(toFile: root + "/etc/" + name, atomically: false, encoding: .utf8) }
             try fm.setAttributes([.posixPermissions: 0o640], ofItemAtPath: root + "/etc/shadow")
+            if let embeddedConfig {
+                try fm.createDirectory(atPath: root + "/usr/lib/slipway/firstboot", withIntermediateDirectories: true)
+                try embeddedConfig.write(
+                    toFile: root + "/usr/lib/slipway/firstboot/default.ign", atomically: false, encoding: .utf8)
+            }
             let mkfs = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(2048 * 512)", "-d", root, disk, "24M"])
             #expect(mkfs.status == 0, "\(mkfs.stderr)")
             let state = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(InitrdBootTests.stateOffset)", disk, "16M"])
             #expect(state.status == 0, "\(state.stderr)")
+            if let oemConfig {
+                let files = scratch.file("oem")
+                try fm.createDirectory(atPath: files, withIntermediateDirectories: true)
+                try oemConfig.write(toFile: files + "/config.ign", atomically: false, encoding: .utf8)
+                let mkfs = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(oemOffset)", "-d", files, disk, "4M"])
+                #expect(mkfs.status == 0, "\(mkfs.stderr)")
+            }
             return disk
         }
     }
