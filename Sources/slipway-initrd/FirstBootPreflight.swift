@@ -17,20 +17,23 @@ enum FirstBootPreflight {
         if !storage.luks.isEmpty { devices.append("storage.luks") }
         if !devices.isEmpty {
             throw FirstBootError(
-                "check", "$." + devices[0],
+                "apply", "$." + devices[0],
                 "slipway does not set up extra disks at first boot yet; remove \(devices.joined(separator: ", ")) "
                     + "from the config (files, directories, links, users and units work)")
         }
         let mounts = MountTable.load()
         let resolver = RootPathResolver(root: root)
-        func requireWritable(_ path: String, _ subject: String, what: String = "") throws(FirstBootError) {
-            let host = resolver.nearestExisting(path)
-            guard let mount = mounts.mount(containing: host), mount.readOnly else { return }
-            let inRoot = host.hasPrefix(root) ? String(host.dropFirst(root.count)) : host
+        func inRoot(_ host: String) -> String {
+            let path = host.hasPrefix(root) ? String(host.dropFirst(root.count)) : host
+            return path.isEmpty ? "/" : path
+        }
+        /// `what` (default: `path`) names what would be written, for the message.
+        func requireWritable(_ path: String, _ subject: String, what: String? = nil) throws(FirstBootError) {
+            guard let mount = mounts.mount(containing: resolver.nearestExisting(path)), mount.readOnly else { return }
             throw FirstBootError(
-                "check", subject,
-                "\(what)\(inRoot.isEmpty ? "/" : inRoot) is on the image's read-only root; first-boot configs "
-                    + "can write below /etc, /var and /home (change the image's profile for the rest)")
+                "write", subject,
+                "\(what ?? path) is on the image's read-only root; first-boot configs can write below /etc, /var "
+                    + "and /home (put the rest in the image's profile)")
         }
         for (index, file) in storage.files.enumerated() {
             try requireWritable(file.path, "$.storage.files.\(index) (\(file.path))")
@@ -46,9 +49,10 @@ enum FirstBootPreflight {
             let targetMount = mounts.mount(containing: resolver.nearestExisting(target))
             if linkMount?.point != targetMount?.point {
                 throw FirstBootError(
-                    "check", subject,
+                    "write", subject,
                     "a hard link cannot cross filesystems: \(link.path) and its target \(target) are on different "
-                        + "mounts (\(linkMount?.point ?? "?") and \(targetMount?.point ?? "?")); use a symbolic link")
+                        + "mounts (\(inRoot(linkMount?.point ?? "?")) and \(inRoot(targetMount?.point ?? "?"))); "
+                        + "use a symbolic link")
             }
         }
         let accounts = ExistingAccounts(root: root)
@@ -60,7 +64,7 @@ enum FirstBootPreflight {
             }
             try requireWritable(
                 home, "$.passwd.users.\(index) (\(user.name))",
-                what: existingHome == nil ? "the home directory " : "SSH keys go to \(home)/.ssh, but ")
+                what: existingHome == nil ? "the home directory \(home)" : "\(home) (where its SSH keys go)")
         }
     }
 

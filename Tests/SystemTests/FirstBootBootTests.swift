@@ -94,7 +94,7 @@ import Testing
         #expect(try machine.stateFile("/etc-upper/.slipway-firstboot.json") == record)
     }
 
-    @Test func aBadVerificationHashStopsTheBootEveryTimeUntilFixed() throws {
+    @Test func aFailedFirstBootStopsTheBootAndIsTriedAgain() throws {
         let scratch = try TemporaryDirectory("firstboot-badhash")
         let machine = try Machine(scratch)
         let wrong = String(repeating: "0", count: 64)
@@ -128,16 +128,16 @@ import Testing
         #expect(record.contains("\"outcome\": \"failed\""), "\(record)")
         #expect(record.contains("\"error\": \"\(failure)\""), "\(record)")
 
-        // The next boot tries again and fails again. Its root now starts systemd (a stand-in script
-        // at /lib/systemd/systemd that prints its arguments), which is asked for emergency.target
+        // The next boot tries again, with a config that writes to the read-only root slot: refused
+        // before anything is written. This root starts systemd (a stand-in script at
+        // /lib/systemd/systemd that prints its arguments), which is asked for emergency.target
         // instead of the rescue shell.
         let standIn = scratch.file("systemd")
         try Self.write(
-            standIn, "#!/bin/sh\necho \"systemd stand-in: arguments: $*\"\necho \"slipway: ready\"\n/bin/busybox poweroff -f\n")
+            standIn,
+            "#!/bin/sh\necho \"systemd stand-in: arguments: $*\"\necho \"slipway: ready\"\n/bin/busybox poweroff -f\n")
         let edit = try runTool(
-            [
-                "debugfs", "-w", "-f", "-", "\(machine.disk)?offset=\(2048 * 512)",
-            ],
+            ["debugfs", "-w", "-f", "-", "\(machine.disk)?offset=\(2048 * 512)"],
             input: Data(
                 """
                 mkdir /lib
@@ -149,13 +149,28 @@ import Testing
 
                 """.utf8))
         #expect(edit.status == 0, "\(edit.stdout)\(edit.stderr)")
-        let again = try machine.boot("bad-again", extraAppend: "slipway.config.url=\(url)")
-        print("bad hash, second boot:\n" + again.initrdLines.joined(separator: "\n"))
-        #expect(again.initrdSteps.contains { $0.hasPrefix("first boot: the attempt of ") && $0.hasSuffix(" failed; trying again") })
-        #expect(again.console.contains("slipway-initrd: " + failure + "\r\n"))
+        let readOnly = Data(
+            """
+            {"ignition": {"version": "3.4.0"}, "storage": {"files": [
+              {"path": "/etc/fine", "contents": {"source": "data:,fine"}},
+              {"path": "/usr/local/bin/tool", "mode": 493, "contents": {"source": "data:,echo"}}]}}
+            """.utf8)
+        let again = try machine.boot(
+            "bad-again", extraAppend: "slipway.config.url=data:;base64,\(readOnly.base64EncodedString())")
+        print("read-only root, second boot:\n" + again.initrdLines.joined(separator: "\n"))
+        #expect(
+            again.initrdSteps.contains { $0.hasPrefix("first boot: the attempt of ") && $0.hasSuffix(" failed; trying again") },
+            "\(again.initrdLines)")
+        #expect(
+            again.console.contains(
+                "slipway-initrd: first boot failed: \(source): $.storage.files.1 (/usr/local/bin/tool): write: "
+                    + "/usr/local/bin/tool is on the image's read-only root; first-boot configs can write below /etc, "
+                    + "/var and /home (put the rest in the image's profile)\r\n"), "\(again.console.suffix(3000))")
         #expect(again.initrdSteps.contains("first boot failed: starting the system in emergency.target, its services stay stopped"))
         #expect(again.initrdSteps.contains("switching root: exec /sbin/init --unit=emergency.target"))
         #expect(again.console.contains("systemd stand-in: arguments: --unit=emergency.target"), "\(again.console.suffix(3000))")
+        let after = try runTool(["debugfs", "-R", "ls -p /etc-upper", machine.stateImage]).stdout
+        #expect(!after.contains("/fine/"), "\(after)")
     }
 
     @Test func takesTheOEMPartitionsConfigBeforeTheEmbeddedDefault() throws {
