@@ -107,7 +107,7 @@ public struct FirstBootRecord: Sendable, Equatable {
                     ]) : nil
             ),
         ])
-        return node.serialized() + "\n"
+        return node.serialized()
     }
 
     /// Reads a record written by `serialized()`; throws when the bytes are not such a record.
