@@ -95,8 +95,9 @@ import Testing
     }
 
     @Test func aFailedFirstBootStopsTheBootAndIsTriedAgain() throws {
-        let scratch = try TemporaryDirectory("firstboot-badhash")
-        let machine = try Machine(scratch)
+        let scratch = try TemporaryDirectory("firstboot-failure")
+        // A root that starts the host's systemd (252): it must come up in emergency.target.
+        let machine = try Machine(scratch, systemd: true)
         let wrong = String(repeating: "0", count: 64)
         // This time the config comes from the kernel command line, as a base64 data: URL.
         let config = Data(
@@ -108,46 +109,35 @@ import Testing
             """.utf8)
         let url = "data:;base64," + config.base64EncodedString()
         let source = "kernel command line slipway.config.url (a data: URL)"
-        let boot = try machine.boot("bad", extraAppend: "slipway.config.url=\(url)", until: "starting rescue shell")
-        print("bad hash boot:\n" + boot.initrdLines.joined(separator: "\n"))
+        let boot = try machine.boot(
+            "bad-hash", extraAppend: "slipway.config.url=\(url)", until: "Reached target emergency.target")
+        print("bad hash, systemd root:\n" + boot.initrdLines.joined(separator: "\n"))
         let actual = try Self.sha256(Data("tampered".utf8))
         let failure =
             "first boot failed: \(source): $.storage.files.0 (/etc/motd.d/hello): verify: data:,tampered: "
             + "sha256 is \(actual), the config expects \(wrong); the resource changed or the hash is wrong"
         #expect(boot.console.contains("slipway-initrd: " + failure + "\r\n"), "console:\n\(boot.console.suffix(4000))")
-        #expect(boot.initrdSteps.contains { $0.hasPrefix("starting rescue shell /bin/sh") })
-        #expect(!boot.console.contains("switching root"))
-        #expect(!boot.console.contains("slipway: ready"))
+        #expect(boot.initrdSteps.contains("first boot failed: starting the system in emergency.target, its services stay stopped"))
+        #expect(boot.initrdSteps.contains("switching root: exec /sbin/init --unit=emergency.target"))
+        #expect(boot.console.contains("systemd[1]: Queued start job for default target emergency.target."))
+        #expect(boot.console.contains("Reached target emergency.target"), "console:\n\(boot.console.suffix(4000))")
 
         // Nothing of the config was applied (no user, no file); the failure is recorded.
-        let upper = try runTool(["debugfs", "-R", "rdump /etc-upper \(scratch.path)", machine.stateImage])
-        #expect(upper.status == 0, "\(upper.stderr)")
-        let etc = try FileManager.default.contentsOfDirectory(atPath: scratch.file("etc-upper")).sorted()
-        #expect(etc == [".slipway-firstboot.json"], "\(etc)")
+        let upper = try runTool(["debugfs", "-R", "ls -p /etc-upper", machine.stateImage]).stdout
+        #expect(upper.contains("/.slipway-firstboot.json/"), "\(upper)")
+        #expect(!upper.contains("/motd.d/") && !upper.contains("/passwd/"), "\(upper)")
         let record = try machine.stateFile("/etc-upper/.slipway-firstboot.json")
         #expect(record.contains("\"outcome\": \"failed\""), "\(record)")
         #expect(record.contains("\"error\": \"\(failure)\""), "\(record)")
 
         // The next boot tries again, with a config that writes to the read-only root slot: refused
-        // before anything is written. This root starts systemd (a stand-in script at
-        // /lib/systemd/systemd that prints its arguments), which is asked for emergency.target
-        // instead of the rescue shell.
-        let standIn = scratch.file("systemd")
-        try Self.write(
-            standIn,
-            "#!/bin/sh\necho \"systemd stand-in: arguments: $*\"\necho \"slipway: ready\"\n/bin/busybox poweroff -f\n")
+        // before anything is written. The root's init is now a busybox script, which is not run:
+        // the initrd stops in its rescue shell.
+        let script = scratch.file("init")
+        try Self.write(script, Self.rootInit)
         let edit = try runTool(
-            ["debugfs", "-w", "-f", "-", "\(machine.disk)?offset=\(2048 * 512)"],
-            input: Data(
-                """
-                mkdir /lib
-                mkdir /lib/systemd
-                write \(standIn) /lib/systemd/systemd
-                sif /lib/systemd/systemd mode 0100755
-                rm /sbin/init
-                symlink /sbin/init /lib/systemd/systemd
-
-                """.utf8))
+            ["debugfs", "-w", "-f", "-", machine.rootImage],
+            input: Data("rm /sbin/init\nwrite \(script) /sbin/init\nsif /sbin/init mode 0100755\n".utf8))
         #expect(edit.status == 0, "\(edit.stdout)\(edit.stderr)")
         let readOnly = Data(
             """
@@ -156,8 +146,9 @@ import Testing
               {"path": "/usr/local/bin/tool", "mode": 493, "contents": {"source": "data:,echo"}}]}}
             """.utf8)
         let again = try machine.boot(
-            "bad-again", extraAppend: "slipway.config.url=data:;base64,\(readOnly.base64EncodedString())")
-        print("read-only root, second boot:\n" + again.initrdLines.joined(separator: "\n"))
+            "read-only", extraAppend: "slipway.config.url=data:;base64,\(readOnly.base64EncodedString())",
+            until: "starting rescue shell")
+        print("read-only root, busybox root:\n" + again.initrdLines.joined(separator: "\n"))
         #expect(
             again.initrdSteps.contains { $0.hasPrefix("first boot: the attempt of ") && $0.hasSuffix(" failed; trying again") },
             "\(again.initrdLines)")
@@ -166,9 +157,9 @@ import Testing
                 "slipway-initrd: first boot failed: \(source): $.storage.files.1 (/usr/local/bin/tool): write: "
                     + "/usr/local/bin/tool is on the image's read-only root; first-boot configs can write below /etc, "
                     + "/var and /home (put the rest in the image's profile)\r\n"), "\(again.console.suffix(3000))")
-        #expect(again.initrdSteps.contains("first boot failed: starting the system in emergency.target, its services stay stopped"))
-        #expect(again.initrdSteps.contains("switching root: exec /sbin/init --unit=emergency.target"))
-        #expect(again.console.contains("systemd stand-in: arguments: --unit=emergency.target"), "\(again.console.suffix(3000))")
+        #expect(again.initrdSteps.contains { $0.hasPrefix("starting rescue shell /bin/sh") })
+        #expect(!again.console.contains("switching root"))
+        #expect(!again.console.contains("slipway: ready"))
         let after = try runTool(["debugfs", "-R", "ls -p /etc-upper", machine.stateImage]).stdout
         #expect(!after.contains("/fine/"), "\(after)")
     }
@@ -265,18 +256,26 @@ import Testing
         return String(result.stdout.prefix(64))
     }
 
-    /// A kernel, an initramfs with the modules first boot needs, and a disk with a busybox root.
+    /// A kernel, an initramfs with the modules first boot needs, and a disk with a busybox root (or
+    /// one that starts the host's systemd).
     struct Machine {
         var kernel: String
         var initrd: String
         var disk: String
         var scratch: TemporaryDirectory
-        var stateImage: String { "\(disk)?offset=\(InitrdBootTests.stateOffset)" }
-        /// After STATE (sectors 51200–83967).
-        static let oemOffset = 83968 * 512
+        /// ROOT-A starts at sector 2048; STATE (16 MiB) follows it, then the optional OEM (4 MiB).
+        var rootMiB: Int
+        var rootImage: String { "\(disk)?offset=\(2048 * 512)" }
+        var stateOffset: Int { (2048 + rootMiB * 2048) * 512 }
+        var stateImage: String { "\(disk)?offset=\(stateOffset)" }
+        var oemOffset: Int { stateOffset + (16 << 20) }
 
-        init(_ scratch: TemporaryDirectory, oemConfig: String? = nil, embeddedConfig: String? = nil) throws {
+        init(
+            _ scratch: TemporaryDirectory, oemConfig: String? = nil, embeddedConfig: String? = nil,
+            systemd: Bool = false
+        ) throws {
             self.scratch = scratch
+            rootMiB = systemd ? 64 : 24
             let package = try InitrdBootTests.kernel()
             kernel = scratch.file("vmlinuz")
             try Data(package.image).write(to: URL(fileURLWithPath: kernel))
@@ -289,7 +288,8 @@ import Testing
                 libraries: .directories(["/lib/x86_64-linux-gnu"]), modules: closure,
                 busybox: try InitramfsBuilder.hostFile("/bin/busybox"), compression: package.initramfsCompression
             ).write(to: initrd)
-            disk = try Self.makeDisk(in: scratch, oemConfig: oemConfig, embeddedConfig: embeddedConfig)
+            disk = scratch.file("disk.img")
+            try makeDisk(oemConfig: oemConfig, embeddedConfig: embeddedConfig, systemd: systemd)
         }
 
         func boot(
@@ -311,17 +311,15 @@ import Testing
             return result.stdout
         }
 
-        /// ROOT-A (24 MiB ext4: busybox, the init script, account files, the embedded default config
-        /// if given) and an empty STATE, laid out as `InitrdBootTests.makeDisk` does; with `oemConfig`,
-        /// a 4 MiB ext4 OEM partition holding it as /config.ign.
-        static func makeDisk(in scratch: TemporaryDirectory, oemConfig: String?, embeddedConfig: String?) throws
-            -> String
-        {
-            let disk = scratch.file("disk.img")
-            #expect(try runTool(["truncate", "-s", "48M", disk]).status == 0)
+        /// ROOT-A (ext4: busybox, the init script or systemd, account files, the embedded default
+        /// config if given), an empty STATE, and with `oemConfig` an ext4 OEM partition holding it
+        /// as /config.ign.
+        func makeDisk(oemConfig: String?, embeddedConfig: String?, systemd: Bool) throws {
+            #expect(try runTool(["truncate", "-s", "\(rootMiB + 24)M", disk]).status == 0)
+            let stateSector = stateOffset / 512
             var partitions = [
-                "-o", "-n", "1:2048:+24M", "-c", "1:ROOT-A", "-t", "1:8304", "-n", "2:51200:+16M", "-c", "2:STATE",
-                "-t", "2:8300",
+                "-o", "-n", "1:2048:+\(rootMiB)M", "-c", "1:ROOT-A", "-t", "1:8304", "-n", "2:\(stateSector):+16M",
+                "-c", "2:STATE", "-t", "2:8300",
             ]
             if oemConfig != nil { partitions += ["-n", "3:\(oemOffset / 512):+4M", "-c", "3:OEM", "-t", "3:8300"] }
             let sgdisk = try runTool(["sgdisk"] + partitions + [disk])
@@ -333,8 +331,12 @@ import Testing
             }
             try fm.copyItem(atPath: "/bin/busybox", toPath: root + "/bin/busybox")
             try fm.createSymbolicLink(atPath: root + "/bin/sh", withDestinationPath: "busybox")
-            try rootInit.write(toFile: root + "/sbin/init", atomically: false, encoding: .utf8)
-            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/sbin/init")
+            if systemd {
+                try Self.installSystemd(into: root)
+            } else {
+                try rootInit.write(toFile: root + "/sbin/init", atomically: false, encoding: .utf8)
+                try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/sbin/init")
+            }
             let accounts = [
                 "passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
                 "group": "root:x:0:\nnogroup:x:65534:\n",
@@ -348,9 +350,10 @@ import Testing
                 try embeddedConfig.write(
                     toFile: root + "/usr/lib/slipway/firstboot/default.ign", atomically: false, encoding: .utf8)
             }
-            let mkfs = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(2048 * 512)", "-d", root, disk, "24M"])
+            let mkfs = try runTool(
+                ["mkfs.ext4", "-q", "-F", "-E", "offset=\(2048 * 512)", "-d", root, disk, "\(rootMiB)M"])
             #expect(mkfs.status == 0, "\(mkfs.stderr)")
-            let state = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(InitrdBootTests.stateOffset)", disk, "16M"])
+            let state = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(stateOffset)", disk, "16M"])
             #expect(state.status == 0, "\(state.stderr)")
             if let oemConfig {
                 let files = scratch.file("oem")
@@ -359,7 +362,35 @@ import Testing
                 let mkfs = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(oemOffset)", "-d", files, disk, "4M"])
                 #expect(mkfs.status == 0, "\(mkfs.stderr)")
             }
-            return disk
+        }
+
+        /// The host's systemd, its emergency shell and their libraries (from ldd), its unit files, and
+        /// /sbin/init → /lib/systemd/systemd as Debian's systemd-sysv links it.
+        static func installSystemd(into root: String) throws {
+            let programs = ["/lib/systemd/systemd", "/lib/systemd/systemd-sulogin-shell", "/sbin/sulogin", "/bin/systemctl"]
+            var files = Set(programs)
+            for program in programs {
+                for line in try runTool(["ldd", program]).stdout.split(separator: "\n") {
+                    let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                    if let arrow = fields.firstIndex(of: "=>"), arrow + 1 < fields.count, fields[arrow + 1].hasPrefix("/") {
+                        files.insert(fields[arrow + 1])
+                    } else if let first = fields.first, first.hasPrefix("/") {
+                        files.insert(first)
+                    }
+                }
+            }
+            for file in files.sorted() {
+                let target = root + file
+                try FileManager.default.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                let copy = try runTool(["cp", "-L", file, target])
+                #expect(copy.status == 0, "\(copy.stderr)")
+            }
+            let units = try runTool(["cp", "-a", "/lib/systemd/system", root + "/lib/systemd/"])
+            #expect(units.status == 0, "\(units.stderr)")
+            try FileManager.default.createSymbolicLink(atPath: root + "/sbin/init", withDestinationPath: "/lib/systemd/systemd")
+            try "ID=slipway-test\nPRETTY_NAME=\"slipway first-boot test\"\n".write(
+                toFile: root + "/etc/os-release", atomically: false, encoding: .utf8)
         }
     }
 }
