@@ -164,6 +164,39 @@ import Testing
         #expect(!after.contains("/fine/"), "\(after)")
     }
 
+    @Test func aUnitFromTheConfigRunsOnTheFirstBoot() throws {
+        let scratch = try TemporaryDirectory("firstboot-unit")
+        let machine = try Machine(scratch, systemd: true)
+        let unit = """
+            [Unit]
+            Description=Says hello on the console
+
+            [Service]
+            Type=oneshot
+            ExecStart=/bin/sh -c 'echo "unit from the config ran: $(cat /etc/motd.d/hello)" > /dev/console'
+
+            [Install]
+            WantedBy=multi-user.target
+            """
+        let config = scratch.file("unit.ign")
+        try Self.write(
+            config,
+            """
+            {"ignition": {"version": "3.4.0"},
+             "storage": {"files": [{"path": "/etc/motd.d/hello", "contents": {"source": "data:,hello"}}]},
+             "systemd": {"units": [{"name": "hello.service", "enabled": true,
+               "contents": \(try Self.jsonString(unit))}]}}
+            """)
+        let boot = try machine.boot("unit", fwCfg: config, until: "unit from the config ran")
+        print("unit boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: applied in ")
+                    && $0.contains("/etc/systemd/system/multi-user.target.wants/hello.service")
+            }, "\(boot.initrdLines)")
+        #expect(boot.console.contains("unit from the config ran: hello"), "console:\n\(boot.console.suffix(4000))")
+    }
+
     @Test func takesTheOEMPartitionsConfigBeforeTheEmbeddedDefault() throws {
         let scratch = try TemporaryDirectory("firstboot-oem")
         let oem = """
@@ -244,6 +277,12 @@ import Testing
 
     static func write(_ path: String, _ text: String) throws {
         try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast()
+            .description
     }
 
     static func size(_ path: String) throws -> Int {
