@@ -120,7 +120,7 @@ struct NetworkFetcher: ResourceFetcher {
     func get(_ url: String, headers: [(name: String, value: String)], timeouts: Timeouts) throws(FetchFailure)
         -> [UInt8]
     {
-        if url.hasPrefix("http://") || url.hasPrefix("https://") {
+        if url.hasPrefix("http://") {
             do {
                 _ = try network.ensureUp()
             } catch let error as InitrdError {

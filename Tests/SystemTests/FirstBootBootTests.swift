@@ -218,6 +218,42 @@ import Testing
         #expect(unmounted.map { $0 > (boot.initrdSteps.firstIndex { $0.hasPrefix("first boot: recorded") } ?? 99) } == true)
     }
 
+    @Test func readsTheOpenStackConfigDrive() throws {
+        let scratch = try TemporaryDirectory("firstboot-configdrive")
+        // vfat asks for its code page and character set modules, which the initrd cannot load on demand.
+        let machine = try Machine(scratch, extraModules: ["vfat", "nls_cp437", "nls_ascii"])
+        let userData = scratch.file("user_data")
+        try Self.write(
+            userData,
+            """
+            {"ignition": {"version": "3.2.0"}, "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 420,
+              "contents": {"source": "data:,from%20the%20config%20drive"}}]}}
+            """)
+        let drive = scratch.file("config-drive.img")
+        let mtools = ["MTOOLS_SKIP_CHECK": "1"]
+        for command in [
+            ["mkfs.vfat", "-n", "config-2", "-C", drive, "4096"],
+            ["mmd", "-i", drive, "::/openstack", "::/openstack/latest"],
+            ["mcopy", "-i", drive, userData, "::/openstack/latest/user_data"],
+        ] {
+            let result = try runTool(command, environment: mtools)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+        }
+        let boot = try machine.boot(
+            "configdrive", extraAppend: "slipway.platform=openstack",
+            extraArguments: ["-drive", "file=\(drive),format=raw,if=virtio,readonly=on"])
+        print("config drive boot:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(4000))")
+        #expect(boot.initrdSteps.contains("first boot: platform openstack (slipway.platform=openstack)"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: config from OpenStack config drive openstack/latest/user_data: ")
+            }, "\(boot.initrdLines)")
+        #expect(boot.initrdSteps.contains("first boot: unmounted /config-drive"))
+        #expect(!boot.initrdSteps.contains { $0.hasPrefix("network:") })
+        #expect(boot.console.contains("root: file 644 0:0 from the config drive"))
+    }
+
     @Test func fetchesTheConfigFromEC2Metadata() throws {
         let scratch = try TemporaryDirectory("firstboot-ec2")
         let machine = try Machine(scratch)

@@ -26,7 +26,7 @@ extension FirstBootBootTests {
 
         init(
             _ scratch: TemporaryDirectory, oemConfig: String? = nil, embeddedConfig: String? = nil,
-            systemd: Bool = false
+            systemd: Bool = false, extraModules: [String] = []
         ) throws {
             self.scratch = scratch
             rootMiB = systemd ? 64 : 24
@@ -35,7 +35,7 @@ extension FirstBootBootTests {
             try Data(package.image).write(to: URL(fileURLWithPath: kernel))
             let closure = try package.modules.closure(of: [
                 "virtio_pci", "virtio_blk", "ext4", "overlay", "qemu_fw_cfg", "virtio_net",
-            ])
+            ] + extraModules)
             initrd = scratch.file("initrd.img")
             try InitramfsBuilder(
                 initExecutable: try InitramfsBuilder.hostFile(try Fixtures.initrdExecutable()),
