@@ -55,7 +55,8 @@ struct DHCPClient {
                 try send(socket, message(type: 3, xid: xid, options: options))
                 if let reply = receive(socket, xid: xid, types: [5, 6], until: min(deadline, Console.uptime() + wait)) {
                     if reply.type == 5, let lease = reply.lease { return lease }
-                    lastProblem = reply.type == 6 ? "the server refused the request (DHCPNAK)" : "the ACK had no address"
+                    lastProblem =
+                        reply.type == 6 ? "the server refused the request (DHCPNAK)" : "the ACK had no address"
                 } else {
                     lastProblem = "an offer came but no DHCPACK"
                 }

@@ -69,8 +69,9 @@ enum FirstBootHook {
             } catch let error as FirstBootError {
                 throw FirstBootFailure(source: FirstBootRecord.path, error)
             } catch {
+                let reason = (error as? InitrdError)?.message ?? "\(error)"
                 throw FirstBootFailure(
-                    source: FirstBootRecord.path, entry: "read", reason: "\(error); delete it to run first boot again")
+                    source: FirstBootRecord.path, entry: "read", reason: "\(reason); delete it to run first boot again")
             }
             if record.outcome.isFinal {
                 Console.log(

@@ -63,7 +63,8 @@ enum FirstBootSources {
                     url.map { $0.hasPrefix("data:") ? "slipway.config.url (a data: URL)" : "slipway.config.url=\($0)" }
                 return InitrdConfigSource(
                     name: "kernel command line" + (name.map { " " + $0 } ?? ""),
-                    prepare: { commandLineSource.url == nil ? "no slipway.config.url=" : nil }, source: commandLineSource)
+                    prepare: { commandLineSource.url == nil ? "no slipway.config.url=" : nil },
+                    source: commandLineSource)
             }
             if source is OpenStackConfigDriveSource {
                 return InitrdConfigSource(name: source.name, prepare: mountConfigDrive, source: source)

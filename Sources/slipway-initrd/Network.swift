@@ -49,8 +49,12 @@ final class Network: @unchecked Sendable {
             throw InitrdError("network: bring \(name) up: \(System.reason())")
         }
         let macText = (try? System.readText("/sys/class/net/\(name)/address")) ?? ""
-        let mac = macText.split(separator: "\n").first.map { $0.split(separator: ":").compactMap { UInt8($0, radix: 16) } }
-        guard let mac, mac.count == 6 else { throw InitrdError("network: \(name) has no Ethernet address (\(macText))") }
+        let mac = macText.split(separator: "\n").first.map {
+            $0.split(separator: ":").compactMap { UInt8($0, radix: 16) }
+        }
+        guard let mac, mac.count == 6 else {
+            throw InitrdError("network: \(name) has no Ethernet address (\(macText))")
+        }
         let lease = try DHCPClient(interface: name, mac: mac, timeout: timeout).obtainLease()
         try configure(control, name, lease)
         Console.log(

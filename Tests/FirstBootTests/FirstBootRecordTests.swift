@@ -22,7 +22,10 @@ struct FirstBootRecordTests {
         #expect(try FirstBootRecord(parsing: Array(text.utf8)) == expected)
         // Python's json module is the independent reader.
         let python = try runTool(
-            ["python3", "-c", "import json,sys; r=json.load(sys.stdin); print(r['outcome'], r['error'], r['version'])"],
+            [
+                "python3", "-c",
+                "import json,sys; r=json.load(sys.stdin); print(r['outcome'], r['error'], r['version'])",
+            ],
             input: Data(text.utf8))
         #expect(python.stdout == "failed first boot failed: a \"quoted\" reason 1\n", "\(python.stderr)")
     }

@@ -81,8 +81,11 @@ import Testing
         print("second boot:\n" + again.initrdLines.joined(separator: "\n"))
         #expect(again.console.contains("slipway: ready"), "console:\n\(again.console.suffix(4000))")
         #expect(
-            again.initrdSteps.contains { $0.hasPrefix("first-boot config applied on ") && $0.hasSuffix(
-                " from qemu fw_cfg opt/com.coreos/config; not run again") }, "\(again.initrdLines)")
+            again.initrdSteps.contains {
+                $0.hasPrefix("first-boot config applied on ")
+                    && $0.hasSuffix(
+                        " from qemu fw_cfg opt/com.coreos/config; not run again")
+            }, "\(again.initrdLines)")
         #expect(!again.initrdSteps.contains { $0.hasPrefix("first boot:") })
         #expect(again.console.contains("root: file 640 0:0 hello from fw_cfg"))
         #expect(again.console.contains("root: second config absent"))
@@ -112,7 +115,9 @@ import Testing
             "first boot failed: \(source): $.storage.files.0 (/etc/motd.d/hello): verify: data:,tampered: "
             + "sha256 is \(actual), the config expects \(wrong); the resource changed or the hash is wrong"
         #expect(boot.console.contains("slipway-initrd: " + failure + "\r\n"), "console:\n\(boot.console.suffix(4000))")
-        #expect(boot.initrdSteps.contains("first boot failed: starting the system in emergency.target, its services stay stopped"))
+        #expect(
+            boot.initrdSteps.contains(
+                "first boot failed: starting the system in emergency.target, its services stay stopped"))
         #expect(boot.initrdSteps.contains("switching root: exec /sbin/init --unit=emergency.target"))
         #expect(boot.console.contains("systemd[1]: Queued start job for default target emergency.target."))
         #expect(boot.console.contains("Reached target emergency.target"), "console:\n\(boot.console.suffix(4000))")
@@ -145,7 +150,9 @@ import Testing
             until: "starting rescue shell")
         print("read-only root, busybox root:\n" + again.initrdLines.joined(separator: "\n"))
         #expect(
-            again.initrdSteps.contains { $0.hasPrefix("first boot: the attempt of ") && $0.hasSuffix(" failed; trying again") },
+            again.initrdSteps.contains {
+                $0.hasPrefix("first boot: the attempt of ") && $0.hasSuffix(" failed; trying again")
+            },
             "\(again.initrdLines)")
         #expect(
             again.console.contains(
@@ -215,7 +222,8 @@ import Testing
         #expect(boot.console.contains("root: second config absent"))
         // The OEM partition is unmounted before the switch, after the record is written.
         let unmounted = boot.initrdSteps.firstIndex(of: "first boot: unmounted /oem")
-        #expect(unmounted.map { $0 > (boot.initrdSteps.firstIndex { $0.hasPrefix("first boot: recorded") } ?? 99) } == true)
+        #expect(
+            unmounted.map { $0 > (boot.initrdSteps.firstIndex { $0.hasPrefix("first boot: recorded") } ?? 99) } == true)
     }
 
     @Test func readsTheOpenStackConfigDrive() throws {
@@ -294,7 +302,9 @@ import Testing
                 $0.hasPrefix("network: eth0 up: 169.254.169.15/24 via 169.254.169.2 (DHCP from 169.254.169.2")
             }, "\(boot.initrdLines)")
         #expect(
-            boot.initrdSteps.contains { $0.hasPrefix("first boot: config from EC2 instance metadata (IMDSv2) user-data: ") })
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: config from EC2 instance metadata (IMDSv2) user-data: ")
+            })
         #expect(boot.initrdSteps.contains("network: eth0 released 169.254.169.15 and is down"))
         #expect(boot.console.contains("root: file 640 0:0 hello from the metadata service"))
         #expect(boot.console.contains("root: keys 600 core \(Self.key)"))

@@ -33,9 +33,10 @@ extension FirstBootBootTests {
             let package = try InitrdBootTests.kernel()
             kernel = scratch.file("vmlinuz")
             try Data(package.image).write(to: URL(fileURLWithPath: kernel))
-            let closure = try package.modules.closure(of: [
-                "virtio_pci", "virtio_blk", "ext4", "overlay", "qemu_fw_cfg", "virtio_net",
-            ] + extraModules)
+            let closure = try package.modules.closure(
+                of: [
+                    "virtio_pci", "virtio_blk", "ext4", "overlay", "qemu_fw_cfg", "virtio_net",
+                ] + extraModules)
             initrd = scratch.file("initrd.img")
             try InitramfsBuilder(
                 initExecutable: try InitramfsBuilder.hostFile(try Fixtures.initrdExecutable()),
@@ -97,7 +98,9 @@ extension FirstBootBootTests {
                 "shadow": "root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n",
                 "login.defs": "UID_MIN 1000\nGID_MIN 1000\nUSERGROUPS_ENAB yes\n",
             ]
-            for (name, text) in accounts { try text.write(toFile: root + "/etc/" + name, atomically: false, encoding: .utf8) }
+            for (name, text) in accounts {
+                try text.write(toFile: root + "/etc/" + name, atomically: false, encoding: .utf8)
+            }
             try fm.setAttributes([.posixPermissions: 0o640], ofItemAtPath: root + "/etc/shadow")
             if let embeddedConfig {
                 try fm.createDirectory(atPath: root + "/usr/lib/slipway/firstboot", withIntermediateDirectories: true)
@@ -121,12 +124,16 @@ extension FirstBootBootTests {
         /// The host's systemd, its emergency shell and their libraries (from ldd), its unit files, and
         /// /sbin/init → /lib/systemd/systemd as Debian's systemd-sysv links it.
         static func installSystemd(into root: String) throws {
-            let programs = ["/lib/systemd/systemd", "/lib/systemd/systemd-sulogin-shell", "/sbin/sulogin", "/bin/systemctl"]
+            let programs = [
+                "/lib/systemd/systemd", "/lib/systemd/systemd-sulogin-shell", "/sbin/sulogin", "/bin/systemctl",
+            ]
             var files = Set(programs)
             for program in programs {
                 for line in try runTool(["ldd", program]).stdout.split(separator: "\n") {
                     let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-                    if let arrow = fields.firstIndex(of: "=>"), arrow + 1 < fields.count, fields[arrow + 1].hasPrefix("/") {
+                    if let arrow = fields.firstIndex(of: "=>"), arrow + 1 < fields.count,
+                        fields[arrow + 1].hasPrefix("/")
+                    {
                         files.insert(fields[arrow + 1])
                     } else if let first = fields.first, first.hasPrefix("/") {
                         files.insert(first)
@@ -142,7 +149,8 @@ extension FirstBootBootTests {
             }
             let units = try runTool(["cp", "-a", "/lib/systemd/system", root + "/lib/systemd/"])
             #expect(units.status == 0, "\(units.stderr)")
-            try FileManager.default.createSymbolicLink(atPath: root + "/sbin/init", withDestinationPath: "/lib/systemd/systemd")
+            try FileManager.default.createSymbolicLink(
+                atPath: root + "/sbin/init", withDestinationPath: "/lib/systemd/systemd")
             try "ID=slipway-test\nPRETTY_NAME=\"slipway first-boot test\"\n".write(
                 toFile: root + "/etc/os-release", atomically: false, encoding: .utf8)
         }
@@ -216,7 +224,8 @@ final class MetadataServer: @unchecked Sendable {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let request = Request(
             method: requestLine.first ?? "", path: requestLine.count > 1 ? requestLine[1] : "", headers: headers)

@@ -13,12 +13,13 @@
 //     "error": "...",                           failed only: the console's error line
 //     "kernelArguments": {"shouldExist": [...], "shouldNotExist": [...]}   requested, not yet applied
 //   }
+import Hashing
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import Hashing
 
 /// What happened on the first boot of a machine.
 public struct FirstBootRecord: Sendable, Equatable {
