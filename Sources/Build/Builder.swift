@@ -117,7 +117,8 @@ public struct Builder {
         var records: [String: Manifest.OutputRecord] = [:]
         let finalNames = files.mapValues { outputs.finalName(of: $0) }
         for (role, url) in files {
-            records[role] = try outputRecord(url, name: finalNames[role] ?? "", hash: role != "image" && role != "qcow2")
+            records[role] = try outputRecord(
+                url, name: finalNames[role] ?? "", hash: role != "image" && role != "qcow2")
         }
         let manifest = Manifest(
             tool: "slipway 0.1.0",
@@ -143,6 +144,7 @@ public struct Builder {
     /// Trims, stamps and clamps the merged tree: `root.remove`, accounts, hostname, times.
     private func finishTree(_ tree: Tree, profile: Profile, epoch: Int64) throws {
         tree.remove(matching: profile.root.remove.map(\.value))
+        try FirstbootDefault.install(profile.firstboot, into: tree, timestamp: epoch)
         try AccountFiles.write(users: profile.users, groups: profile.groups, into: tree, timestamp: epoch)
         let hostname = Node(
             kind: .regular(.inline(Array((profile.hostname.value + "\n").utf8))),
