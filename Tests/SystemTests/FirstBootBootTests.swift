@@ -123,6 +123,7 @@ import Testing
         #expect(boot.console.contains("Reached target emergency.target"), "console:\n\(boot.console.suffix(4000))")
 
         // Nothing of the config was applied (no user, no file); the failure is recorded.
+        try machine.replayStateJournal()
         let upper = try runTool(["debugfs", "-R", "ls -p /etc-upper", machine.stateImage]).stdout
         #expect(upper.contains("/.slipway-firstboot.json/"), "\(upper)")
         #expect(!upper.contains("/motd.d/") && !upper.contains("/passwd/"), "\(upper)")
@@ -162,6 +163,7 @@ import Testing
         #expect(again.initrdSteps.contains { $0.hasPrefix("starting rescue shell /bin/sh") })
         #expect(!again.console.contains("switching root"))
         #expect(!again.console.contains("slipway: ready"))
+        try machine.replayStateJournal()
         let after = try runTool(["debugfs", "-R", "ls -p /etc-upper", machine.stateImage]).stdout
         #expect(!after.contains("/fine/"), "\(after)")
     }

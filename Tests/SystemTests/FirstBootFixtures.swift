@@ -59,8 +59,16 @@ extension FirstBootBootTests {
                 until: marker, timeout: 180, extraArguments: arguments)
         }
 
-        /// A file of STATE, read with debugfs.
+        /// Replays STATE's journal into the filesystem: the guest is killed, not shut down, so what it
+        /// wrote may still be only in the journal, which debugfs does not read otherwise.
+        func replayStateJournal() throws {
+            let replay = try runTool(["debugfs", "-w", "-R", "journal_run", stateImage])
+            #expect(replay.status == 0, "\(replay.stderr)")
+        }
+
+        /// A file of STATE, read with debugfs (after replaying the journal).
         func stateFile(_ path: String) throws -> String {
+            try replayStateJournal()
             let result = try runTool(["debugfs", "-R", "cat \(path)", stateImage])
             #expect(result.status == 0, "\(result.stderr)")
             return result.stdout
