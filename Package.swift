@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "Build",
             dependencies: [
-                "Profile", "Rootfs", "Archive", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FirstBoot",
+                "Profile", "Rootfs", "Archive", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FirstBoot", "Butane",
             ],
             swiftSettings: strict),
         .target(

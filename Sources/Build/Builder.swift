@@ -18,6 +18,8 @@ public struct BuildRequest: Sendable {
     public var sourceDateEpoch: Int64?
     /// The `slipway-initrd` executable to put in the initrd; nil takes the one beside this program.
     public var initrdExecutable: String?
+    /// Build only the root filesystem image and the manifest (no kernel, initrd or disk).
+    public var rootfsOnly = false
 
     public init(
         profilePath: String, outputDirectory: String, cacheDirectory: String? = nil, sourceDateEpoch: Int64? = nil,
@@ -80,8 +82,11 @@ public struct Builder {
         let stage = RootfsStage(apt: apt, store: store, progress: progress)
         var root = try stage.assemble(profile.root.layers, label: name)
         let epoch = try sourceDateEpoch(fallback: root.newestArchiveTime)
-        let kernel = try KernelStage(apt: apt, progress: progress).prepare(
-            profile.kernel, into: root.tree, timestamp: epoch)
+        // The kernel's root modules go into the tree, so this precedes the root filesystem image.
+        let kernel: PreparedKernel? =
+            request.rootfsOnly
+            ? nil
+            : try KernelStage(apt: apt, progress: progress).prepare(profile.kernel, into: root.tree, timestamp: epoch)
         try finishTree(root.tree, profile: profile, epoch: epoch)
 
         progress.phase("write root filesystem")
@@ -93,25 +98,33 @@ public struct Builder {
                 timestamp: epoch, readOnly: profile.root.readOnly.value))
         progress.finish("\(ext4.sizeBytes >> 20) MiB, \(ext4.usedInodes) inodes")
 
-        let scratch = try ScratchDirectory(in: request.outputDirectory)
-        let disk = try DiskStage(
-            profile: profile, rootStage: stage, initrdExecutable: try initrdExecutable(), epoch: epoch,
-            scratch: scratch.url, progress: progress
-        ).build(kernel: kernel, rootfs: rootfsPath, outputs: outputs)
+        var files: [String: URL] = ["rootfs": rootfsPath]
+        var bootPackages: [Manifest.PackageRecord] = []
+        if let kernel {
+            let scratch = try ScratchDirectory(in: request.outputDirectory)
+            let disk = try DiskStage(
+                profile: profile, rootStage: stage, initrdExecutable: try initrdExecutable(), epoch: epoch,
+                scratch: scratch.url, progress: progress
+            ).build(kernel: kernel, rootfs: rootfsPath, outputs: outputs)
+            files["image"] = disk.image
+            files["kernel"] = disk.kernel
+            files["initrd"] = disk.initrd
+            files["qcow2"] = disk.qcow2
+            bootPackages = kernel.packages + disk.packages
+        }
 
         progress.phase("write manifest")
-        var files: [String: URL] = [
-            "rootfs": rootfsPath, "image": disk.image, "kernel": disk.kernel, "initrd": disk.initrd,
-        ]
-        files["qcow2"] = disk.qcow2
         var records: [String: Manifest.OutputRecord] = [:]
         let finalNames = files.mapValues { outputs.finalName(of: $0) }
-        for (role, url) in files { records[role] = try outputRecord(url, name: finalNames[role] ?? "") }
+        for (role, url) in files {
+            records[role] = try outputRecord(
+                url, name: finalNames[role] ?? "", hash: role != "image" && role != "qcow2")
+        }
         let manifest = Manifest(
             tool: "slipway 0.1.0",
             profile: .init(name: name, path: request.profilePath, digest: profile.digest),
             sourceDateEpoch: epoch, layers: root.layers, packages: root.packages,
-            bootPackages: kernel.packages + disk.packages, outputs: records)
+            bootPackages: bootPackages, outputs: records)
         let manifestPath = outputs.stage("\(name).manifest.json")
         try manifest.encoded().write(to: manifestPath)
         try outputs.commit()
@@ -131,6 +144,7 @@ public struct Builder {
     /// Trims, stamps and clamps the merged tree: `root.remove`, accounts, hostname, times.
     private func finishTree(_ tree: Tree, profile: Profile, epoch: Int64) throws {
         tree.remove(matching: profile.root.remove.map(\.value))
+        try FirstbootDefault.install(profile.firstboot, into: tree, timestamp: epoch)
         try AccountFiles.write(users: profile.users, groups: profile.groups, into: tree, timestamp: epoch)
         let hostname = Node(
             kind: .regular(.inline(Array((profile.hostname.value + "\n").utf8))),
@@ -181,8 +195,9 @@ public struct Builder {
         }
     }
 
-    private func outputRecord(_ staged: URL, name: String) throws -> Manifest.OutputRecord {
+    private func outputRecord(_ staged: URL, name: String, hash: Bool) throws -> Manifest.OutputRecord {
         let size = (try FileManager.default.attributesOfItem(atPath: staged.path)[.size] as? Int64) ?? 0
-        return Manifest.OutputRecord(file: name, size: size, sha256: try SHA256.hexDigest(ofFile: staged.path))
+        return Manifest.OutputRecord(
+            file: name, size: size, sha256: hash ? try SHA256.hexDigest(ofFile: staged.path) : nil)
     }
 }

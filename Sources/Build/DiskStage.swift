@@ -57,7 +57,7 @@ struct DiskStage {
         }
         let commandLine = KernelCommandLine(
             root: .uuid(rootA.guid.description), state: .label("STATE"), initPath: profile.initPath.value,
-            extra: profile.kernel.cmdline.map(\.value) + ["SWIFT_DETERMINISTIC_HASHING=1"])
+            extra: profile.kernel.cmdline.map(\.value) + platformArgument + ["SWIFT_DETERMINISTIC_HASHING=1"])
         let slotFiles = LoaderEntries.slotFiles(
             slot: .a, title: profile.description?.value ?? name, version: profile.version.value,
             kernel: kernel.package.image, initrd: Array(try Data(contentsOf: initrdPath)), commandLine: commandLine)
@@ -93,6 +93,12 @@ struct DiskStage {
         progress.finish("\(layout.size >> 20) MiB disk")
         return DiskOutputs(
             image: imagePath, kernel: kernelPath, initrd: initrdPath, packages: boot.packages, qcow2: qcow2)
+    }
+
+    /// `slipway.platform=` for the first-boot config sources; `auto` leaves it to detection.
+    private var platformArgument: [String] {
+        let platform = profile.firstboot.platform.value
+        return platform == .auto ? [] : ["slipway.platform=\(platform.rawValue)"]
     }
 
     /// The profile's `disk:` sizes; `root: auto` is the root image's size rounded up to a MiB.

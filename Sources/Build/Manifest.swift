@@ -34,7 +34,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public struct OutputRecord: Codable, Sendable, Equatable {
         public var file: String
         public var size: Int64
-        public var sha256: String
+        /// SHA-256 of the file; nil for disk images, which are mostly the other outputs plus zeros
+        /// and would cost seconds per GiB to hash.
+        public var sha256: String?
     }
 
     public var tool: String

@@ -155,39 +155,6 @@ struct RootfsStage {
     }
 }
 
-/// `map` over up to one item per processor at a time, results in input order; the first error
-/// in input order is thrown.
-enum ConcurrentMap {
-    static func run<Input: Sendable, Output: Sendable>(
-        _ inputs: [Input], _ transform: @Sendable (Input) throws -> Output
-    ) throws -> [Output] {
-        let results = ResultSlots<Output>(count: inputs.count)
-        DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
-            results.set(index, Result { try transform(inputs[index]) })
-        }
-        return try results.values()
-    }
-}
-
-/// Result slots written from several threads.
-private final class ResultSlots<Output>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<Output, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<Output, any Error>) { lock.withLock { slots[index] = result } }
-
-    func values() throws -> [Output] {
-        try lock.withLock { slots }.map { slot in
-            guard let slot else {
-                throw BuildError(operation: "read layers", path: "", message: "a layer was not read")
-            }
-            return try slot.get()
-        }
-    }
-}
-
 extension RootfsStage {
     /// A tree of just these packages and their dependencies (the boot tree: libraries for the
     /// initrd, busybox, systemd-boot).

@@ -1,8 +1,15 @@
 #ifndef SLIPWAY_CLINUX_SHIM_H
 #define SLIPWAY_CLINUX_SHIM_H
-// Linux calls that Swift cannot reach through Glibc: syscall(2) is variadic, makedev is a macro,
-// and sys/mount.h and sys/vfs.h are not part of the Glibc module.
+// Linux calls that Swift cannot reach through Glibc: syscall(2) and ioctl(2) are variadic, makedev is
+// a macro, and sys/mount.h, sys/vfs.h, net/if.h and net/route.h are not part of the Glibc module.
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -16,5 +23,46 @@ static inline int slipway_finit_module(int fd, const char *params, int flags) {
 
 static inline dev_t slipway_makedev(unsigned int major, unsigned int minor) {
     return makedev(major, minor);
+}
+
+// Network interface set-up for the initrd's DHCP client, through the classic ioctls on an AF_INET
+// datagram socket `fd`. Addresses are IPv4 in network byte order. Each returns 0 or -1 with errno.
+
+static inline void slipway_ifreq_name(struct ifreq *request, const char *name) {
+    memset(request, 0, sizeof *request);
+    strncpy(request->ifr_name, name, IFNAMSIZ - 1);
+}
+
+// Sets (up != 0) or clears IFF_UP.
+static inline int slipway_set_link_up(int fd, const char *name, int up) {
+    struct ifreq request;
+    slipway_ifreq_name(&request, name);
+    if (ioctl(fd, SIOCGIFFLAGS, &request) < 0) return -1;
+    if (up) request.ifr_flags |= IFF_UP; else request.ifr_flags &= ~IFF_UP;
+    return ioctl(fd, SIOCSIFFLAGS, &request);
+}
+
+// SIOCSIFADDR with 0 deletes the interface's address (and the routes through it).
+static inline int slipway_set_ipv4(int fd, const char *name, int which, uint32_t address) {
+    struct ifreq request;
+    slipway_ifreq_name(&request, name);
+    struct sockaddr_in *in = (struct sockaddr_in *)&request.ifr_addr;
+    in->sin_family = AF_INET;
+    in->sin_addr.s_addr = address;
+    unsigned long code = which == 0 ? SIOCSIFADDR : which == 1 ? SIOCSIFNETMASK : SIOCSIFBRDADDR;
+    return ioctl(fd, code, &request);
+}
+
+static inline int slipway_add_default_route(int fd, const char *name, uint32_t gateway) {
+    struct rtentry route;
+    memset(&route, 0, sizeof route);
+    ((struct sockaddr_in *)&route.rt_dst)->sin_family = AF_INET;
+    ((struct sockaddr_in *)&route.rt_genmask)->sin_family = AF_INET;
+    struct sockaddr_in *via = (struct sockaddr_in *)&route.rt_gateway;
+    via->sin_family = AF_INET;
+    via->sin_addr.s_addr = gateway;
+    route.rt_flags = RTF_UP | RTF_GATEWAY;
+    route.rt_dev = (char *)name;
+    return ioctl(fd, SIOCADDRT, &route);
 }
 #endif

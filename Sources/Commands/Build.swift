@@ -13,7 +13,10 @@ struct BuildCommand: AsyncParsableCommand {
             touched), verifies and caches the .debs, merges every layer with the OCI whiteout rules
             and writes the root filesystem straight into an ext4 image. Outputs, in --output:
 
+              NAME.img             the bootable GPT disk: ESP (systemd-boot, slot A), ROOT-A, ROOT-B (empty), STATE
+              NAME.qcow2           the same disk as qcow2, when the profile's disk.format is qcow2
               NAME.rootfs.ext4     the root filesystem (read-only feature set unless the profile says not)
+              NAME.vmlinuz         the kernel, and NAME.initrd.img the slipway initrd, as on the ESP
               NAME.manifest.json   profile digest, every layer and package with its digest: an SBOM
 
             Outputs are written beside their final names and renamed into place only when the whole
@@ -26,6 +29,7 @@ struct BuildCommand: AsyncParsableCommand {
             Examples:
               slipway build profiles/minimal.yaml
               slipway build profiles/docker-host.yaml --output /tmp/images --json
+              slipway build profiles/docker-host.yaml --rootfs-only    # just NAME.rootfs.ext4
               SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
 
             Exit status: 0 success, 1 the build failed (the message names the file, entry and rule),
@@ -44,6 +48,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "Clamp every timestamp to this many seconds since 1970 (overrides SOURCE_DATE_EPOCH).")
     var sourceDateEpoch: Int64?
 
+    @Flag(help: "Write only the root filesystem image and the manifest (no kernel, initrd or disk).")
+    var rootfsOnly = false
+
     @Flag(help: "Print the result as JSON on standard output.")
     var json = false
 
@@ -57,8 +64,9 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let request = BuildRequest(
+        var request = BuildRequest(
             profilePath: profile, outputDirectory: output, cacheDirectory: cache, sourceDateEpoch: sourceDateEpoch)
+        request.rootfsOnly = rootfsOnly
         let progress: any ProgressReporter = quiet || json ? SilentProgress() : TerminalProgress()
         let result: BuildResult
         do {

@@ -14,6 +14,17 @@ enum Console {
         write("slipway-initrd: error: \(message)\n")
     }
 
+    /// `slipway-initrd: first boot failed: <source>: <entry>: <reason>`, then any further lines indented.
+    static func firstBootFailed(_ failure: FirstBootFailure) {
+        write("slipway-initrd: first boot failed: \(failure.summary)\n")
+        for detail in failure.details { write("slipway-initrd:   \(detail)\n") }
+    }
+
+    /// A line as it is, without the uptime.
+    static func line(_ text: String) {
+        write(text + "\n")
+    }
+
     /// Seconds since boot, as /proc/uptime counts them. CLOCK_BOOTTIME is the clock behind
     /// /proc/uptime and needs no mounted /proc, so the first lines have a time too.
     static func uptime() -> Double {

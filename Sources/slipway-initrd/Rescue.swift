@@ -9,6 +9,12 @@ enum Rescue {
 
     static func fail(_ message: String) -> Never {
         Console.error(message)
+        stop(repeating: "slipway-initrd: error: \(message)")
+    }
+
+    /// Stops the boot: the rescue shell if there is one, then `line` every 10 seconds. `line` has
+    /// already been printed once.
+    static func stop(repeating line: String) -> Never {
         if System.isExecutable(shell) {
             Console.log("starting rescue shell \(shell); the boot stops when it exits")
             runShell()
@@ -18,7 +24,7 @@ enum Rescue {
         while true {
             System.sleep(seconds: 10)
             reapChildren()
-            Console.error(message)
+            Console.line(line)
         }
     }
 

@@ -21,7 +21,8 @@ enum RootSetup {
         try System.mount(
             device.devicePath, on: sysroot, type: "ext4", flags: UInt(MS_RDONLY),
             what: "mount root \(reference) read-only (is the slot an ext4 filesystem?)")
-        guard System.isExecutable(sysroot + initPath) else {
+        // Resolved inside the new root: /sbin/init is often an absolute link to /lib/systemd/systemd.
+        guard System.isExecutable(RootPathResolver(root: sysroot).nearestExisting(initPath)) else {
             throw InitrdError(
                 "root \(reference) (\(device.devicePath)) has no executable \(initPath); "
                     + "set slipway.init= to the system's init or rebuild the image")

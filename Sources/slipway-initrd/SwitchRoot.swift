@@ -15,9 +15,15 @@ enum SwitchRoot {
         }
     }
 
-    /// Empties the initramfs, makes `root` the root directory and executes `initPath` in it.
-    /// Returns only by throwing, after which no rescue shell is left to run.
-    static func switchRoot(to root: String, initPath: String) throws -> Never {
+    /// Whether `initPath` in `root` is systemd (often through /sbin/init → /lib/systemd/systemd).
+    static func isSystemd(root: String, initPath: String) -> Bool {
+        let resolved = RootPathResolver(root: root).nearestExisting(initPath)
+        return resolved.split(separator: "/").last == "systemd" && System.isExecutable(resolved)
+    }
+
+    /// Empties the initramfs, makes `root` the root directory and executes `initPath` in it with
+    /// `arguments`. Returns only by throwing, after which no rescue shell is left to run.
+    static func switchRoot(to root: String, initPath: String, arguments: [String] = []) throws -> Never {
         var rootStatus = stat()
         guard stat("/", &rootStatus) == 0 else { throw InitrdError("switch root: stat /: \(System.reason())") }
         var filesystem = statfs()
@@ -32,11 +38,11 @@ enum SwitchRoot {
         try System.mount(".", on: "/", type: nil, flags: UInt(MS_MOVE), what: "switch root")
         guard chroot(".") == 0 else { throw InitrdError("switch root: chroot: \(System.reason())") }
         guard chdir("/") == 0 else { throw InitrdError("switch root: chdir /: \(System.reason())") }
-        Console.log("switching root: exec \(initPath)")
+        Console.log("switching root: exec \(([initPath] + arguments).joined(separator: " "))")
         // Set on the kernel command line for this program only (see KernelCommandLine.defaultExtra).
         unsetenv("SWIFT_DETERMINISTIC_HASHING")
-        var arguments: [UnsafeMutablePointer<CChar>?] = [strdup(initPath), nil]
-        execv(initPath, &arguments)
+        var argv: [UnsafeMutablePointer<CChar>?] = ([initPath] + arguments).map { strdup($0) } + [nil]
+        execv(initPath, &argv)
         throw InitrdError("exec \(initPath) in the new root: \(System.reason())")
     }
 

@@ -1,7 +1,8 @@
 // slipway-initrd: PID 1 of the initramfs. It mounts the API filesystems, loads the early-boot modules,
-// finds and mounts the root slot and STATE named on the kernel command line, runs the first-boot hook,
-// and switches root to the system's init. Each step logs one line with the guest uptime; any failure
-// prints why and stops in a rescue shell (or repeats the error) instead of panicking the kernel.
+// finds and mounts the root slot and STATE named on the kernel command line, applies the first-boot
+// config (once), and switches root to the system's init. Each step logs one line with the guest
+// uptime; any failure prints why and stops in a rescue shell (or repeats the error) instead of
+// panicking the kernel.
 import CLinux
 import Glibc
 
@@ -16,7 +17,8 @@ func boot() throws -> Never {
         "tmpfs", on: "/run", type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), options: "mode=0755", what: "mount /run")
     Console.log("mounted /proc /sys /dev /run")
 
-    let parameters = try BootParameters(commandLine: try System.readText("/proc/cmdline"))
+    let commandLine = try System.readText("/proc/cmdline")
+    let parameters = try BootParameters(commandLine: commandLine)
     Console.log(
         "root \(parameters.root), state \(parameters.state), init \(parameters.initPath), timeout \(parameters.timeoutSeconds) s"
     )
@@ -42,13 +44,25 @@ func boot() throws -> Never {
     try RootSetup.mountWritableDirectories()
     Console.log("mounted /etc overlay and /var, /home from state")
 
-    if firstBoot {
-        try FirstBootHook.run(root: RootSetup.sysroot)
-        try RootSetup.markInitialized()
+    // The first-boot config: applied once, before the system starts. When it fails the system's
+    // services must not start: systemd is asked for its emergency target, any other init is not run.
+    var initArguments: [String] = []
+    do {
+        _ = try FirstBootHook.run(
+            root: RootSetup.sysroot, commandLine: commandLine, timeoutSeconds: parameters.timeoutSeconds)
+    } catch {
+        Console.firstBootFailed(error)
+        if firstBoot { try RootSetup.markInitialized() }
+        guard SwitchRoot.isSystemd(root: RootSetup.sysroot, initPath: parameters.initPath) else {
+            Rescue.stop(repeating: "slipway-initrd: first boot failed: \(error.summary)")
+        }
+        Console.log("first boot failed: starting the system in emergency.target, its services stay stopped")
+        initArguments = ["--unit=emergency.target"]
     }
+    if firstBoot { try RootSetup.markInitialized() }
 
     try SwitchRoot.moveAPIFilesystems(into: RootSetup.sysroot)
-    try SwitchRoot.switchRoot(to: RootSetup.sysroot, initPath: parameters.initPath)
+    try SwitchRoot.switchRoot(to: RootSetup.sysroot, initPath: parameters.initPath, arguments: initArguments)
 }
 
 do {

@@ -28,7 +28,7 @@ import Testing
         let profile = try Self.load("minimal")
         #expect(profile.initPath.value == "/sbin/init")
         #expect(profile.kernel.source.value == .package("linux-image-cloud-amd64"))
-        #expect(profile.kernel.initrdModules.map(\.value) == ["virtio_pci", "virtio_blk", "overlay"])
+        #expect(profile.kernel.initrdModules.map(\.value) == ["virtio_pci", "virtio_blk", "overlay", "qemu_fw_cfg", "virtio_net"])
         let packages = profile.root.layers.flatMap { layer -> [String] in
             if case .packages(let names) = layer.source { return names.map(\.value) }
             return []

@@ -67,6 +67,22 @@ import Testing
         #expect(!result.stdout.contains("Kernel panic"))
     }
 
+    @Test func runConfigIsAppliedOnFirstBootThroughFwCfg() throws {
+        let image = try Self.built.get()
+        let dir = try TemporaryDirectory()
+        let config = dir.file("hello.ign")
+        try
+            #"{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/etc/hello","mode":420,"contents":{"source":"data:,hi"}}]}}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try runTool([
+            try Fixtures.slipwayExecutable(), "run", image, "--config", config, "--expect", "slipway: ready",
+            "--timeout", "240", "--memory", "512M",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("first boot: config from qemu fw_cfg opt/com.coreos/config"))
+        #expect(result.stdout.contains("1 written: /etc/hello"), "\(result.stdout.suffix(3000))")
+    }
+
     @Test func inspectShowsPartitionsAndTheSlotAEntryWithTriesLeft() throws {
         let image = try Self.built.get()
         let result = try runTool([try Fixtures.slipwayExecutable(), "inspect", image, "--json"])

@@ -1,0 +1,350 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// First boot in the initrd, under QEMU (TCG) with the real Debian cloud kernel: a config handed over
+/// by fw_cfg, the OEM partition, the kernel command line or a fake EC2 metadata service is applied
+/// once, before the root's init runs; a bad one stops the boot with a clear console error (and
+/// systemd in emergency.target). The root's init (a busybox script, or the host's systemd) prints
+/// what the config produced; STATE is read afterwards with debugfs.
+@Suite(.serialized) struct FirstBootBootTests {
+    static let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNsaXB3YXktZmlyc3Rib290LXRlc3Qta2V5 core@test"
+
+    /// The root's /sbin/init: prints what the first-boot config did, then powers off.
+    static let rootInit = """
+        #!/bin/sh
+        echo "root: file $(stat -c '%a %u:%g' /etc/motd.d/hello) $(cat /etc/motd.d/hello)"
+        echo "root: passwd $(grep '^core:' /etc/passwd)"
+        echo "root: keys $(stat -c '%a %U' /home/core/.ssh/authorized_keys) $(cat /home/core/.ssh/authorized_keys)"
+        echo "root: second config $(cat /etc/second 2>/dev/null || echo absent)"
+        echo "slipway: ready"
+        /bin/busybox poweroff -f
+
+        """
+
+    @Test func appliesTheFwCfgConfigOnceAndNotAgain() throws {
+        let scratch = try TemporaryDirectory("firstboot-fwcfg")
+        let machine = try Machine(scratch)
+        let content = "hello from fw_cfg\n"
+        let hash = try Self.sha256(Data(content.utf8))
+        let config = scratch.file("config.ign")
+        try Self.write(
+            config,
+            """
+            {"ignition": {"version": "3.4.0"},
+             "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 416,
+               "contents": {"source": "data:,hello%20from%20fw_cfg%0A", "verification": {"hash": "sha256-\(hash)"}}}]},
+             "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["\(Self.key)"]}]},
+             "kernelArguments": {"shouldExist": ["quiet"], "shouldNotExist": ["debug"]}}
+            """)
+        let boot = try machine.boot("first", fwCfg: config)
+        print("first boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(4000))")
+        let digest = "sha256-" + (try Self.sha256(try Data(contentsOf: URL(fileURLWithPath: config))))
+        for step in [
+            "first boot: platform qemu (detected)",
+            "first boot: config from qemu fw_cfg opt/com.coreos/config: \(try Self.size(config)) bytes, "
+                + "\(digest.prefix(19))…",
+            "first boot: config valid (spec 3.4.0, 0 warnings)",
+            "first boot: kernel arguments requested (recorded in /etc/.slipway-kargs.json, not applied to the boot "
+                + "entry yet): add [quiet] remove [debug]",
+            "first boot: recorded in /etc/.slipway-firstboot.json",
+        ] {
+            #expect(boot.initrdSteps.contains(step), "missing \(step)")
+        }
+        #expect(boot.initrdSteps.contains { $0.hasPrefix("first boot: applied in ") })
+        #expect(boot.console.contains("root: file 640 0:0 hello from fw_cfg"))
+        #expect(boot.console.contains("root: passwd core:x:1000:1000::/home/core:/bin/bash"))
+        #expect(boot.console.contains("root: keys 600 core \(Self.key)"))
+        #expect(boot.console.contains("root: second config absent"))
+        #expect(!boot.console.contains("slipway-initrd: error"))
+
+        // The record, read from STATE's /etc overlay with debugfs.
+        let record = try machine.stateFile("/etc-upper/.slipway-firstboot.json")
+        #expect(record.contains("\"outcome\": \"applied\""), "\(record)")
+        #expect(record.contains("\"source\": \"qemu fw_cfg opt/com.coreos/config\""))
+        #expect(record.contains("\"digest\": \"\(digest)\""))
+        #expect(record.contains("\"shouldExist\": [\n      \"quiet\"\n    ]"), "\(record)")
+        let kargs = try machine.stateFile("/etc-upper/.slipway-kargs.json")
+        #expect(kargs.contains("\"quiet\"") && kargs.contains("\"debug\""), "\(kargs)")
+
+        // The second boot of the same disk, with another config on fw_cfg: skipped, nothing changes.
+        let changed = scratch.file("changed.ign")
+        try Self.write(
+            changed,
+            """
+            {"ignition": {"version": "3.4.0"}, "storage": {"files": [
+              {"path": "/etc/second", "contents": {"source": "data:,applied"}},
+              {"path": "/etc/motd.d/hello", "overwrite": true, "contents": {"source": "data:,changed"}}]}}
+            """)
+        let again = try machine.boot("second", fwCfg: changed)
+        print("second boot:\n" + again.initrdLines.joined(separator: "\n"))
+        #expect(again.console.contains("slipway: ready"), "console:\n\(again.console.suffix(4000))")
+        #expect(
+            again.initrdSteps.contains {
+                $0.hasPrefix("first-boot config applied on ")
+                    && $0.hasSuffix(
+                        " from qemu fw_cfg opt/com.coreos/config; not run again")
+            }, "\(again.initrdLines)")
+        #expect(!again.initrdSteps.contains { $0.hasPrefix("first boot:") })
+        #expect(again.console.contains("root: file 640 0:0 hello from fw_cfg"))
+        #expect(again.console.contains("root: second config absent"))
+        #expect(try machine.stateFile("/etc-upper/.slipway-firstboot.json") == record)
+    }
+
+    @Test func aFailedFirstBootStopsTheBootAndIsTriedAgain() throws {
+        let scratch = try TemporaryDirectory("firstboot-failure")
+        // A root that starts the host's systemd (252): it must come up in emergency.target.
+        let machine = try Machine(scratch, systemd: true)
+        let wrong = String(repeating: "0", count: 64)
+        // This time the config comes from the kernel command line, as a base64 data: URL.
+        let config = Data(
+            """
+            {"ignition": {"version": "3.4.0"},
+             "storage": {"files": [{"path": "/etc/motd.d/hello",
+               "contents": {"source": "data:,tampered", "verification": {"hash": "sha256-\(wrong)"}}}]},
+             "passwd": {"users": [{"name": "core"}]}}
+            """.utf8)
+        let url = "data:;base64," + config.base64EncodedString()
+        let source = "kernel command line slipway.config.url (a data: URL)"
+        let boot = try machine.boot(
+            "bad-hash", extraAppend: "slipway.config.url=\(url)", until: "Reached target emergency.target")
+        print("bad hash, systemd root:\n" + boot.initrdLines.joined(separator: "\n"))
+        let actual = try Self.sha256(Data("tampered".utf8))
+        let failure =
+            "first boot failed: \(source): $.storage.files.0 (/etc/motd.d/hello): verify: data:,tampered: "
+            + "sha256 is \(actual), the config expects \(wrong); the resource changed or the hash is wrong"
+        #expect(boot.console.contains("slipway-initrd: " + failure + "\r\n"), "console:\n\(boot.console.suffix(4000))")
+        #expect(
+            boot.initrdSteps.contains(
+                "first boot failed: starting the system in emergency.target, its services stay stopped"))
+        #expect(boot.initrdSteps.contains("switching root: exec /sbin/init --unit=emergency.target"))
+        #expect(boot.console.contains("systemd[1]: Queued start job for default target emergency.target."))
+        #expect(boot.console.contains("Reached target emergency.target"), "console:\n\(boot.console.suffix(4000))")
+
+        // Nothing of the config was applied (no user, no file); the failure is recorded.
+        try machine.replayStateJournal()
+        let upper = try runTool(["debugfs", "-R", "ls -p /etc-upper", machine.stateImage]).stdout
+        #expect(upper.contains("/.slipway-firstboot.json/"), "\(upper)")
+        #expect(!upper.contains("/motd.d/") && !upper.contains("/passwd/"), "\(upper)")
+        let record = try machine.stateFile("/etc-upper/.slipway-firstboot.json")
+        #expect(record.contains("\"outcome\": \"failed\""), "\(record)")
+        #expect(record.contains("\"error\": \"\(failure)\""), "\(record)")
+
+        // The next boot tries again, with a config that writes to the read-only root slot: refused
+        // before anything is written. The root's init is now a busybox script, which is not run:
+        // the initrd stops in its rescue shell.
+        let script = scratch.file("init")
+        try Self.write(script, Self.rootInit)
+        let edit = try runTool(
+            ["debugfs", "-w", "-f", "-", machine.rootImage],
+            input: Data("rm /sbin/init\nwrite \(script) /sbin/init\nsif /sbin/init mode 0100755\n".utf8))
+        #expect(edit.status == 0, "\(edit.stdout)\(edit.stderr)")
+        let readOnly = Data(
+            """
+            {"ignition": {"version": "3.4.0"}, "storage": {"files": [
+              {"path": "/etc/fine", "contents": {"source": "data:,fine"}},
+              {"path": "/usr/local/bin/tool", "mode": 493, "contents": {"source": "data:,echo"}}]}}
+            """.utf8)
+        let again = try machine.boot(
+            "read-only", extraAppend: "slipway.config.url=data:;base64,\(readOnly.base64EncodedString())",
+            until: "starting rescue shell")
+        print("read-only root, busybox root:\n" + again.initrdLines.joined(separator: "\n"))
+        #expect(
+            again.initrdSteps.contains {
+                $0.hasPrefix("first boot: the attempt of ") && $0.hasSuffix(" failed; trying again")
+            },
+            "\(again.initrdLines)")
+        #expect(
+            again.console.contains(
+                "slipway-initrd: first boot failed: \(source): $.storage.files.1 (/usr/local/bin/tool): write: "
+                    + "/usr/local/bin/tool is on the image's read-only root; first-boot configs can write below /etc, "
+                    + "/var and /home (put the rest in the image's profile)\r\n"), "\(again.console.suffix(3000))")
+        #expect(again.initrdSteps.contains { $0.hasPrefix("starting rescue shell /bin/sh") })
+        #expect(!again.console.contains("switching root"))
+        #expect(!again.console.contains("slipway: ready"))
+        try machine.replayStateJournal()
+        let after = try runTool(["debugfs", "-R", "ls -p /etc-upper", machine.stateImage]).stdout
+        #expect(!after.contains("/fine/"), "\(after)")
+    }
+
+    @Test func aUnitFromTheConfigRunsOnTheFirstBoot() throws {
+        let scratch = try TemporaryDirectory("firstboot-unit")
+        let machine = try Machine(scratch, systemd: true)
+        let unit = """
+            [Unit]
+            Description=Says hello on the console
+
+            [Service]
+            Type=oneshot
+            ExecStart=/bin/sh -c 'echo "unit from the config ran: $(cat /etc/motd.d/hello)" > /dev/console'
+
+            [Install]
+            WantedBy=multi-user.target
+            """
+        let config = scratch.file("unit.ign")
+        try Self.write(
+            config,
+            """
+            {"ignition": {"version": "3.4.0"},
+             "storage": {"files": [{"path": "/etc/motd.d/hello", "contents": {"source": "data:,hello"}}]},
+             "systemd": {"units": [{"name": "hello.service", "enabled": true,
+               "contents": \(try Self.jsonString(unit))}]}}
+            """)
+        let boot = try machine.boot("unit", fwCfg: config, until: "unit from the config ran")
+        print("unit boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: applied in ")
+                    && $0.contains("/etc/systemd/system/multi-user.target.wants/hello.service")
+            }, "\(boot.initrdLines)")
+        #expect(boot.console.contains("unit from the config ran: hello"), "console:\n\(boot.console.suffix(4000))")
+    }
+
+    @Test func takesTheOEMPartitionsConfigBeforeTheEmbeddedDefault() throws {
+        let scratch = try TemporaryDirectory("firstboot-oem")
+        let oem = """
+            {"ignition": {"version": "3.0.0"}, "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 384,
+              "contents": {"source": "data:,from%20the%20OEM%20partition"}}]}}
+            """
+        let embedded = """
+            {"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "/etc/second",
+              "contents": {"source": "data:,from%20the%20default"}}]}}
+            """
+        let machine = try Machine(scratch, oemConfig: oem, embeddedConfig: embedded)
+        let boot = try machine.boot("oem")
+        print("OEM boot:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(4000))")
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: config from OEM partition PARTLABEL=OEM /config.ign: \(oem.utf8.count) bytes")
+            }, "\(boot.initrdLines)")
+        #expect(boot.initrdSteps.contains("first boot: config valid (spec 3.0.0, 0 warnings)"))
+        #expect(boot.console.contains("root: file 600 0:0 from the OEM partition"))
+        #expect(boot.console.contains("root: second config absent"))
+        // The OEM partition is unmounted before the switch, after the record is written.
+        let unmounted = boot.initrdSteps.firstIndex(of: "first boot: unmounted /oem")
+        #expect(
+            unmounted.map { $0 > (boot.initrdSteps.firstIndex { $0.hasPrefix("first boot: recorded") } ?? 99) } == true)
+    }
+
+    @Test func readsTheOpenStackConfigDrive() throws {
+        let scratch = try TemporaryDirectory("firstboot-configdrive")
+        // vfat asks for its code page and character set modules, which the initrd cannot load on demand.
+        let machine = try Machine(scratch, extraModules: ["vfat", "nls_cp437", "nls_ascii"])
+        let userData = scratch.file("user_data")
+        try Self.write(
+            userData,
+            """
+            {"ignition": {"version": "3.2.0"}, "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 420,
+              "contents": {"source": "data:,from%20the%20config%20drive"}}]}}
+            """)
+        let drive = scratch.file("config-drive.img")
+        let mtools = ["MTOOLS_SKIP_CHECK": "1"]
+        for command in [
+            ["mkfs.vfat", "-n", "config-2", "-C", drive, "4096"],
+            ["mmd", "-i", drive, "::/openstack", "::/openstack/latest"],
+            ["mcopy", "-i", drive, userData, "::/openstack/latest/user_data"],
+        ] {
+            let result = try runTool(command, environment: mtools)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+        }
+        let boot = try machine.boot(
+            "configdrive", extraAppend: "slipway.platform=openstack",
+            extraArguments: ["-drive", "file=\(drive),format=raw,if=virtio,readonly=on"])
+        print("config drive boot:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(4000))")
+        #expect(boot.initrdSteps.contains("first boot: platform openstack (slipway.platform=openstack)"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: config from OpenStack config drive openstack/latest/user_data: ")
+            }, "\(boot.initrdLines)")
+        #expect(boot.initrdSteps.contains("first boot: unmounted /config-drive"))
+        #expect(!boot.initrdSteps.contains { $0.hasPrefix("network:") })
+        #expect(boot.console.contains("root: file 644 0:0 from the config drive"))
+    }
+
+    @Test func fetchesTheConfigFromEC2Metadata() throws {
+        let scratch = try TemporaryDirectory("firstboot-ec2")
+        let machine = try Machine(scratch)
+        let motd = "hello from the metadata service\n"
+        let hash = try Self.sha256(Data(motd.utf8))
+        let server = try MetadataServer { request, port in
+            switch (request.method, request.path) {
+            case ("PUT", "/latest/api/token"):
+                return request.headers["x-aws-ec2-metadata-token-ttl-seconds"] == nil ? (400, "") : (200, "token-1")
+            case ("GET", "/latest/user-data"):
+                guard request.headers["x-aws-ec2-metadata-token"] == "token-1" else { return (401, "") }
+                // The file comes from the same server through QEMU's host address in the guest network.
+                return (
+                    200,
+                    """
+                    {"ignition": {"version": "3.4.0"},
+                     "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 416, "contents": {
+                       "source": "http://169.254.169.2:\(port)/motd", "verification": {"hash": "sha256-\(hash)"}}}]},
+                     "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["\(Self.key)"]}]}}
+                    """
+                )
+            case ("GET", "/motd"): return (200, motd)
+            default: return (404, "")
+            }
+        }
+        // QEMU's user network on the link-local /24, so 169.254.169.254 can be forwarded to the server.
+        let network = [
+            "-netdev",
+            "user,id=net0,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:/bin/busybox nc 127.0.0.1 \(server.port)",
+            "-device", "virtio-net-pci,netdev=net0",
+        ]
+        let boot = try machine.boot("ec2", extraAppend: "slipway.platform=aws", extraArguments: network)
+        print("EC2 boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(4000))")
+        #expect(boot.initrdSteps.contains("first boot: platform ec2 (slipway.platform=aws)"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("network: eth0 up: 169.254.169.15/24 via 169.254.169.2 (DHCP from 169.254.169.2")
+            }, "\(boot.initrdLines)")
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: config from EC2 instance metadata (IMDSv2) user-data: ")
+            })
+        #expect(boot.initrdSteps.contains("network: eth0 released 169.254.169.15 and is down"))
+        #expect(boot.console.contains("root: file 640 0:0 hello from the metadata service"))
+        #expect(boot.console.contains("root: keys 600 core \(Self.key)"))
+        #expect(
+            server.requests.map { "\($0.method) \($0.path)" } == [
+                "PUT /latest/api/token", "GET /latest/user-data", "GET /motd",
+            ])
+    }
+
+    // MARK: - Fixtures
+
+    static func write(_ path: String, _ text: String) throws {
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast()
+            .description
+    }
+
+    static func size(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
+    }
+
+    /// sha256sum(1), as an independent digest.
+    static func sha256(_ data: Data) throws -> String {
+        let result = try runTool(["sha256sum"], input: data)
+        return String(result.stdout.prefix(64))
+    }
+}
+
+extension QEMU {
+    /// The initrd's log lines without the prefix and uptime: "first boot: config valid (…)".
+    var initrdSteps: [String] {
+        initrdLines.map { line in
+            guard let close = line.firstIndex(of: "]") else { return line }
+            return String(line[line.index(close, offsetBy: 2)...])
+        }
+    }
+}

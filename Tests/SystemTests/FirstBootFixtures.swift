@@ -1,0 +1,253 @@
+// Fixtures of FirstBootBootTests: a bootable machine (kernel, initramfs, GPT disk with a busybox or
+// systemd root) and a fake metadata service.
+import Boot
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension FirstBootBootTests {
+    /// A kernel, an initramfs with the modules first boot needs, and a disk with a busybox root (or
+    /// one that starts the host's systemd).
+    struct Machine {
+        var kernel: String
+        var initrd: String
+        var disk: String
+        var scratch: TemporaryDirectory
+        /// ROOT-A starts at sector 2048; STATE (16 MiB) follows it, then the optional OEM (4 MiB).
+        var rootMiB: Int
+        var rootImage: String { "\(disk)?offset=\(2048 * 512)" }
+        var stateOffset: Int { (2048 + rootMiB * 2048) * 512 }
+        var stateImage: String { "\(disk)?offset=\(stateOffset)" }
+        var oemOffset: Int { stateOffset + (16 << 20) }
+
+        init(
+            _ scratch: TemporaryDirectory, oemConfig: String? = nil, embeddedConfig: String? = nil,
+            systemd: Bool = false, extraModules: [String] = []
+        ) throws {
+            self.scratch = scratch
+            rootMiB = systemd ? 64 : 24
+            let package = try InitrdBootTests.kernel()
+            kernel = scratch.file("vmlinuz")
+            try Data(package.image).write(to: URL(fileURLWithPath: kernel))
+            let closure = try package.modules.closure(
+                of: [
+                    "virtio_pci", "virtio_blk", "ext4", "overlay", "qemu_fw_cfg", "virtio_net",
+                ] + extraModules)
+            initrd = scratch.file("initrd.img")
+            try InitramfsBuilder(
+                initExecutable: try InitramfsBuilder.hostFile(try Fixtures.initrdExecutable()),
+                libraries: .directories(["/lib/x86_64-linux-gnu"]), modules: closure,
+                busybox: try InitramfsBuilder.hostFile("/bin/busybox"), compression: package.initramfsCompression
+            ).write(to: initrd)
+            disk = scratch.file("disk.img")
+            try makeDisk(oemConfig: oemConfig, embeddedConfig: embeddedConfig, systemd: systemd)
+        }
+
+        func boot(
+            _ name: String, fwCfg: String? = nil, extraAppend: String = "", extraArguments: [String] = [],
+            until marker: String = "slipway: ready"
+        ) throws -> QEMU {
+            var arguments = extraArguments
+            if let fwCfg { arguments += ["-fw_cfg", "name=opt/com.coreos/config,file=\(fwCfg)"] }
+            return try QEMU.boot(
+                kernel: kernel, initrd: initrd, disk: disk, log: scratch.file("console-\(name).log"),
+                append: "slipway.root=PARTLABEL=ROOT-A slipway.state=PARTLABEL=STATE slipway.timeout=20 \(extraAppend)",
+                until: marker, timeout: 180, extraArguments: arguments)
+        }
+
+        /// Replays STATE's journal into the filesystem: the guest is killed, not shut down, so what it
+        /// wrote may still be only in the journal, which debugfs does not read otherwise.
+        func replayStateJournal() throws {
+            let replay = try runTool(["debugfs", "-w", "-R", "journal_run", stateImage])
+            #expect(replay.status == 0, "\(replay.stderr)")
+        }
+
+        /// A file of STATE, read with debugfs (after replaying the journal).
+        func stateFile(_ path: String) throws -> String {
+            try replayStateJournal()
+            let result = try runTool(["debugfs", "-R", "cat \(path)", stateImage])
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout
+        }
+
+        /// ROOT-A (ext4: busybox, the init script or systemd, account files, the embedded default
+        /// config if given), an empty STATE, and with `oemConfig` an ext4 OEM partition holding it
+        /// as /config.ign.
+        func makeDisk(oemConfig: String?, embeddedConfig: String?, systemd: Bool) throws {
+            #expect(try runTool(["truncate", "-s", "\(rootMiB + 24)M", disk]).status == 0)
+            let stateSector = stateOffset / 512
+            var partitions = [
+                "-o", "-n", "1:2048:+\(rootMiB)M", "-c", "1:ROOT-A", "-t", "1:8304", "-n", "2:\(stateSector):+16M",
+                "-c", "2:STATE", "-t", "2:8300",
+            ]
+            if oemConfig != nil { partitions += ["-n", "3:\(oemOffset / 512):+4M", "-c", "3:OEM", "-t", "3:8300"] }
+            let sgdisk = try runTool(["sgdisk"] + partitions + [disk])
+            #expect(sgdisk.status == 0, "\(sgdisk.stderr)")
+            let root = scratch.file("root")
+            let fm = FileManager.default
+            for directory in ["bin", "sbin", "dev", "proc", "sys", "run", "state", "etc", "var/lib", "home", "tmp"] {
+                try fm.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+            }
+            try fm.copyItem(atPath: "/bin/busybox", toPath: root + "/bin/busybox")
+            try fm.createSymbolicLink(atPath: root + "/bin/sh", withDestinationPath: "busybox")
+            if systemd {
+                try Self.installSystemd(into: root)
+            } else {
+                try rootInit.write(toFile: root + "/sbin/init", atomically: false, encoding: .utf8)
+                try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/sbin/init")
+            }
+            let accounts = [
+                "passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+                "group": "root:x:0:\nnogroup:x:65534:\n",
+                "shadow": "root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n",
+                "login.defs": "UID_MIN 1000\nGID_MIN 1000\nUSERGROUPS_ENAB yes\n",
+            ]
+            for (name, text) in accounts {
+                try text.write(toFile: root + "/etc/" + name, atomically: false, encoding: .utf8)
+            }
+            try fm.setAttributes([.posixPermissions: 0o640], ofItemAtPath: root + "/etc/shadow")
+            if let embeddedConfig {
+                try fm.createDirectory(atPath: root + "/usr/lib/slipway/firstboot", withIntermediateDirectories: true)
+                try embeddedConfig.write(
+                    toFile: root + "/usr/lib/slipway/firstboot/default.ign", atomically: false, encoding: .utf8)
+            }
+            let mkfs = try runTool(
+                ["mkfs.ext4", "-q", "-F", "-E", "offset=\(2048 * 512)", "-d", root, disk, "\(rootMiB)M"])
+            #expect(mkfs.status == 0, "\(mkfs.stderr)")
+            let state = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(stateOffset)", disk, "16M"])
+            #expect(state.status == 0, "\(state.stderr)")
+            if let oemConfig {
+                let files = scratch.file("oem")
+                try fm.createDirectory(atPath: files, withIntermediateDirectories: true)
+                try oemConfig.write(toFile: files + "/config.ign", atomically: false, encoding: .utf8)
+                let mkfs = try runTool(["mkfs.ext4", "-q", "-F", "-E", "offset=\(oemOffset)", "-d", files, disk, "4M"])
+                #expect(mkfs.status == 0, "\(mkfs.stderr)")
+            }
+        }
+
+        /// The host's systemd, its emergency shell and their libraries (from ldd), its unit files, and
+        /// /sbin/init → /lib/systemd/systemd as Debian's systemd-sysv links it.
+        static func installSystemd(into root: String) throws {
+            let programs = [
+                "/lib/systemd/systemd", "/lib/systemd/systemd-sulogin-shell", "/sbin/sulogin", "/bin/systemctl",
+            ]
+            var files = Set(programs)
+            for program in programs {
+                for line in try runTool(["ldd", program]).stdout.split(separator: "\n") {
+                    let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                    if let arrow = fields.firstIndex(of: "=>"), arrow + 1 < fields.count,
+                        fields[arrow + 1].hasPrefix("/")
+                    {
+                        files.insert(fields[arrow + 1])
+                    } else if let first = fields.first, first.hasPrefix("/") {
+                        files.insert(first)
+                    }
+                }
+            }
+            for file in files.sorted() {
+                let target = root + file
+                try FileManager.default.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                let copy = try runTool(["cp", "-L", file, target])
+                #expect(copy.status == 0, "\(copy.stderr)")
+            }
+            let units = try runTool(["cp", "-a", "/lib/systemd/system", root + "/lib/systemd/"])
+            #expect(units.status == 0, "\(units.stderr)")
+            try FileManager.default.createSymbolicLink(
+                atPath: root + "/sbin/init", withDestinationPath: "/lib/systemd/systemd")
+            try "ID=slipway-test\nPRETTY_NAME=\"slipway first-boot test\"\n".write(
+                toFile: root + "/etc/os-release", atomically: false, encoding: .utf8)
+        }
+    }
+}
+
+/// An HTTP/1.1 server on 127.0.0.1 for the fake metadata service: one request per connection,
+/// answered by `handler` (given the request and the server's port), every request recorded.
+final class MetadataServer: @unchecked Sendable {
+    struct Request: Sendable {
+        var method: String
+        var path: String
+        var headers: [String: String]
+    }
+
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var recorded: [Request] = []
+    private let handler: @Sendable (Request, Int) -> (Int, String)
+
+    init(handler: @escaping @Sendable (Request, Int) -> (Int, String)) throws {
+        self.handler = handler
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread { [self] in serve() }.start()
+    }
+
+    deinit {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    var requests: [Request] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+
+    private func serve() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 { return }
+            respond(client)
+            close(client)
+        }
+    }
+
+    private func respond(_ client: Int32) {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !received.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            let count = read(client, &chunk, chunk.count)
+            if count <= 0 { return }
+            received += chunk[0..<count]
+            if received.count > 65536 { return }
+        }
+        let lines = String(decoding: received, as: UTF8.self).components(separatedBy: "\r\n")
+        let requestLine = lines.first?.split(separator: " ").map(String.init) ?? []
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
+        }
+        let request = Request(
+            method: requestLine.first ?? "", path: requestLine.count > 1 ? requestLine[1] : "", headers: headers)
+        lock.lock()
+        recorded.append(request)
+        lock.unlock()
+        let (status, body) = handler(request, port)
+        let response = Array(
+            "HTTP/1.1 \(status) Status\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+        var sent = 0
+        while sent < response.count {
+            let count = response[sent...].withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            if count <= 0 { return }
+            sent += count
+        }
+    }
+}
