@@ -88,6 +88,12 @@ public struct Builder {
             ? nil
             : try KernelStage(apt: apt, progress: progress).prepare(profile.kernel, into: root.tree, timestamp: epoch)
         try finishTree(root.tree, profile: profile, epoch: epoch)
+        // Container images and units; the tree points into the image builder's files until the
+        // root image is written.
+        let imageBuilder = try ContainerImageBuilder(
+            apt: apt, store: store, progress: progress, epoch: epoch, workDirectory: request.outputDirectory)
+        defer { imageBuilder.remove() }
+        let shipped = try DockerHostStage(images: imageBuilder).install(profile, into: root.tree)
 
         progress.phase("write root filesystem")
         let rootfsPath = outputs.stage("\(name).rootfs.ext4")
@@ -124,7 +130,7 @@ public struct Builder {
             tool: "slipway 0.1.0",
             profile: .init(name: name, path: request.profilePath, digest: profile.digest),
             sourceDateEpoch: epoch, layers: root.layers, packages: root.packages,
-            bootPackages: bootPackages, outputs: records)
+            bootPackages: bootPackages, images: shipped.map(\.record), outputs: records)
         let manifestPath = outputs.stage("\(name).manifest.json")
         try manifest.encoded().write(to: manifestPath)
         try outputs.commit()

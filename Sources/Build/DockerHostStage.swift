@@ -18,6 +18,14 @@ struct ShippedImage: Sendable {
     var archive: ContainerImageArchive
 }
 
+extension ShippedImage {
+    var record: Manifest.ImageRecord {
+        Manifest.ImageRecord(
+            daemon: daemon.rawValue, name: name, repoTag: archive.repoTag, path: pathInRoot, sha256: archive.sha256,
+            imageID: archive.imageID, layers: archive.layers, packages: archive.packages)
+    }
+}
+
 struct DockerHostStage {
     let images: ContainerImageBuilder
     /// The modification time of every generated file and link (the build's SOURCE_DATE_EPOCH).

@@ -31,6 +31,20 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var maintainerScripts: [String]
     }
 
+    /// A container image shipped in the root for the system or the user daemon.
+    public struct ImageRecord: Codable, Sendable, Equatable {
+        /// "system" or "user".
+        public var daemon: String
+        public var name: String
+        public var repoTag: String
+        /// Where the `docker save` archive is in the root.
+        public var path: String
+        public var sha256: String
+        public var imageID: String
+        public var layers: [LayerRecord]
+        public var packages: [PackageRecord]
+    }
+
     public struct OutputRecord: Codable, Sendable, Equatable {
         public var file: String
         public var size: Int64
@@ -46,6 +60,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var packages: [PackageRecord]
     /// Packages the kernel, the initrd and the ESP were made from (not part of the root).
     public var bootPackages: [PackageRecord]
+    /// Container images in the root, loaded by the daemons at boot.
+    public var images: [ImageRecord]
     /// Output role ("rootfs", "image", "kernel", "initrd") → file record.
     public var outputs: [String: OutputRecord]
 
