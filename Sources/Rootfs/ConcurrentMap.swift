@@ -29,10 +29,10 @@ private final class ResultSlots<Output>: @unchecked Sendable {
     func values() throws -> [Output] {
         try lock.withLock { slots }.map { slot in
             guard let slot else {
-                throw RootfsError(layer: "concurrent read", rule: .io(operation: "collect", path: "", message: "a result is missing"))
+                throw RootfsError(
+                    layer: "concurrent read", rule: .io(operation: "collect", path: "", message: "a result is missing"))
             }
             return try slot.get()
         }
     }
 }
-

@@ -28,7 +28,10 @@ import Testing
         let profile = try Self.load("minimal")
         #expect(profile.initPath.value == "/sbin/init")
         #expect(profile.kernel.source.value == .package("linux-image-cloud-amd64"))
-        #expect(profile.kernel.initrdModules.map(\.value) == ["virtio_pci", "virtio_blk", "overlay", "qemu_fw_cfg", "virtio_net"])
+        #expect(
+            profile.kernel.initrdModules.map(\.value) == [
+                "virtio_pci", "virtio_blk", "overlay", "qemu_fw_cfg", "virtio_net",
+            ])
         let packages = profile.root.layers.flatMap { layer -> [String] in
             if case .packages(let names) = layer.source { return names.map(\.value) }
             return []
@@ -65,7 +68,8 @@ import Testing
     @Test func dockerHostHasBothDaemonsAndAHealthGate() throws {
         let profile = try Self.load("docker-host")
         #expect(profile.initPath.value == "/lib/systemd/systemd")
-        #expect(profile.kernel.cmdline.map(\.value) == ["console=ttyS0", "panic=-1", "apparmor=0", "systemd.gpt_auto=0"])
+        #expect(
+            profile.kernel.cmdline.map(\.value) == ["console=ttyS0", "panic=-1", "apparmor=0", "systemd.gpt_auto=0"])
         #expect(profile.kernel.rootModules.map(\.value).contains("br_netfilter"))
         #expect(profile.services.enable.map(\.value).contains("system-docker.service"))
         #expect(profile.system.map(\.name.value) == ["syslog"])

@@ -39,7 +39,9 @@ import Testing
             path: path, format: .paxTar,
             compression: filter == .gzip ? .gzip : filter == .zstd ? .zstd : .none)
         for directoryIndex in 0..<7 { try writer.write(ArchiveEntry(path: "d\(directoryIndex)", type: .directory)) }
-        for member in members() { try writer.write(ArchiveEntry(path: member.path, type: .regular), bytes: member.bytes) }
+        for member in members() {
+            try writer.write(ArchiveEntry(path: member.path, type: .regular), bytes: member.bytes)
+        }
         _ = try writer.close()
         guard filter == .xz else { return path }
         try check(["xz", "-0", "-f", "-T1", path])
