@@ -77,7 +77,9 @@ let package = Package(
         .testTarget(name: "BootTests", dependencies: ["Boot", "Rootfs", "Archive", "TestSupport"]),
         .testTarget(name: "FirstBootTests", dependencies: ["FirstBoot", "Butane", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "ProfileTests", dependencies: ["Profile", "TestSupport"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Commands", "Profile", "Rootfs", "Archive", "Packages", "TestSupport"]),
+        .testTarget(
+            name: "BuildTests",
+            dependencies: ["Build", "Commands", "Profile", "Rootfs", "Archive", "Packages", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "TestSupport"]),
         // Slow tier: real QEMU boots. `make test` runs it; `make test-fast` leaves it out.
         .testTarget(name: "SystemTests", dependencies: ["Build", "Boot", "Archive", "Runner", "TestSupport"]),

@@ -189,12 +189,13 @@ struct QEMU {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-system-x86_64")
-        process.arguments = [
-            "-accel", "tcg", "-cpu", "qemu64", "-smp", "2", "-m", "512", "-nodefaults", "-display", "none",
-            "-no-reboot", "-serial", "file:\(log)", "-kernel", kernel, "-initrd", initrd,
-            "-append", "console=ttyS0 panic=-1 softlockup_panic=1 SWIFT_DETERMINISTIC_HASHING=1 " + append,
-            "-drive", "file=\(disk),format=raw,if=virtio",
-        ] + extraArguments
+        process.arguments =
+            [
+                "-accel", "tcg", "-cpu", "qemu64", "-smp", "2", "-m", "512", "-nodefaults", "-display", "none",
+                "-no-reboot", "-serial", "file:\(log)", "-kernel", kernel, "-initrd", initrd,
+                "-append", "console=ttyS0 panic=-1 softlockup_panic=1 SWIFT_DETERMINISTIC_HASHING=1 " + append,
+                "-drive", "file=\(disk),format=raw,if=virtio",
+            ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let start = Date()
