@@ -14,6 +14,10 @@ import Testing
         sys info >/dev/null 2>&1 && say "system daemon answers" || say "system daemon does not answer"
         say "system containers before: $(sys ps --format '{{.Names}}' | sort | tr '\n' ' ')"
         say "hello image says: $(docker run --rm hello echo hello 2>&1)"
+        while IFS=: read -r n x uid gid rest; do [ "$n" = core ] && say "core user: uid $uid gid $gid"; done < /etc/passwd
+        [ -f /home/core/.ssh/authorized_keys ] && say "core keys: $(stat -c '%a %U' /home/core/.ssh/authorized_keys) $(cat /home/core/.ssh/authorized_keys)"
+        [ -f /etc/slipway-test/secret ] && say "secret: $(stat -c '%a' /etc/slipway-test/secret) $(cat /etc/slipway-test/secret)"
+        say "user containers: $(docker ps --format '{{.Names}}' | sort | tr '\n' ' ')"
         docker rm -f $(docker ps -aq) >/dev/null 2>&1
         docker system prune -af >/dev/null 2>&1
         say "user images after wiping: $(docker images -q | wc -l)"
@@ -38,7 +42,8 @@ import Testing
         WantedBy=multi-user.target
         """
 
-    static let console: Result<String, any Error> = Result {
+    /// The probe image, built once per test run: (directory, image path).
+    static let built: Result<(String, String), any Error> = Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-docker-host-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let profile = dir.appendingPathComponent("probe.yaml").path
@@ -61,21 +66,26 @@ import Testing
         services:
           enable: [slipway-probe.service]
         """.write(toFile: profile, atomically: true, encoding: .utf8)
-        let slipway = try Fixtures.slipwayExecutable()
-        let build = try runTool([slipway, "build", profile, "--output", dir.path, "--quiet"])
+        let build = try runTool([try Fixtures.slipwayExecutable(), "build", profile, "--output", dir.path, "--quiet"])
         guard build.status == 0 else { throw FixtureError("slipway build failed: \(build.stderr)") }
-        let run = try runTool([
-            slipway, "run", dir.appendingPathComponent("docker-host.img").path, "--expect", "probe: done",
-            "--timeout", "900",
-        ])
+        return (dir.path, dir.appendingPathComponent("docker-host.img").path)
+    }
+
+    /// Boots `image` until the probe is done; `extra` adds run options (--config, --persist).
+    static func boot(_ image: String, _ extra: [String] = []) throws -> String {
+        let run = try runTool(
+            [try Fixtures.slipwayExecutable(), "run", image, "--expect", "probe: done", "--timeout", "420"] + extra)
         guard run.status == 0 else {
             throw FixtureError("no 'probe: done' (exit \(run.status)): \(run.stdout.suffix(4000))")
         }
         return run.stdout
     }
 
-    private func line(_ prefix: String) throws -> String {
-        let console = try Self.console.get()
+    /// The console of one boot of the probe image, shared by the checks below.
+    static let console: Result<String, any Error> = Result { try boot(try built.get().1) }
+
+    private func line(_ prefix: String, in console: String? = nil) throws -> String {
+        let console = try console ?? Self.console.get()
         for text in console.split(whereSeparator: \.isNewline).reversed() {
             if let range = text.range(of: "probe: " + prefix) {
                 return text[range.upperBound...].trimmingCharacters(in: .whitespaces)
@@ -115,5 +125,25 @@ import Testing
     @Test func readyLineComesAfterTheHealthGate() throws {
         let console = try Self.console.get()
         #expect(console.contains("slipway: ready (uptime"))
+    }
+
+    static let config = """
+        {"ignition": {"version": "3.4.0"},
+         "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPk test@slipway"]}]},
+         "storage": {"files": [{"path": "/etc/slipway-test/secret", "mode": 384, "contents": {"source": "data:,s3cret"}}]}}
+        """
+
+    /// `slipway run --config` on the docker-host image: the user with its key and the file are
+    /// there on the first boot, before the system's services start.
+    @Test func firstBootConfigIsAppliedOnTheDockerHost() throws {
+        let (_, image) = try Self.built.get()
+        let scratch = try TemporaryDirectory()
+        let config = scratch.file("config.ign")
+        try Self.config.write(toFile: config, atomically: true, encoding: .utf8)
+        let console = try Self.boot(image, ["--config", config])
+        #expect(console.contains("first boot: config from qemu fw_cfg opt/com.coreos/config"))
+        #expect(try line("core user:", in: console) == "uid 1000 gid 1000")
+        #expect(try line("core keys:", in: console) == "600 core ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPk test@slipway")
+        #expect(try line("secret:", in: console) == "600 s3cret")
     }
 }
