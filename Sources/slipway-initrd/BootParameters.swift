@@ -5,6 +5,8 @@
 //   slipway.init=/sbin/init                           what to run after switching root
 //   slipway.timeout=30                                seconds to wait for the partitions
 
+import FirstBoot
+
 /// A partition named on the command line.
 enum PartitionReference: CustomStringConvertible {
     case label(String)
@@ -27,7 +29,7 @@ struct BootParameters {
     /// Parses the kernel command line `text`.
     init(commandLine text: String) throws {
         var values: [String: String] = [:]
-        for word in BootParameters.words(text) {
+        for word in KernelCommandLine.words(text) {
             guard word.hasPrefix("slipway."), let equals = word.firstIndex(of: "=") else { continue }
             values[String(word[..<equals])] = String(word[word.index(after: equals)...])
         }
@@ -54,29 +56,5 @@ struct BootParameters {
         if value.hasPrefix("PARTLABEL="), value.count > 10 { return .label(String(value.dropFirst(10))) }
         if value.hasPrefix("PARTUUID="), value.count > 9 { return .uuid(String(value.dropFirst(9)).lowercased()) }
         throw InitrdError("\(key)=\(value): expected PARTLABEL=NAME or PARTUUID=GUID")
-    }
-
-    /// Splits a command line into words the way the kernel does: at spaces, except inside double quotes,
-    /// which are removed.
-    static func words(_ text: String) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var quoted = false
-        var inWord = false
-        for character in text {
-            if character == "\"" {
-                quoted.toggle()
-                inWord = true
-            } else if !quoted && (character == " " || character == "\n" || character == "\t") {
-                if inWord { words.append(current) }
-                current = ""
-                inWord = false
-            } else {
-                current.append(character)
-                inWord = true
-            }
-        }
-        if inWord { words.append(current) }
-        return words
     }
 }
