@@ -3,6 +3,7 @@
 // (libc and friends for slipway-initrd, busybox for the rescue shell, systemd-boot).
 import Archive
 import Boot
+import Foundation
 import Packages
 import Profile
 import Rootfs
@@ -38,14 +39,48 @@ struct KernelStage {
         return PreparedKernel(package: package, initrdModules: initrdModules, packages: records)
     }
 
+    /// A kernel given as files: the image, and a `/lib/modules/VERSION` directory (its name is the
+    /// version). They are read through the same parser as a package, as a package-shaped archive.
+    private func kernelFromFiles(
+        image: Profile.HostPath, modulesDirectory: Profile.HostPath?, at location: SourceLocation
+    ) throws -> KernelPackage {
+        let label = "kernel.files at \(location)"
+        guard let modulesDirectory else {
+            throw BuildError(
+                operation: "read the kernel", path: "\(location)",
+                message: "kernel.files needs modules-dir (a lib/modules/VERSION directory) to name the version")
+        }
+        let version = URL(fileURLWithPath: modulesDirectory.absolute).lastPathComponent
+        let writer = try ArchiveWriter(format: .paxTar, label: label)
+        try writer.write(
+            ArchiveEntry(path: "boot/vmlinuz-\(version)", type: .regular, size: try size(of: image.absolute)),
+            contentsOf: image.absolute)
+        let files = FileManager.default.enumerator(atPath: modulesDirectory.absolute)?.allObjects as? [String] ?? []
+        for relative in files.sorted() {
+            let path = modulesDirectory.absolute + "/" + relative
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            try writer.write(
+                ArchiveEntry(path: "lib/modules/\(version)/\(relative)", type: .regular, size: Int64(info.st_size)),
+                contentsOf: path)
+        }
+        return try KernelPackage(dataArchive: try ArchiveReader(bytes: try writer.close(), label: label), label: label)
+    }
+
+    private func size(of path: String) throws -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw BuildError(operation: "read the kernel image", path: path, message: String(cString: strerror(errno)))
+        }
+        return Int64(info.st_size)
+    }
+
     private func kernelPackage(_ source: Located<Profile.KernelSource>) throws -> (
         KernelPackage, [Manifest.PackageRecord]
     ) {
         switch source.value {
-        case .files:
-            throw BuildError(
-                operation: "read the kernel", path: "\(source.location)",
-                message: "kernel.files is not supported yet; name a Debian kernel package with kernel.package")
+        case .files(let image, let modulesDirectory):
+            return (try kernelFromFiles(image: image, modulesDirectory: modulesDirectory, at: source.location), [])
         case .package(let name):
             let cached = try apt.fetch(try apt.resolve([name]))
             // The named package is usually a metapackage; the image is in the one that ships /boot/vmlinuz-*.

@@ -107,4 +107,31 @@ import Testing
         #expect(try debugfs("stat /usr/sbin/iptables", image).contains("Fast link dest: \"iptables-legacy\""))
         #expect(result.packages > 20)
     }
+
+    @Test func kernelFromFilesInsteadOfAPackage() throws {
+        let dir = try TemporaryDirectory()
+        let unpacked = dir.file("kernel")
+        #expect(try runTool(["dpkg-deb", "-x", try Fixtures.kernelPackage(), unpacked]).status == 0)
+        let version = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: unpacked + "/lib/modules").first)
+        let profile = dir.file("files.yaml")
+        try """
+        name: minimal
+        extends: \(packageRoot().appendingPathComponent("profiles/minimal.yaml").path)
+        kernel:
+          package: null
+          files:
+            image: \(unpacked)/boot/vmlinuz-\(version)
+            modules-dir: \(unpacked)/lib/modules/\(version)
+        """.write(toFile: profile, atomically: true, encoding: .utf8)
+        let request = BuildRequest(
+            profilePath: profile, outputDirectory: dir.file("out"), cacheDirectory: Self.cache,
+            initrdExecutable: try Fixtures.initrdExecutable())
+        let result = try Builder(request).build()
+        let kernel = try #require(result.outputs["kernel"])
+        #expect(try runTool(["cmp", kernel, "\(unpacked)/boot/vmlinuz-\(version)"]).status == 0)
+        let initrd = try #require(result.outputs["initrd"])
+        let listing = try runTool(["sh", "-c", "zstdcat -f '\(initrd)' | cpio -t 2>/dev/null"]).stdout
+        #expect(listing.contains("virtio_blk.ko"), "\(listing.prefix(2000))")
+    }
 }
