@@ -20,6 +20,8 @@ public struct BuildRequest: Sendable {
     public var initrdExecutable: String?
     /// Build only the root filesystem image and the manifest (no kernel, initrd or disk).
     public var rootfsOnly = false
+    /// Overrides the profile's `disk.format` ("raw" or "qcow2").
+    public var format: String?
 
     public init(
         profilePath: String, outputDirectory: String, cacheDirectory: String? = nil, sourceDateEpoch: Int64? = nil,
@@ -69,7 +71,14 @@ public struct Builder {
     /// Builds the profile; nothing in the output directory changes unless everything succeeds.
     public func build() throws -> BuildResult {
         let started = Date()
-        let profile = try Profile.load(path: request.profilePath)
+        var profile = try Profile.load(path: request.profilePath)
+        if let format = request.format {
+            guard let value = Profile.ImageFormat(rawValue: format) else {
+                throw BuildError(
+                    operation: "choose the image format", path: "--format", message: "\"\(format)\": use raw or qcow2")
+            }
+            profile.disk.format.value = value
+        }
         let name = profile.name.value
         let outputs = try StagedOutputs(directory: URL(fileURLWithPath: request.outputDirectory))
         let store = try ContentStore(directory: request.outputDirectory)

@@ -48,6 +48,11 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "Clamp every timestamp to this many seconds since 1970 (overrides SOURCE_DATE_EPOCH).")
     var sourceDateEpoch: Int64?
 
+    @Option(
+        help:
+            "Disk image format: raw (NAME.img) or qcow2 (NAME.img and NAME.qcow2); default: the profile's disk.format.")
+    var format: String?
+
     @Flag(help: "Write only the root filesystem image and the manifest (no kernel, initrd or disk).")
     var rootfsOnly = false
 
@@ -58,6 +63,9 @@ struct BuildCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if let format, !["raw", "qcow2"].contains(format) {
+            throw ValidationError("--format \(format): use raw or qcow2")
+        }
         guard FileManager.default.fileExists(atPath: profile) else {
             throw ValidationError("profile \(profile) does not exist")
         }
@@ -67,6 +75,7 @@ struct BuildCommand: AsyncParsableCommand {
         var request = BuildRequest(
             profilePath: profile, outputDirectory: output, cacheDirectory: cache, sourceDateEpoch: sourceDateEpoch)
         request.rootfsOnly = rootfsOnly
+        request.format = format
         let progress: any ProgressReporter = quiet || json ? SilentProgress() : TerminalProgress()
         let result: BuildResult
         do {

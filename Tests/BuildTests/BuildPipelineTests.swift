@@ -134,4 +134,16 @@ import Testing
         let listing = try runTool(["sh", "-c", "zstdcat -f '\(initrd)' | cpio -t 2>/dev/null"]).stdout
         #expect(listing.contains("virtio_blk.ko"), "\(listing.prefix(2000))")
     }
+
+    @Test func qcow2OutputHoldsTheSameDisk() throws {
+        let dir = try TemporaryDirectory()
+        var request = BuildRequest(
+            profilePath: packageRoot().appendingPathComponent("profiles/minimal.yaml").path, outputDirectory: dir.path,
+            cacheDirectory: Self.cache, initrdExecutable: try Fixtures.initrdExecutable())
+        request.format = "qcow2"
+        let result = try Builder(request).build()
+        let qcow2 = try #require(result.outputs["qcow2"]), raw = try #require(result.outputs["image"])
+        #expect(try runTool(["qemu-img", "check", qcow2]).status == 0)
+        #expect(try runTool(["qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw, qcow2]).status == 0)
+    }
 }
