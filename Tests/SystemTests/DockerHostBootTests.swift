@@ -31,7 +31,7 @@ import Testing
     static let unit = """
         [Unit]
         Description=Boot test probe
-        After=slipway-ready.service systemd-bless-boot.service
+        After=slipway-ready.service systemd-bless-boot.service from-config.service
         Requires=slipway-ready.service
 
         [Service]
@@ -130,11 +130,13 @@ import Testing
     static let config = """
         {"ignition": {"version": "3.4.0"},
          "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPk test@slipway"]}]},
-         "storage": {"files": [{"path": "/etc/slipway-test/secret", "mode": 384, "contents": {"source": "data:,s3cret"}}]}}
+         "storage": {"files": [{"path": "/etc/slipway-test/secret", "mode": 384, "contents": {"source": "data:,s3cret"}}]},
+         "systemd": {"units": [{"name": "from-config.service", "enabled": true, "contents":
+           "[Unit]\\nAfter=docker.service slipway-preload.service\\nRequires=docker.service slipway-preload.service\\n[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/usr/bin/docker run -d --name from-config hello /bin/busybox sleep 3600\\n[Install]\\nWantedBy=multi-user.target\\n"}]}}
         """
 
     /// `slipway run --config` on the docker-host image: the user with its key and the file are
-    /// there on the first boot, before the system's services start.
+    /// there on the first boot, before the system's services start, and the config's unit runs.
     @Test func firstBootConfigIsAppliedOnTheDockerHost() throws {
         let (_, image) = try Self.built.get()
         let scratch = try TemporaryDirectory()
@@ -145,5 +147,7 @@ import Testing
         #expect(try line("core user:", in: console) == "uid 1000 gid 1000")
         #expect(try line("core keys:", in: console) == "600 core ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPk test@slipway")
         #expect(try line("secret:", in: console) == "600 s3cret")
+        // A unit from the config runs a container on the user daemon on that same first boot.
+        #expect(try line("user containers:", in: console).contains("from-config"))
     }
 }
