@@ -117,7 +117,7 @@ cat > "$fb/reference.sh" <<EOS
 set -e
 cd "$fb"; rm -f cache.json state
 for stage in fetch files; do
-    PATH="$fb/bin:\$PATH" ignition -platform file -stage \$stage -root "$fb/ref" -config-cache cache.json \
+    PATH="$fb/bin:\$PATH" /usr/lib/dracut/modules.d/30ignition/ignition -platform file -stage \$stage -root "$fb/ref" -config-cache cache.json \
         -state-file state -log-to-stdout >/dev/null
 done
 EOS
