@@ -110,25 +110,8 @@ extension CanonicalValue {
         return plain ? text : doubleQuoted(text)
     }
 
-    private static func doubleQuoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += "\\x" + hex2(scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// YAML's double-quoted style: JSON's escapes, but `\xHH` for other control characters.
+    private static func doubleQuoted(_ text: String) -> String { quoted(text, controlPrefix: "\\x") }
 
     /// `|`, `|-` or `|+` block for multi-line text that a literal block can hold exactly.
     private static func literalBlock(_ text: String, indent: Int) -> String? {
@@ -188,7 +171,11 @@ extension CanonicalValue {
         }
     }
 
-    static func jsonString(_ text: String) -> String {
+    static func jsonString(_ text: String) -> String { quoted(text, controlPrefix: "\\u00") }
+
+    /// `text` in double quotes with `"`, `\\`, newline, tab and return escaped, and every other
+    /// control character as `controlPrefix` followed by two hex digits.
+    private static func quoted(_ text: String, controlPrefix: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -199,7 +186,7 @@ extension CanonicalValue {
             case "\r": out += "\\r"
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += "\\u00" + hex2(scalar.value)
+                    out += controlPrefix + hex2(scalar.value)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
