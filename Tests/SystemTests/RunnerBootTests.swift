@@ -17,7 +17,8 @@ extension RunnerSystemTests {
             try machine.start()
             #expect(machine.accelerator == .tcg)
             #expect(machine.commandLine.contains("-kernel"))
-            let kernel = try machine.waitFor(#"Linux version (\S+)"#, timeout: Self.bound)
+            // The space after the version makes sure the line has arrived past it (unfinished lines match too).
+            let kernel = try machine.waitFor(#"Linux version (\S+) "#, timeout: Self.bound)
             let initRunning = try machine.waitFor(RunnerFixtures.marker, timeout: Self.bound)
             let poweringOff = try machine.waitFor("slipway-test: powering off", timeout: Self.bound)
             #expect(machine.waitForExit(timeout: Self.bound) == .poweredOff)
