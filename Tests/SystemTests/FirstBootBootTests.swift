@@ -340,11 +340,16 @@ import Testing
 }
 
 extension QEMU {
-    /// The initrd's log lines without the prefix and uptime: "first boot: config valid (…)".
+    /// The initrd's log lines without the prefix and uptime: "first boot: config valid (…)". A kernel
+    /// message the console interleaved at the end of a line ("…target[    3.907655] Not …") is cut off.
     var initrdSteps: [String] {
         initrdLines.map { line in
             guard let close = line.firstIndex(of: "]") else { return line }
-            return String(line[line.index(close, offsetBy: 2)...])
+            let step = line[line.index(close, offsetBy: 2)...]
+            if let kernel = step.range(of: #"\[\s*\d+\.\d+\]"#, options: .regularExpression) {
+                return String(step[..<kernel.lowerBound])
+            }
+            return String(step)
         }
     }
 }
