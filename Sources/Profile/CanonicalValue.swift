@@ -111,7 +111,9 @@ extension CanonicalValue {
     }
 
     /// YAML's double-quoted style: JSON's escapes, but `\xHH` for other control characters.
-    private static func doubleQuoted(_ text: String) -> String { quoted(text, controlPrefix: "\\x") }
+    private static func doubleQuoted(_ text: String) -> String {
+        doubleQuotedEscaping(text) { "\\x" + hex2($0) }
+    }
 
     /// `|`, `|-` or `|+` block for multi-line text that a literal block can hold exactly.
     private static func literalBlock(_ text: String, indent: Int) -> String? {
@@ -171,29 +173,7 @@ extension CanonicalValue {
         }
     }
 
-    static func jsonString(_ text: String) -> String { quoted(text, controlPrefix: "\\u00") }
-
-    /// `text` in double quotes with `"`, `\\`, newline, tab and return escaped, and every other
-    /// control character as `controlPrefix` followed by two hex digits.
-    private static func quoted(_ text: String, controlPrefix: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += controlPrefix + hex2(scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ text: String) -> String { doubleQuotedEscaping(text) { "\\u00" + hex2($0) } }
 
     private static func hex2(_ value: UInt32) -> String {
         let digits = Array("0123456789abcdef")

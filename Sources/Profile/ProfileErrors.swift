@@ -47,6 +47,12 @@ public struct ProfileErrors: Error, Sendable, CustomStringConvertible {
 
 /// A value in double quotes with quotes, backslashes and control characters escaped, as messages show it.
 func quoted(_ text: String) -> String {
+    doubleQuotedEscaping(text) { "\\u{" + String($0, radix: 16) + "}" }
+}
+
+/// `text` in double quotes with `"`, `\\`, newline, tab and return escaped, and every other control
+/// character written by `control`: one routine for messages, canonical YAML and canonical JSON.
+func doubleQuotedEscaping(_ text: String, control: (UInt32) -> String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
         switch scalar {
@@ -57,7 +63,7 @@ func quoted(_ text: String) -> String {
         case "\r": out += "\\r"
         default:
             if scalar.value < 0x20 || scalar.value == 0x7f {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+                out += control(scalar.value)
             } else {
                 out.unicodeScalars.append(scalar)
             }
