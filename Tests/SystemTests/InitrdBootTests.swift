@@ -70,20 +70,20 @@ import Testing
         print(
             "first boot, \(String(format: "%.1f", boot.seconds)) s on the host clock:\n"
                 + boot.initrdLines.joined(separator: "\n"))
-        #expect(boot.console.contains("slipway: ready"), "console:\n\(boot.console.suffix(3000))")
+        #expect(boot.printed("slipway: ready"))
         #expect(
             boot.initrdLines.map { $0.dropFirst("slipway-initrd: [  0.000] ".count) }.enumerated().allSatisfy {
                 $0.offset < steps.count && $0.element.hasPrefix(steps[$0.offset])
             }, "initrd lines:\n\(boot.initrdLines.joined(separator: "\n"))")
         #expect(boot.initrdLines.count == steps.count)
-        #expect(boot.console.contains(" / ext4 ro,relatime;"))
-        #expect(boot.console.contains("/state ext4 rw,noatime;"))
-        #expect(boot.console.contains("/etc overlay rw,"))
-        #expect(boot.console.contains("/var ext4 rw,noatime;"))
-        #expect(boot.console.contains("root: kept from the last boot: nothing"))
-        #expect(boot.console.contains("root: /etc is writable"))
-        #expect(boot.console.contains("root: seed from-the-image"))
-        #expect(!boot.console.contains("slipway-initrd: error"))
+        #expect(boot.printed(" / ext4 ro,relatime;"))
+        #expect(boot.printed("/state ext4 rw,noatime;"))
+        #expect(boot.printed("/etc overlay rw,"))
+        #expect(boot.printed("/var ext4 rw,noatime;"))
+        #expect(boot.printed("root: kept from the last boot: nothing"))
+        #expect(boot.printed("root: /etc is writable"))
+        #expect(boot.printed("root: seed from-the-image"))
+        #expect(!boot.printed("slipway-initrd: error"))
         #expect(boot.exited, "QEMU should exit when the guest powers off")
 
         // STATE now has its layout and the file written through the /etc overlay.
@@ -97,13 +97,13 @@ import Testing
             kernel: kernelPath, initrd: initrd, disk: disk, log: scratch.file("console-again.log"),
             append: "slipway.root=PARTLABEL=ROOT-A slipway.state=PARTUUID=\(guid) slipway.timeout=20",
             until: "slipway: ready", timeout: 180)
-        #expect(again.console.contains("slipway: ready"), "console:\n\(again.console.suffix(3000))")
+        #expect(again.printed("slipway: ready"))
         // Gone: the /var copy and the seven first-boot lines; new: the line that skips first boot.
         #expect(again.initrdLines.count == steps.count - 7, "\(again.initrdLines.joined(separator: "\n"))")
         #expect(again.initrdLines.contains { $0.hasSuffix(", none found; not run again") })
         #expect(again.initrdLines.contains { $0.hasSuffix("mounted state \(state) (/dev/vda2) on /state") })
-        #expect(!again.console.contains("first boot"))
-        #expect(again.console.contains("root: kept from the last boot: probe"))
+        #expect(!again.printed("first boot"))
+        #expect(again.printed("root: kept from the last boot: probe"))
 
         // No root slot: the initrd says what is missing within its timeout, then offers the rescue shell.
         let broken = try Self.makeDisk(in: scratch, withRoot: false)
@@ -113,13 +113,12 @@ import Testing
             until: "starting rescue shell", timeout: 120)
         print("failure boot:\n" + failure.initrdLines.joined(separator: "\n"))
         #expect(
-            failure.console.contains(
+            failure.printed(
                 "slipway-initrd: error: root partition PARTLABEL=ROOT-A did not appear within 3 s (block devices: "
                     + "vda (disk), vda1 (partition 1 \"STATE\")); check slipway.root= on the kernel command line and "
-                    + "that the disk driver (e.g. virtio_blk) is among the initrd's modules"),
-            "console:\n\(failure.console.suffix(3000))")
-        #expect(failure.console.contains("starting rescue shell /bin/sh"))
-        #expect(!failure.console.contains("Kernel panic"))
+                    + "that the disk driver (e.g. virtio_blk) is among the initrd's modules"))
+        #expect(failure.printed("starting rescue shell /bin/sh"))
+        #expect(!failure.printed("Kernel panic"))
     }
 
     // MARK: - Fixtures
@@ -170,10 +169,23 @@ import Testing
 }
 
 /// A QEMU run with a host timeout; QEMU is killed on every path out.
-struct QEMU {
+struct QEMU: CustomStringConvertible {
     var console: String
     var exited: Bool
     var seconds: Double
+    /// What QEMU itself printed (it exits early on a bad argument or a host-side failure).
+    var qemuErrors: String
+
+    /// Whether the console shows `text`. Checks go through this rather than `console.contains` so
+    /// a failed expectation prints `description` (the console's end, where the cause is) instead
+    /// of the whole console, which CI logs cut in the middle.
+    func printed(_ text: String) -> Bool { console.contains(text) }
+
+    var description: String {
+        let tail = console.split(whereSeparator: \.isNewline).suffix(60).joined(separator: "\n")
+        return "boot of \(String(format: "%.1f", seconds)) s, QEMU \(exited ? "exited" : "killed")"
+            + (qemuErrors.isEmpty ? "" : ", QEMU said: \(qemuErrors)") + "; the console ends:\n\(tail)"
+    }
 
     /// The initrd's log lines, in order.
     var initrdLines: [String] {
@@ -193,11 +205,13 @@ struct QEMU {
             [
                 "-accel", "tcg", "-cpu", "qemu64", "-smp", "2", "-m", "512", "-nodefaults", "-display", "none",
                 "-no-reboot", "-serial", "file:\(log)", "-kernel", kernel, "-initrd", initrd,
-                "-append", "console=ttyS0 panic=-1 softlockup_panic=1 SWIFT_DETERMINISTIC_HASHING=1 " + append,
+                "-append", "console=ttyS0 panic=-1 SWIFT_DETERMINISTIC_HASHING=1 " + append,
                 "-drive", "file=\(disk),format=raw,if=virtio",
             ] + extraArguments
+        let errors = log + ".qemu-stderr"
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
         let start = Date()
         try process.run()
         defer {
@@ -227,6 +241,9 @@ struct QEMU {
         }
         let exited = !process.isRunning
         console = (try? String(contentsOfFile: log, encoding: .utf8)) ?? console
-        return QEMU(console: console, exited: exited, seconds: Date().timeIntervalSince(start))
+        let qemuErrors = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        return QEMU(
+            console: console, exited: exited, seconds: Date().timeIntervalSince(start),
+            qemuErrors: qemuErrors.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
