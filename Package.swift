@@ -34,7 +34,9 @@ let package = Package(
         .target(name: "Rootfs", dependencies: ["Archive", "Hashing"], swiftSettings: strict),
         .target(name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing"], swiftSettings: strict),
         .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs", "Hashing"], swiftSettings: strict),
-        .target(name: "Disk", dependencies: ["Hashing"], swiftSettings: strict),
+        // The GPT format without Foundation: the image builder and the initrd (growing STATE) share it.
+        .target(name: "PartitionTable", dependencies: ["Hashing"], swiftSettings: strict),
+        .target(name: "Disk", dependencies: ["PartitionTable", "Hashing"], swiftSettings: strict),
         .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
         .target(name: "FirstBoot", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "Profile", dependencies: ["Yams", "Hashing"], swiftSettings: strict),
@@ -61,7 +63,7 @@ let package = Package(
             swiftSettings: strict),
         // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
         .executableTarget(
-            name: "slipway-initrd", dependencies: ["FirstBoot", "CLinux"], swiftSettings: strict,
+            name: "slipway-initrd", dependencies: ["FirstBoot", "PartitionTable", "CLinux"], swiftSettings: strict,
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"]),
                 // Debug information is a third of the binary and is of no use in an initramfs.

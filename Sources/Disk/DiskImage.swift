@@ -41,7 +41,7 @@ public enum DiskImage {
                 reason: "an image was given for \(stray.name) but the layout has no such partition")
         }
         let table = layout.table
-        let regions = try table.regions()
+        let regions = try DiskError.converting { try table.regions() }
 
         var written: UInt64 = 0
         try AtomicFile.write(to: path) { temporary in

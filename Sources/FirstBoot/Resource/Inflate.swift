@@ -3,6 +3,7 @@
 // being present as a static archive; configs and their gzip resources are small, so a simple
 // canonical-Huffman decoder is fast enough (measured: see docs/firstboot.md). Output is capped so
 // that a hostile resource cannot exhaust memory.
+import Hashing
 
 /// Why compressed data could not be decoded.
 public struct InflateError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -66,21 +67,6 @@ public enum Gzip {
     private static func readLE32(_ data: [UInt8], _ offset: Int) -> UInt32 {
         UInt32(data[offset]) | UInt32(data[offset + 1]) << 8 | UInt32(data[offset + 2]) << 16 | UInt32(data[offset + 3])
             << 24
-    }
-}
-
-/// CRC-32 (IEEE 802.3), as used by gzip.
-enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { index in
-        var crc = UInt32(index)
-        for _ in 0..<8 { crc = crc & 1 != 0 ? 0xedb8_8320 ^ (crc >> 1) : crc >> 1 }
-        return crc
-    }
-
-    static func checksum<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt32 {
-        var crc: UInt32 = 0xffff_ffff
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xff)] ^ (crc >> 8) }
-        return crc ^ 0xffff_ffff
     }
 }
 

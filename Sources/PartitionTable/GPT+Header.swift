@@ -1,4 +1,5 @@
 // The 92-byte GPT header, shared by the primary (LBA 1) and backup (last LBA) copies.
+import Hashing
 
 extension GPT {
     /// A decoded GPT header.

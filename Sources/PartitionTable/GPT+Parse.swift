@@ -1,26 +1,20 @@
 // Reading a GPT back and verifying it: the protective MBR, both headers with their CRCs, both
-// entry arrays with theirs, and that the two copies agree. Used by `slipway inspect` and the tests;
-// any damage is reported with the copy, the sector and the rule that failed.
+// entry arrays with theirs, and that the two copies agree. Used by `slipway inspect`, the initrd
+// (which grows STATE) and the tests; any damage is reported with the copy, the sector and the rule
+// that failed.
+import Hashing
 
 extension GPT {
     /// Entry arrays larger than this are refused rather than allocated (the standard one is 16 KiB).
     static let maximumEntryArrayBytes = 1 << 20
 
-    /// Reads and verifies the GPT of the raw disk image at `path`.
-    /// Throws `DiskError.invalidGPT` naming what is damaged, or `DiskError.io`.
-    public static func read(imageAt path: String) throws -> Table {
-        let file = try ImageFile.openForReading(path)
-        let sectors = try file.size() / sectorSize
-        return try parse(sectorCount: sectors, source: path) { lba, count in
-            try file.read(at: lba * sectorSize, count: count * Int(sectorSize))
-        }
-    }
-
-    /// Verifies and decodes a GPT from `readSectors(lba, count)` on a disk of `sectorCount` sectors.
-    static func parse(
+    /// Verifies and decodes a GPT from `readSectors(lba, count)` on a disk of `sectorCount` sectors;
+    /// `source` names the disk in errors. Throws `GPTError.invalidGPT` naming what is damaged, or
+    /// what `readSectors` throws.
+    public static func parse(
         sectorCount: UInt64, source: String, readSectors: (UInt64, Int) throws -> [UInt8]
     ) throws -> Table {
-        func fail(_ reason: String) -> DiskError { DiskError.invalidGPT(path: source, reason: reason) }
+        func fail(_ reason: String) -> GPTError { GPTError.invalidGPT(source: source, reason: reason) }
         guard sectorCount >= minimumSectors else {
             throw fail(
                 "the image has \(sectorCount) sectors, fewer than the \(minimumSectors) of the smallest GPT disk")
@@ -64,7 +58,7 @@ extension GPT {
             lastUsableLBA: primary.lastUsableLBA, partitions: partitions)
     }
 
-    private static func checkProtectiveMBR(_ sector: [UInt8], fail: (String) -> DiskError) throws {
+    private static func checkProtectiveMBR(_ sector: [UInt8], fail: (String) -> GPTError) throws {
         guard sector.count == Int(sectorSize), sector[510] == 0x55, sector[511] == 0xAA else {
             throw fail("LBA 0 has no MBR signature 0x55AA: this is not a partitioned disk image")
         }
@@ -76,7 +70,7 @@ extension GPT {
 
     private static func readHeader(
         at lba: UInt64, name: String, sectorCount: UInt64, _ readSectors: (UInt64, Int) throws -> [UInt8],
-        fail: (String) -> DiskError
+        fail: (String) -> GPTError
     ) throws -> Header {
         let place = "\(name) header at LBA \(lba)"
         let header: Header
@@ -95,7 +89,7 @@ extension GPT {
 
     private static func readEntries(
         of header: Header, name: String, sectorCount: UInt64, _ readSectors: (UInt64, Int) throws -> [UInt8],
-        fail: (String) -> DiskError
+        fail: (String) -> GPTError
     ) throws -> [UInt8] {
         let place = "\(name) entry array at LBA \(header.entriesLBA)"
         let size = Int(header.entrySize), count = Int(header.entryCount)

@@ -1,6 +1,6 @@
-// CRC-32 as used by GPT headers and entry arrays (UEFI 2.x §5.3.2): the IEEE 802.3 polynomial in
-// its reflected form 0xEDB88320, initial value 0xFFFFFFFF and a final complement — the same function
-// as zlib's crc32(), which the tests use as the reference.
+// CRC-32 as used by GPT headers and entry arrays (UEFI 2.x §5.3.2) and gzip members (RFC 1952): the
+// IEEE 802.3 polynomial in its reflected form 0xEDB88320, initial value 0xFFFFFFFF and a final
+// complement — the same function as zlib's crc32(), which the tests use as the reference.
 
 /// A streaming CRC-32 (IEEE 802.3, reflected), table driven.
 public struct CRC32: Sendable {

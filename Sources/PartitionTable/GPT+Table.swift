@@ -1,5 +1,6 @@
 // The whole table: the protective MBR, both headers and both entry arrays, as byte regions that
 // a writer places at their offsets. Nothing here touches a file, so it is easy to test.
+import Hashing
 
 extension GPT {
     /// A partition table for a disk of `sectorCount` 512-byte sectors.
@@ -51,44 +52,44 @@ extension GPT {
 
 extension GPT.Table {
     /// Checks what the writer relies on: standard geometry, entries in range, no overlap, names that fit.
-    /// Throws `DiskError.invalidTable`.
+    /// Throws `GPTError.invalidTable`.
     public func validate() throws {
         guard sectorCount >= GPT.minimumSectors else {
-            throw DiskError.invalidTable(
+            throw GPTError.invalidTable(
                 reason: "a disk of \(sectorCount) sectors is smaller than the \(GPT.minimumSectors) a GPT needs")
         }
         guard firstUsableLBA == 2 + GPT.entryArraySectors, lastUsableLBA == sectorCount - 2 - GPT.entryArraySectors
-        else { throw DiskError.invalidTable(reason: "only the standard 128-entry geometry can be written") }
+        else { throw GPTError.invalidTable(reason: "only the standard 128-entry geometry can be written") }
         var seen: Set<Int> = []
         for partition in partitions {
             let label = "partition \(partition.number) (\(partition.name))"
             guard (1...GPT.entryCount).contains(partition.number), seen.insert(partition.number).inserted else {
-                throw DiskError.invalidTable(reason: "\(label): numbers must be unique and within 1…\(GPT.entryCount)")
+                throw GPTError.invalidTable(reason: "\(label): numbers must be unique and within 1…\(GPT.entryCount)")
             }
             guard partition.type != .zero else {
-                throw DiskError.invalidTable(reason: "\(label): the all-zero type GUID marks an unused entry")
+                throw GPTError.invalidTable(reason: "\(label): the all-zero type GUID marks an unused entry")
             }
             guard GPT.encodeName(partition.name) != nil else {
-                throw DiskError.invalidTable(reason: "\(label): names are at most 36 UTF-16 units without NUL")
+                throw GPTError.invalidTable(reason: "\(label): names are at most 36 UTF-16 units without NUL")
             }
             guard partition.firstLBA >= firstUsableLBA, partition.firstLBA <= partition.lastLBA,
                 partition.lastLBA <= lastUsableLBA
             else {
-                throw DiskError.invalidTable(
+                throw GPTError.invalidTable(
                     reason: "\(label): sectors \(partition.firstLBA)…\(partition.lastLBA) are outside the usable "
                         + "\(firstUsableLBA)…\(lastUsableLBA)")
             }
         }
         let byStart = partitions.sorted { $0.firstLBA < $1.firstLBA }
         for (previous, next) in zip(byStart, byStart.dropFirst()) where next.firstLBA <= previous.lastLBA {
-            throw DiskError.invalidTable(
+            throw GPTError.invalidTable(
                 reason:
                     "partition \(next.number) (\(next.name)) overlaps partition \(previous.number) (\(previous.name))")
         }
     }
 
     /// The bytes of the table: the protective MBR at 0, primary header and array from LBA 1, backup
-    /// array and header in the last 33 sectors. Throws `DiskError.invalidTable` (see `validate`).
+    /// array and header in the last 33 sectors. Throws `GPTError.invalidTable` (see `validate`).
     public func regions() throws -> [GPT.Region] {
         try validate()
         var entries = [UInt8](repeating: 0, count: GPT.entryCount * GPT.entrySize)

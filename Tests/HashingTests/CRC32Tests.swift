@@ -1,5 +1,6 @@
-import Disk
 import Foundation
+import Hashing
+import TestSupport
 import Testing
 
 struct CRC32Tests {
@@ -15,10 +16,14 @@ struct CRC32Tests {
             inputs.append((0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ length) })
         }
         let hexLines = inputs.map { $0.map { String(format: "%02x", $0) }.joined() }.joined(separator: "\n")
-        let theirs = try DiskFixtures.python(
-            "import sys, zlib\nfor line in sys.stdin.read().split('\\n'): print(zlib.crc32(bytes.fromhex(line)))",
-            input: Data(hexLines.utf8)
-        ).split(separator: "\n").map { UInt32($0) }
+        let python = try runTool(
+            [
+                "python3", "-c",
+                "import sys, zlib\nfor line in sys.stdin.read().split('\\n'): print(zlib.crc32(bytes.fromhex(line)))",
+            ],
+            input: Data(hexLines.utf8))
+        #expect(python.status == 0, "\(python.stderr)")
+        let theirs = python.stdout.split(separator: "\n").map { UInt32($0) }
         #expect(theirs.count == inputs.count)
         for (input, expected) in zip(inputs, theirs) {
             var streaming = CRC32()
