@@ -1,7 +1,9 @@
 #ifndef SLIPWAY_CLINUX_SHIM_H
 #define SLIPWAY_CLINUX_SHIM_H
 // Linux calls that Swift cannot reach through Glibc: syscall(2) and ioctl(2) are variadic, makedev is
-// a macro, and sys/mount.h, sys/vfs.h, net/if.h and net/route.h are not part of the Glibc module.
+// a macro, and sys/mount.h, sys/vfs.h, net/if.h, net/route.h and linux/blkpg.h are not part of the
+// Glibc module.
+#include <linux/blkpg.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
@@ -64,5 +66,23 @@ static inline int slipway_add_default_route(int fd, const char *name, uint32_t g
     route.rt_flags = RTF_UP | RTF_GATEWAY;
     route.rt_dev = (char *)name;
     return ioctl(fd, SIOCADDRT, &route);
+}
+
+// Growing STATE. BLKPG_RESIZE_PARTITION tells the kernel a partition's new extent (in bytes) without
+// re-reading the whole table, which would fail while the root slot on the same disk is mounted.
+static inline int slipway_resize_partition(int disk_fd, int number, long long start, long long length) {
+    struct blkpg_partition partition;
+    memset(&partition, 0, sizeof partition);
+    partition.pno = number;
+    partition.start = start;
+    partition.length = length;
+    struct blkpg_ioctl_arg request = {
+        .op = BLKPG_RESIZE_PARTITION, .flags = 0, .datalen = sizeof partition, .data = &partition};
+    return ioctl(disk_fd, BLKPG, &request);
+}
+
+// EXT4_IOC_RESIZE_FS on any open file of a mounted ext4: grows it online to `blocks` blocks.
+static inline int slipway_ext4_resize(int fd, uint64_t blocks) {
+    return ioctl(fd, _IOW('f', 16, uint64_t), &blocks);
 }
 #endif

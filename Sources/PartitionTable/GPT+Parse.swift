@@ -9,20 +9,14 @@ extension GPT {
     static let maximumEntryArrayBytes = 1 << 20
 
     /// Verifies and decodes a GPT from `readSectors(lba, count)` on a disk of `sectorCount` sectors;
-    /// `source` names the disk in errors. Throws `GPTError.invalidGPT` naming what is damaged, or
-    /// what `readSectors` throws.
+    /// `source` names the disk in errors. Both copies are checked and must agree. Throws
+    /// `GPTError.invalidGPT` naming what is damaged, or what `readSectors` throws.
     public static func parse(
         sectorCount: UInt64, source: String, readSectors: (UInt64, Int) throws -> [UInt8]
     ) throws -> Table {
+        let (table, primary, entries) = try parsePrimaryCopy(
+            sectorCount: sectorCount, source: source, readSectors: readSectors)
         func fail(_ reason: String) -> GPTError { GPTError.invalidGPT(source: source, reason: reason) }
-        guard sectorCount >= minimumSectors else {
-            throw fail(
-                "the image has \(sectorCount) sectors, fewer than the \(minimumSectors) of the smallest GPT disk")
-        }
-        try checkProtectiveMBR(try readSectors(0, 1), fail: fail)
-
-        let primary = try readHeader(at: 1, name: "primary", sectorCount: sectorCount, readSectors, fail: fail)
-        let entries = try readEntries(of: primary, name: "primary", sectorCount: sectorCount, readSectors, fail: fail)
         let backupLBA = primary.alternateLBA
         guard backupLBA > 1, backupLBA < sectorCount else {
             throw fail("the primary header puts the backup header at LBA \(backupLBA), outside the disk")
@@ -37,7 +31,28 @@ extension GPT {
         guard backup.diskGUID == primary.diskGUID, backup.firstUsableLBA == primary.firstUsableLBA,
             backup.lastUsableLBA == primary.lastUsableLBA, backupEntries == entries
         else { throw fail("the backup header or entry array at LBA \(backupLBA) differs from the primary copy") }
+        return table
+    }
 
+    /// Like `parse`, but reads only the protective MBR and the primary copy, as the kernel does: for
+    /// finding partitions on a disk whose backup copy may be damaged.
+    public static func parsePrimary(
+        sectorCount: UInt64, source: String, readSectors: (UInt64, Int) throws -> [UInt8]
+    ) throws -> Table {
+        try parsePrimaryCopy(sectorCount: sectorCount, source: source, readSectors: readSectors).table
+    }
+
+    private static func parsePrimaryCopy(
+        sectorCount: UInt64, source: String, readSectors: (UInt64, Int) throws -> [UInt8]
+    ) throws -> (table: Table, header: Header, entries: [UInt8]) {
+        func fail(_ reason: String) -> GPTError { GPTError.invalidGPT(source: source, reason: reason) }
+        guard sectorCount >= minimumSectors else {
+            throw fail(
+                "the image has \(sectorCount) sectors, fewer than the \(minimumSectors) of the smallest GPT disk")
+        }
+        try checkProtectiveMBR(try readSectors(0, 1), fail: fail)
+        let primary = try readHeader(at: 1, name: "primary", sectorCount: sectorCount, readSectors, fail: fail)
+        let entries = try readEntries(of: primary, name: "primary", sectorCount: sectorCount, readSectors, fail: fail)
         var partitions: [Partition] = []
         let stride = Int(primary.entrySize)
         for index in 0..<Int(primary.entryCount) {
@@ -53,9 +68,10 @@ extension GPT {
             }
             partitions.append(partition)
         }
-        return Table(
+        let table = Table(
             diskGUID: primary.diskGUID, sectorCount: sectorCount, firstUsableLBA: primary.firstUsableLBA,
             lastUsableLBA: primary.lastUsableLBA, partitions: partitions)
+        return (table, primary, entries)
     }
 
     private static func checkProtectiveMBR(_ sector: [UInt8], fail: (String) -> GPTError) throws {

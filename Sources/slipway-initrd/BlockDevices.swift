@@ -1,8 +1,5 @@
 // Finding a partition by GPT name or unique GUID without udev. The kernel puts a partition's GPT
-// name in its uevent (PARTNAME=) but not its GUID, so PARTUUID is read from the disk's GPT here:
-//
-//   LBA 1: header  "EFI PART" @0 · partition entry LBA @72 (u64) · entry count @80 (u32) · entry size @84 (u32)
-//   entry:         type GUID @0 · unique GUID @16 (16 bytes: u32 LE, u16 LE, u16 LE, 8 bytes as stored)
+// name in its uevent (PARTNAME=) but not its GUID, so PARTUUID is read from the disk's GPT here.
 //
 // devtmpfs creates /dev/<DEVNAME> for every block device, so no node has to be made by hand.
 import Glibc
@@ -84,80 +81,18 @@ enum BlockDevices {
                 guard device.isPartition, let disk = device.disk, let number = device.partitionNumber else {
                     return false
                 }
-                if guidsByDisk[disk] == nil { guidsByDisk[disk] = GPT.uniqueGUIDs(disk: "/dev/" + disk) }
+                if guidsByDisk[disk] == nil { guidsByDisk[disk] = uniqueGUIDs(disk: disk) }
                 return guidsByDisk[disk]?[number] == uuid
             }
         }
     }
-}
 
-/// Reading partition GUIDs from a GPT disk.
-enum GPT {
-    /// Unique partition GUIDs by partition number (1-based), lowercase; empty if the disk has no GPT.
-    static func uniqueGUIDs(disk: String) -> [Int: String] {
-        let fd = open(disk, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [:] }
+    /// Unique partition GUIDs by partition number, lowercase; empty if the disk has no readable GPT.
+    private static func uniqueGUIDs(disk name: String) -> [Int: String] {
+        let disk = DiskDevice(name: name)
+        guard let fd = try? disk.open(O_RDONLY) else { return [:] }
         defer { close(fd) }
-        let sectorSize = logicalBlockSize(disk)
-        guard let header = readBytes(fd, offset: sectorSize, count: 92), header.starts(with: Array("EFI PART".utf8))
-        else { return [:] }
-        let entriesLBA = littleEndian(header, 72, 8)
-        let count = littleEndian(header, 80, 4)
-        let entrySize = littleEndian(header, 84, 4)
-        guard count > 0, count <= 1024, entrySize >= 128, entrySize <= 4096, entriesLBA >= 2, entriesLBA < (1 << 40),
-            let table = readBytes(fd, offset: entriesLBA * sectorSize, count: count * entrySize)
-        else { return [:] }
-        var guids: [Int: String] = [:]
-        for index in 0..<count {
-            let base = index * entrySize
-            let type = table[base..<(base + 16)]
-            if type.allSatisfy({ $0 == 0 }) { continue }
-            guids[index + 1] = format(Array(table[(base + 16)..<(base + 32)]))
-        }
-        return guids
-    }
-
-    /// The text form of an on-disk GUID (first three fields little-endian).
-    static func format(_ bytes: [UInt8]) -> String {
-        let order = [3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11, 12, 13, 14, 15]
-        let digits = Array("0123456789abcdef")
-        var text = ""
-        for index in order {
-            if index < 0 {
-                text.append("-")
-            } else {
-                text.append(digits[Int(bytes[index] >> 4)])
-                text.append(digits[Int(bytes[index] & 0xf)])
-            }
-        }
-        return text
-    }
-
-    private static func logicalBlockSize(_ disk: String) -> Int {
-        let name = disk.split(separator: "/").last.map(String.init) ?? disk
-        guard let text = try? System.readText("/sys/class/block/\(name)/queue/logical_block_size"),
-            let size = Int(text.split(separator: "\n").first ?? ""), size >= 512, size <= 65536
-        else { return 512 }
-        return size
-    }
-
-    private static func readBytes(_ fd: Int32, offset: Int, count: Int) -> [UInt8]? {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                pread(fd, buffer.baseAddress.map { $0 + done }, count - done, off_t(offset + done))
-            }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { return nil }
-            done += got
-        }
-        return bytes
-    }
-
-    private static func littleEndian(_ bytes: [UInt8], _ offset: Int, _ width: Int) -> Int {
-        var value = 0
-        for index in (0..<width).reversed() { value = value << 8 | Int(bytes[offset + index]) }
-        return value
+        guard let table = try? disk.partitionTable(on: fd, primaryOnly: true) else { return [:] }
+        return Dictionary(uniqueKeysWithValues: table.partitions.map { ($0.number, $0.guid.description.lowercased()) })
     }
 }

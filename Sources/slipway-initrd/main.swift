@@ -32,10 +32,12 @@ func boot() throws -> Never {
     Console.log("mounted root \(parameters.root) (\(root.devicePath)) read-only on \(RootSetup.sysroot)")
 
     let state = try BlockDevices.waitFor(parameters.state, role: "state", timeout: parameters.timeoutSeconds)
+    let growth = StateGrowth.prepare(state)
     let firstBoot = try RootSetup.mountState(state, reference: parameters.state)
     Console.log(
         "mounted state \(parameters.state) (\(state.devicePath)) on /state\(firstBoot ? ", first boot: created its layout" : "")"
     )
+    if let line = growth?.growFilesystem(mountedOn: RootSetup.stateMount) { Console.log(line) }
     if firstBoot {
         let count = try RootSetup.seedVar()
         Console.log("first boot: copied \(count) entries of the image's /var to /state/var")

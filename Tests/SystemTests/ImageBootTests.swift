@@ -93,4 +93,75 @@ import Testing
             #expect(result.stdout.contains(expected), "\(expected) not in \(result.stdout.prefix(3000))")
         }
     }
+
+    /// The image written to a disk 256 MiB larger: the first boot grows STATE (partition and ext4) to
+    /// the disk's end, independent tools find the result sound, and the second boot leaves it alone.
+    @Test func stateGrowsToFillALargerDiskOnce() throws {
+        let image = try Self.built.get()
+        let dir = try TemporaryDirectory()
+        let disk = dir.file("larger.img")
+        #expect(try runTool(["cp", "--sparse=always", image, disk]).status == 0)
+        #expect(try runTool(["truncate", "-s", "+256M", disk]).status == 0)
+        let sectors = try #require(FileManager.default.attributesOfItem(atPath: disk)[.size] as? Int) / 512
+        let stateBefore = try Self.partition("STATE", of: disk)
+
+        let first = try runTool([
+            try Fixtures.slipwayExecutable(), "run", disk, "--persist", "--expect", "slipway: ready", "--timeout",
+            "240", "--memory", "512M",
+        ])
+        #expect(first.status == 0, "\(first.stdout.suffix(3000))")
+        let stateAfter = try Self.partition("STATE", of: disk)
+        #expect(stateAfter.start == stateBefore.start)
+        // The last whole MiB before the backup GPT (the last 33 sectors).
+        #expect(stateAfter.start + stateAfter.size == (sectors - 33) / 2048 * 2048)
+        let grew =
+            "grew STATE's partition and filesystem (/dev/vda5) from \(stateBefore.size / 2048) MiB to "
+            + "\(stateAfter.size / 2048) MiB to fill the disk"
+        #expect(first.stdout.contains(grew), "\(first.stdout.suffix(3000))")
+
+        let verify = try runTool(["sfdisk", "--verify", disk])
+        #expect(verify.status == 0 && !verify.stdout.contains("GPT PMBR size mismatch"), "\(verify.stdout)")
+        #expect(try runTool(["sgdisk", "-v", disk]).stdout.contains("No problems found"))
+        // The guest was stopped, not shut down: replay STATE's journal before reading it.
+        let state = "\(disk)?offset=\(stateAfter.start * 512)"
+        #expect(try runTool(["debugfs", "-w", "-R", "journal_run", state]).status == 0)
+        let fsck = try runTool(["e2fsck", "-fn", state])
+        #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
+        let header = try runTool(["dumpe2fs", "-h", state]).stdout
+        let blocks = Self.field("Block count", in: header).flatMap { Int($0) } ?? 0
+        let blockSize = Self.field("Block size", in: header).flatMap { Int($0) } ?? 0
+        #expect(blocks * blockSize == stateAfter.size * 512, "\(header.prefix(2000))")
+
+        let second = try runTool([
+            try Fixtures.slipwayExecutable(), "run", disk, "--persist", "--expect", "slipway: ready", "--timeout",
+            "240", "--memory", "512M",
+        ])
+        #expect(second.status == 0, "\(second.stdout.suffix(3000))")
+        let stateLine = second.stdout.split(whereSeparator: \.isNewline).first { $0.contains("mounted state") }
+        #expect(stateLine?.hasSuffix("on /state") == true, "not a second boot: \(stateLine ?? "no state line")")
+        #expect(!second.stdout.contains("grew STATE"), "\(second.stdout.suffix(3000))")
+        #expect(try Self.partition("STATE", of: disk) == stateAfter)
+    }
+
+    /// A partition's start and size in sectors, as sfdisk reads them.
+    static func partition(_ name: String, of disk: String) throws -> Extent {
+        let table = try runTool(["sfdisk", "--json", disk]).stdout
+        let json = try JSONSerialization.jsonObject(with: Data(table.utf8)) as? [String: Any]
+        let partitions = ((json?["partitiontable"] as? [String: Any])?["partitions"] as? [[String: Any]]) ?? []
+        let entry = try #require(partitions.first { ($0["name"] as? String) == name }, "no \(name) in \(table)")
+        return Extent(start: entry["start"] as? Int ?? -1, size: entry["size"] as? Int ?? -1)
+    }
+
+    struct Extent: Equatable {
+        var start: Int
+        var size: Int
+    }
+
+    /// The value of `name:` in dumpe2fs's header listing.
+    static func field(_ name: String, in listing: String) -> String? {
+        for line in listing.split(separator: "\n") where line.hasPrefix(name + ":") {
+            return line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
 }
