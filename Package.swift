@@ -30,20 +30,22 @@ let package = Package(
         // Leaf: SHA-2 digests without Foundation, so the in-image executable stays small.
         // Always optimized: debug builds would otherwise hash packages at a few MB/s.
         .target(name: "Hashing", swiftSettings: strict + [.unsafeFlags(["-O"])]),
+        // Double-quoted strings for messages, JSON and YAML (no Foundation: the initrd uses it too).
+        .target(name: "Quoting", swiftSettings: strict),
         .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: strict),
-        .target(name: "Rootfs", dependencies: ["Archive", "Hashing"], swiftSettings: strict),
+        .target(name: "Rootfs", dependencies: ["Archive", "Hashing", "Quoting"], swiftSettings: strict),
         .target(name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing"], swiftSettings: strict),
         .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs", "Hashing"], swiftSettings: strict),
         // The GPT format without Foundation: the image builder and the initrd (growing STATE) share it.
         .target(name: "PartitionTable", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "Disk", dependencies: ["PartitionTable", "Hashing"], swiftSettings: strict),
         .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
-        .target(name: "FirstBoot", dependencies: ["Hashing"], swiftSettings: strict),
-        .target(name: "Profile", dependencies: ["Yams", "Hashing"], swiftSettings: strict),
+        .target(name: "FirstBoot", dependencies: ["Hashing", "Quoting"], swiftSettings: strict),
+        .target(name: "Profile", dependencies: ["Yams", "Hashing", "Quoting"], swiftSettings: strict),
         // Butane-style YAML → Ignition JSON for `slipway firstboot render` (YAML stays out of the image).
         .target(name: "Butane", dependencies: ["FirstBoot", "Yams"], swiftSettings: strict),
         .target(name: "Runner", swiftSettings: strict),
-        .target(name: "Inspect", dependencies: ["CBlkid", "Disk"], swiftSettings: strict),
+        .target(name: "Inspect", dependencies: ["CBlkid", "Disk", "Quoting"], swiftSettings: strict),
         .target(
             name: "Build",
             dependencies: [
@@ -71,6 +73,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
+        .testTarget(name: "QuotingTests", dependencies: ["Quoting"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RootfsTests", dependencies: ["Rootfs", "Archive", "TestSupport"]),
         .testTarget(name: "PackagesTests", dependencies: ["Packages", "Rootfs", "TestSupport"]),

@@ -1,5 +1,6 @@
 // A small JSON writer for the report: keys always sorted, absent values written as null, so the
 // output has the same keys in the same order for every image.
+import Quoting
 
 /// A JSON value.
 indirect enum JSONValue: Equatable {
@@ -37,21 +38,5 @@ indirect enum JSONValue: Equatable {
         }
     }
 
-    private static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let digits = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    private static func quoted(_ text: String) -> String { Quoting.doubleQuoted(text, control: Quoting.jsonEscape) }
 }

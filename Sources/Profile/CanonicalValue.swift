@@ -1,6 +1,7 @@
 // A small value tree with its own YAML and JSON writers. The canonical form of a profile is written
 // with these rather than a general-purpose emitter, so its bytes, and so the profile digest, depend on
 // nothing but this file: no library upgrade can change a digest.
+import Quoting
 
 /// A tree of strings, integers, booleans, lists and ordered mappings.
 public indirect enum CanonicalValue: Sendable, Equatable {
@@ -112,7 +113,7 @@ extension CanonicalValue {
 
     /// YAML's double-quoted style: JSON's escapes, but `\xHH` for other control characters.
     private static func doubleQuoted(_ text: String) -> String {
-        doubleQuotedEscaping(text) { "\\x" + hex2($0) }
+        Quoting.doubleQuoted(text, control: Quoting.yamlEscape)
     }
 
     /// `|`, `|-` or `|+` block for multi-line text that a literal block can hold exactly.
@@ -173,10 +174,5 @@ extension CanonicalValue {
         }
     }
 
-    static func jsonString(_ text: String) -> String { doubleQuotedEscaping(text) { "\\u00" + hex2($0) } }
-
-    private static func hex2(_ value: UInt32) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(value >> 4) & 0xf], digits[Int(value) & 0xf]])
-    }
+    static func jsonString(_ text: String) -> String { Quoting.doubleQuoted(text, control: Quoting.jsonEscape) }
 }

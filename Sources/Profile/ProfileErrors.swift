@@ -1,5 +1,6 @@
 // The one error type of the Profile module: every problem found in a profile, reported together so
 // that a user fixes them in one pass instead of one per run.
+import Quoting
 
 /// One problem in a profile: where it is, which key, the offending value and the rule it breaks.
 public struct ProfileProblem: Sendable, Hashable, CustomStringConvertible {
@@ -46,28 +47,4 @@ public struct ProfileErrors: Error, Sendable, CustomStringConvertible {
 }
 
 /// A value in double quotes with quotes, backslashes and control characters escaped, as messages show it.
-func quoted(_ text: String) -> String {
-    doubleQuotedEscaping(text) { "\\u{" + String($0, radix: 16) + "}" }
-}
-
-/// `text` in double quotes with `"`, `\\`, newline, tab and return escaped, and every other control
-/// character written by `control`: one routine for messages, canonical YAML and canonical JSON.
-func doubleQuotedEscaping(_ text: String, control: (UInt32) -> String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7f {
-                out += control(scalar.value)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
+func quoted(_ text: String) -> String { Quoting.doubleQuoted(text) }

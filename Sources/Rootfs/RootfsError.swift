@@ -1,4 +1,5 @@
 // The one error type of the Rootfs module: every failure names the layer, the entry and the rule.
+import Quoting
 
 /// A layer could not be read or merged. `description` reads like
 /// `layer base.tar.gz: entry "../etc/passwd": ".." is not allowed in layer paths`.
@@ -102,19 +103,4 @@ public struct RootfsError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// `text` in double quotes, with quotes, backslashes and control characters escaped, so a hostile
 /// name cannot forge or hide parts of a message on a terminal.
-func quoted(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\t": result += "\\t"
-        case "\r": result += "\\r"
-        case _ where scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value):
-            result += "\\u{\(String(scalar.value, radix: 16))}"
-        default: result.unicodeScalars.append(scalar)
-        }
-    }
-    return result + "\""
-}
+func quoted(_ text: String) -> String { Quoting.doubleQuoted(text, escapingC1: true) }

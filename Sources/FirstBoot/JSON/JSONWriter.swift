@@ -1,5 +1,6 @@
 // Serializes `JSONNode` trees: used to print rendered and merged configs and to write the
 // records the first-boot step leaves behind (kernel arguments, result).
+import Quoting
 
 extension JSONNode {
     /// JSON text for this value: indented by two spaces when `pretty`, otherwise compact.
@@ -54,21 +55,7 @@ extension JSONNode {
     }
 
     static func writeString(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
-                let digits = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += Quoting.doubleQuoted(text, control: Quoting.jsonEscape)
     }
 }
 
