@@ -316,6 +316,50 @@ import Testing
             ])
     }
 
+    @Test func fetchesTheConfigFromGCEMetadata() throws {
+        let scratch = try TemporaryDirectory("firstboot-gce")
+        let machine = try Machine(scratch)
+        let server = try MetadataServer { request, _ in
+            switch (request.method, request.path) {
+            case ("GET", "/computeMetadata/v1/instance/attributes/user-data"):
+                // The real service refuses requests without the header, so a client must send it.
+                guard request.headers["metadata-flavor"] == "Google" else { return (403, "") }
+                return (
+                    200,
+                    """
+                    {"ignition": {"version": "3.4.0"},
+                     "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 420,
+                       "contents": {"source": "data:,hello%20from%20GCE%20metadata"}}]},
+                     "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["\(Self.key)"]}]}}
+                    """
+                )
+            default: return (404, "")
+            }
+        }
+        let network = [
+            "-netdev",
+            "user,id=net0,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:/bin/busybox nc 127.0.0.1 \(server.port)",
+            "-device", "virtio-net-pci,netdev=net0",
+        ]
+        let boot = try machine.boot("gce", extraAppend: "slipway.platform=gcp", extraArguments: network)
+        print("GCE boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.printed("slipway: ready"))
+        #expect(boot.initrdSteps.contains("first boot: platform gce (slipway.platform=gcp)"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: config from GCE metadata instance/attributes/user-data: ")
+            }, "\(boot.initrdLines)")
+        #expect(boot.initrdSteps.contains("network: eth0 released 169.254.169.15 and is down"))
+        #expect(boot.printed("root: file 644 0:0 hello from GCE metadata"))
+        #expect(boot.printed("root: keys 600 core \(Self.key)"))
+        #expect(!boot.printed("slipway-initrd: error"))
+        let requests = server.requests
+        #expect(
+            requests.map { "\($0.method) \($0.path)" } == ["GET /computeMetadata/v1/instance/attributes/user-data"])
+        #expect(requests.first?.headers["metadata-flavor"] == "Google")
+        #expect(requests.first?.headers["host"] == "169.254.169.254")
+    }
+
     // MARK: - Fixtures
 
     static func write(_ path: String, _ text: String) throws {
