@@ -1,8 +1,8 @@
 #ifndef SLIPWAY_CLINUX_SHIM_H
 #define SLIPWAY_CLINUX_SHIM_H
 // Linux calls that Swift cannot reach through Glibc: syscall(2) and ioctl(2) are variadic, makedev is
-// a macro, and sys/mount.h, sys/vfs.h, net/if.h, net/route.h and linux/blkpg.h are not part of the
-// Glibc module.
+// a macro, and sys/mount.h, sys/reboot.h, sys/vfs.h, net/if.h, net/route.h and linux/blkpg.h are not
+// part of the Glibc module.
 #include <linux/blkpg.h>
 #include <net/if.h>
 #include <net/route.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>

@@ -21,16 +21,23 @@ struct RunCommand: ParsableCommand {
               slipway run out/minimal.img
               slipway run out/docker-host.img --config me.ign --ssh-port 2222
               slipway run out/minimal.img --expect 'slipway: ready' --timeout 120
+              slipway run out/minimal.img --config kargs.ign --reboots 1 --expect 'slipway: ready'
               slipway run --kernel vmlinuz --initrd initrd.img --append console=ttyS0
 
             Without --expect the run lasts until the guest powers off (or --timeout passes); on a terminal, \
             keys go to the guest and Ctrl-C stops the machine. --accel auto uses KVM only after checking that \
             it really runs a guest here, and otherwise says once on stderr that it falls back to TCG.
 
+            QEMU runs with -no-reboot, so a guest reboot ends the run (status 3). --reboots N lets the guest \
+            reboot N times: each time QEMU is started again on the same disk (the same throwaway overlay) and \
+            the same copy of the UEFI variables, so boot counting and EFI variables carry over; --expect keeps \
+            matching and --timeout bounds the whole run.
+
             Exit status:
               0    --expect matched; without --expect, the guest powered off
               1    --timeout passed first
-              3    the guest stopped before a match, or rebooted, reset or panicked
+              3    the guest stopped before a match, or rebooted (more often than --reboots allows), reset or
+                   panicked
               4    the machine could not run (QEMU, firmware, image or config)
               2    usage error (a bad flag or value)
               130  interrupted (SIGINT or SIGTERM); the machine was stopped
@@ -62,6 +69,12 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Give up after this many seconds (with --expect the default is 300).", valueName: "s"))
     var timeout: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Let the guest reboot this many times: QEMU starts again on the same disk and UEFI variables.",
+            valueName: "n"))
+    var reboots = 0
 
     @Flag(help: "Let the guest write to the image itself instead of a throwaway overlay.")
     var persist = false
@@ -97,6 +110,9 @@ struct RunCommand: ParsableCommand {
         if let timeout, !(timeout > 0) {
             throw ValidationError("--timeout \(timeout): use a positive number of seconds.")
         }
+        guard (0...100).contains(reboots) else {
+            throw ValidationError("--reboots \(reboots): use 0 to 100 reboots.")
+        }
         if let sshPort, !(1...65535).contains(sshPort) {
             throw ValidationError("--ssh-port \(sshPort): use a port from 1 to 65535.")
         }
@@ -131,7 +147,20 @@ struct RunCommand: ParsableCommand {
         }
         let terminal = machine.forwardInput(from: STDIN_FILENO)
         let bound = timeout ?? (pattern == nil ? nil : Self.defaultExpectTimeout)
-        let result = machine.watch(expect: pattern, timeout: bound.map { .milliseconds(Int64($0 * 1000)) })
+        let result: RunResult
+        do {
+            result = try machine.watch(
+                expect: pattern, timeout: bound.map { .milliseconds(Int64($0 * 1000)) }, reboots: reboots
+            ) { count in
+                Self.report("the guest rebooted (\(count) of \(reboots) allowed); starting it again")
+            }
+        } catch {
+            machine.stop()
+            terminal.restore()
+            if interruption.happened { throw ExitCode(RunExitStatus.interrupted) }
+            Self.report("\(error)")
+            throw ExitCode(RunExitStatus.qemuFailed)
+        }
         machine.stop()
         terminal.restore()
         explain(result, machine: machine, bound: bound, interrupted: interruption.happened)
@@ -183,7 +212,9 @@ struct RunCommand: ParsableCommand {
             )
             return
         case .exited(let exit):
-            Self.report(expect.map { "\(exit) before the console matched /\($0)/" } ?? "\(exit)")
+            let again =
+                exit == .reset && reboots > 0 ? " after \(reboots) allowed reboot\(reboots == 1 ? "" : "s")" : ""
+            Self.report(expect.map { "\(exit)\(again) before the console matched /\($0)/" } ?? "\(exit)\(again)")
         case .timedOut:
             Self.report(
                 expect.map { "no console match for /\($0)/ within \(seconds)" } ?? "still running after \(seconds)")

@@ -57,6 +57,12 @@ final class ConsoleBuffer {
         }
     }
 
+    /// Completes the unfinished last line, if there is one: the output of a restarted machine starts
+    /// on a line of its own.
+    func endLine() {
+        if pendingTime != nil { append([UInt8(ascii: "\n")], at: .zero) }
+    }
+
     /// The unfinished last line, if any bytes of it arrived.
     var unfinished: ConsoleLine? {
         pendingTime.map { ConsoleLine(text: Self.decode(pending), time: $0) }

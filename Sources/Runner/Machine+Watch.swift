@@ -46,6 +46,27 @@ extension Machine {
             consoleTail: consoleTail(30))
     }
 
+    /// `watch(expect:timeout:)` that lets the guest reboot up to `reboots` times: each time it ends with
+    /// `.reset` (a reboot, or a Linux panic with `panic=-1`) while reboots are left, `onReboot` is called
+    /// with the count so far and the machine is restarted on the same disk and firmware variables
+    /// (`restart()`). `expect` keeps matching across restarts, from where it stood; `timeout` bounds the
+    /// whole watch. Throws what `restart()` throws when QEMU cannot be started again.
+    public func watch(
+        expect: ConsolePattern?, timeout: Duration?, reboots: Int, onReboot: (Int) -> Void = { _ in }
+    ) throws(RunnerError) -> RunResult {
+        let clock = ContinuousClock()
+        let deadline = timeout.map { clock.now + $0 }
+        var rebooted = 0
+        while true {
+            let left = deadline.map { max($0 - clock.now, .zero) }
+            let result = watch(expect: expect, timeout: left)
+            guard case .exited(.reset) = result.outcome, rebooted < reboots else { return result }
+            rebooted += 1
+            onReboot(rebooted)
+            try restart()
+        }
+    }
+
     /// The `slipway run` exit status for an outcome, with or without an expected pattern.
     public static func exitStatus(_ outcome: RunResult.Outcome, expecting: Bool) -> Int32 {
         switch outcome {

@@ -32,6 +32,7 @@ public final class Machine: @unchecked Sendable {
     private var directory: RunDirectory?
     private var launch: (accelerator: Accelerator, command: [String])?
     private var savedStderr: String?
+    private var lastMonitorSocket: String?
 
     /// A machine that is not started yet. Console output is also written to the file descriptor `echo`
     /// (e.g. `STDOUT_FILENO`) as it arrives, if given.
@@ -68,7 +69,55 @@ public final class Machine: @unchecked Sendable {
             let plan = try makePlan(accelerator: accelerator, directory: directory)
             let arguments = QEMUCommand.arguments(configuration: configuration, plan: plan)
             launch = (accelerator, [qemu] + arguments)
+            lastMonitorSocket = plan.monitorSocket
+            state.markOrigin()
             try spawn(qemu, arguments, directory: directory, socket: plan.monitorSocket ?? "")
+        } catch {
+            lifecycle.unlock()
+            stop()
+            throw error
+        }
+        lifecycle.unlock()
+        try awaitRunning()
+    }
+
+    /// Starts QEMU again after the guest ended on its own, on the same run directory: the same disk overlay
+    /// (or image) and the same copy of the firmware variable store, so what the guest wrote carries over
+    /// (its files, systemd-boot's boot counting, EFI variables). This is how a guest reboot is continued:
+    /// QEMU runs with `-no-reboot`, so a reboot ends the process.
+    ///
+    /// The console log goes on (an unfinished last line is ended first) with the same clock, and the next
+    /// `waitFor` searches from where the previous one stopped. Throws `.invalidConfiguration` when the
+    /// machine was never started, is still running or was stopped, and `.qemuFailed` like `start()`.
+    public func restart() throws(RunnerError) {
+        lifecycle.lock()
+        func refuse(_ message: String) -> RunnerError {
+            RunnerError(.invalidConfiguration, operation: "restart machine", message: message)
+        }
+        guard let directory, let launch, let socket = lastMonitorSocket, process != nil else {
+            lifecycle.unlock()
+            throw refuse("it was not started, or it was stopped")
+        }
+        // The old QEMU must be entirely gone: exited, its console read to the end, its monitor closed.
+        let ended = state.withLock {
+            state.wait(until: state.deadline(after: .seconds(10))) { state.exit != nil && state.monitorClosed }
+        }
+        let stopped = state.withLock { state.stopRequested }
+        guard ended, !stopped else {
+            lifecycle.unlock()
+            throw refuse(stopped ? "it was stopped from the host" : "it is still running")
+        }
+        state.update {
+            state.console.endLine()
+            state.processStatus = nil
+            state.consoleClosed = false
+            state.running = false
+            state.monitorClosed = false
+            state.reported = nil
+        }
+        unlink(socket)
+        do {
+            try spawn(launch.command[0], Array(launch.command.dropFirst()), directory: directory, socket: socket)
         } catch {
             lifecycle.unlock()
             stop()
@@ -161,7 +210,6 @@ public final class Machine: @unchecked Sendable {
         }
         // A write to the console after QEMU died must fail with EPIPE, not kill this process.
         signal(SIGPIPE, SIG_IGN)
-        state.markOrigin()
         do {
             try Self.launchWithSignalsUnblocked(process)
         } catch {

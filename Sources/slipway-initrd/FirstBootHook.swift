@@ -1,8 +1,10 @@
 // The first-boot configuration step, run with the new root mounted and writable where it must be
 // (/etc through its overlay, /var and /home from STATE), before the switch to the system's init:
 // find the config (FirstBootSources), validate, resolve and check it, apply it with the FirstBoot
-// library, and record the result in /etc/.slipway-firstboot.json. A record with a final outcome
-// (applied, no-config) makes later boots skip the step; a failed one is tried again.
+// library, write its kernel arguments into the booted slot's boot entry if the command line lacks
+// them (BootEntryUpdate), and record the result in /etc/.slipway-firstboot.json. A record with a
+// final outcome (applied, no-config) makes later boots skip the step; a failed one is tried again.
+// After kernel arguments were written the caller reboots, so the system starts with them.
 import FirstBoot
 import Glibc
 
@@ -48,6 +50,8 @@ enum FirstBootHook {
         case skipped
         case applied
         case noConfig
+        /// Applied, and the kernel arguments were written to the boot entry: reboot to use them.
+        case reboot
     }
 
     /// What has been learned so far, for the record.
@@ -60,7 +64,9 @@ enum FirstBootHook {
 
     /// Runs the step unless the root's record says it is done. On failure the failed outcome is
     /// recorded before the error is thrown.
-    static func run(root: String, commandLine: String, timeoutSeconds: Int) throws(FirstBootFailure) -> Outcome {
+    static func run(root: String, rootDevice: BlockDevice, commandLine: String, timeoutSeconds: Int)
+        throws(FirstBootFailure) -> Outcome
+    {
         let recordPath = root + FirstBootRecord.path
         if System.exists(recordPath) {
             let record: FirstBootRecord
@@ -88,8 +94,13 @@ enum FirstBootHook {
         }
         var progress = Progress()
         let outcome: Outcome
+        var bootEntry: BootEntryUpdate.Applied?
         do {
             outcome = try configure(root: root, commandLine: commandLine, progress: &progress)
+            if outcome == .applied {
+                bootEntry = try applyKernelArguments(
+                    progress.kernelArguments, commandLine: commandLine, rootDevice: rootDevice)
+            }
         } catch {
             let record = FirstBootRecord(
                 time: FirstBootRecord.now(), uptime: Console.uptime(), outcome: .failed, source: progress.source,
@@ -114,7 +125,27 @@ enum FirstBootHook {
             throw FirstBootFailure(source: FirstBootRecord.path, entry: "write", reason: error.message)
         }
         Console.log("first boot: recorded in \(FirstBootRecord.path)")
+        if let bootEntry {
+            Console.log(
+                "first boot: kernel arguments applied to \(bootEntry.entryPath): \(bootEntry.edit.summary); rebooting")
+            return .reboot
+        }
         return outcome
+    }
+
+    /// Writes the requested kernel arguments to the boot entry when the running kernel lacks them.
+    private static func applyKernelArguments(
+        _ arguments: KernelArguments, commandLine: String, rootDevice: BlockDevice
+    ) throws(FirstBootFailure) -> BootEntryUpdate.Applied? {
+        if arguments.isEmpty { return nil }
+        guard let applied = try BootEntryUpdate.apply(arguments, commandLine: commandLine, root: rootDevice) else {
+            Console.log(
+                "first boot: kernel arguments already satisfied by the command line (add "
+                    + "[\(arguments.shouldExist.joined(separator: " "))] remove "
+                    + "[\(arguments.shouldNotExist.joined(separator: " "))]); nothing to change")
+            return nil
+        }
+        return applied
     }
 
     private static func configure(root: String, commandLine: String, progress: inout Progress)
@@ -180,13 +211,6 @@ enum FirstBootHook {
                     + "written: \(shown)\(report.written.count > 8 ? " …" : "")")
         } catch {
             throw FirstBootFailure(source: source, error)
-        }
-        let arguments = progress.kernelArguments
-        if !arguments.shouldExist.isEmpty || !arguments.shouldNotExist.isEmpty {
-            Console.log(
-                "first boot: kernel arguments requested (recorded in \(kernelArgumentsRecordPath), not applied to "
-                    + "the boot entry yet): add [\(arguments.shouldExist.joined(separator: " "))] "
-                    + "remove [\(arguments.shouldNotExist.joined(separator: " "))]")
         }
         return .applied
     }

@@ -49,9 +49,11 @@ func boot() throws -> Never {
     // The first-boot config: applied once, before the system starts. When it fails the system's
     // services must not start: systemd is asked for its emergency target, any other init is not run.
     var initArguments: [String] = []
+    var outcome = FirstBootHook.Outcome.skipped
     do {
-        _ = try FirstBootHook.run(
-            root: RootSetup.sysroot, commandLine: commandLine, timeoutSeconds: parameters.timeoutSeconds)
+        outcome = try FirstBootHook.run(
+            root: RootSetup.sysroot, rootDevice: root, commandLine: commandLine,
+            timeoutSeconds: parameters.timeoutSeconds)
     } catch {
         Console.firstBootFailed(error)
         if firstBoot { try RootSetup.markInitialized() }
@@ -62,6 +64,8 @@ func boot() throws -> Never {
         initArguments = ["--unit=emergency.target"]
     }
     if firstBoot { try RootSetup.markInitialized() }
+    // New kernel arguments are in the boot entry; the next boot starts with them.
+    if outcome == .reboot { try Reboot.now() }
 
     try SwitchRoot.moveAPIFilesystems(into: RootSetup.sysroot)
     try SwitchRoot.switchRoot(to: RootSetup.sysroot, initPath: parameters.initPath, arguments: initArguments)

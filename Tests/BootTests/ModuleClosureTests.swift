@@ -11,6 +11,8 @@ import Testing
         (["virtio_blk"], ["virtio_ring", "virtio", "virtio_blk"], []),
         (["ext4", "virtio_blk", "ext4"], ["virtio_ring", "virtio", "virtio_blk"], ["ext4"]),
         (["bridge", "br_netfilter", "llc"], ["llc", "stp", "bridge", "br_netfilter"], []),
+        // The base profile's ESP modules: vfat loads its code page and character set by name at mount.
+        (["vfat", "nls_cp437", "nls_ascii"], ["fat", "vfat", "nls_cp437", "nls_ascii"], []),
     ])
     func closureOfTheCloudKernel(requested: [String], expected: [String], builtin: [String]) throws {
         let closure = try RealKernel.package().modules.closure(of: requested)

@@ -30,7 +30,7 @@ import Testing
         #expect(profile.kernel.source.value == .package("linux-image-cloud-amd64"))
         #expect(
             profile.kernel.initrdModules.map(\.value) == [
-                "virtio_pci", "virtio_blk", "overlay", "qemu_fw_cfg", "virtio_net",
+                "virtio_pci", "virtio_blk", "overlay", "qemu_fw_cfg", "virtio_net", "vfat", "nls_cp437", "nls_ascii",
             ])
         let packages = profile.root.layers.flatMap { layer -> [String] in
             if case .packages(let names) = layer.source { return names.map(\.value) }

@@ -29,6 +29,18 @@ import Testing
         #expect(buffer.complete.map(\.time) == [.milliseconds(100), .milliseconds(950)])
     }
 
+    @Test func aRestartEndsTheUnfinishedLine() {
+        let buffer = buffer([("login: ", 100)])
+        buffer.endLine()
+        buffer.endLine()
+        buffer.append(Array("Linux version\n".utf8), at: .milliseconds(900))
+        #expect(
+            buffer.complete == [
+                ConsoleLine(text: "login: ", time: .milliseconds(100)),
+                ConsoleLine(text: "Linux version", time: .milliseconds(900)),
+            ])
+    }
+
     @Test func invalidUTF8BecomesReplacementCharacters() {
         let buffer = ConsoleBuffer()
         buffer.append([0x61, 0xFF, 0x62, 0x0A], at: .zero)

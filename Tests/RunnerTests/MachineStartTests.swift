@@ -23,6 +23,13 @@ import Testing
         #expect(error.description.contains("apt-get install qemu-system-x86"))
     }
 
+    @Test func restartNeedsAStartedMachine() throws {
+        let machine = Machine(MachineConfiguration(acceleration: .tcg))
+        let error = #expect(throws: RunnerError.self) { try machine.restart() }
+        #expect(error?.kind == .invalidConfiguration)
+        #expect(error?.description == "restart machine: it was not started, or it was stopped")
+    }
+
     @Test func missingImageIsAConfigurationError() throws {
         let error = try #require(
             startError(MachineConfiguration(disk: DiskAttachment(path: "/nonexistent.img"), acceleration: .tcg)))

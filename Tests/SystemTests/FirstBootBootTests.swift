@@ -35,7 +35,7 @@ import Testing
              "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 416,
                "contents": {"source": "data:,hello%20from%20fw_cfg%0A", "verification": {"hash": "sha256-\(hash)"}}}]},
              "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["\(Self.key)"]}]},
-             "kernelArguments": {"shouldExist": ["quiet"], "shouldNotExist": ["debug"]}}
+             "kernelArguments": {"shouldExist": ["slipway.timeout=20"], "shouldNotExist": ["debug"]}}
             """)
         let boot = try machine.boot("first", fwCfg: config)
         print("first boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
@@ -46,8 +46,9 @@ import Testing
             "first boot: config from qemu fw_cfg opt/com.coreos/config: \(try Self.size(config)) bytes, "
                 + "\(digest.prefix(19))…",
             "first boot: config valid (spec 3.4.0, 0 warnings)",
-            "first boot: kernel arguments requested (recorded in /etc/.slipway-kargs.json, not applied to the boot "
-                + "entry yet): add [quiet] remove [debug]",
+            // The command line has them already: no boot entry is looked for (this disk has no ESP).
+            "first boot: kernel arguments already satisfied by the command line (add [slipway.timeout=20] "
+                + "remove [debug]); nothing to change",
             "first boot: recorded in /etc/.slipway-firstboot.json",
         ] {
             #expect(boot.initrdSteps.contains(step), "missing \(step)")
@@ -64,9 +65,9 @@ import Testing
         #expect(record.contains("\"outcome\": \"applied\""), "\(record)")
         #expect(record.contains("\"source\": \"qemu fw_cfg opt/com.coreos/config\""))
         #expect(record.contains("\"digest\": \"\(digest)\""))
-        #expect(record.contains("\"shouldExist\": [\n      \"quiet\"\n    ]"), "\(record)")
+        #expect(record.contains("\"shouldExist\": [\n      \"slipway.timeout=20\"\n    ]"), "\(record)")
         let kargs = try machine.stateFile("/etc-upper/.slipway-kargs.json")
-        #expect(kargs.contains("\"quiet\"") && kargs.contains("\"debug\""), "\(kargs)")
+        #expect(kargs.contains("\"slipway.timeout=20\"") && kargs.contains("\"debug\""), "\(kargs)")
 
         // The second boot of the same disk, with another config on fw_cfg: skipped, nothing changes.
         let changed = scratch.file("changed.ign")
@@ -314,6 +315,75 @@ import Testing
             server.requests.map { "\($0.method) \($0.path)" } == [
                 "PUT /latest/api/token", "GET /latest/user-data", "GET /motd",
             ])
+    }
+
+    @Test func kernelArgumentsWithoutABootEntryFailTheFirstBoot() throws {
+        let scratch = try TemporaryDirectory("firstboot-kargs-no-esp")
+        let machine = try Machine(scratch)
+        let config = scratch.file("kargs.ign")
+        try Self.write(
+            config,
+            """
+            {"ignition": {"version": "3.4.0"},
+             "storage": {"files": [{"path": "/etc/motd.d/hello", "contents": {"source": "data:,hello"}}]},
+             "kernelArguments": {"shouldExist": ["quiet"]}}
+            """)
+        // A direct kernel boot: the command line comes from QEMU, and the disk has no ESP to change it on.
+        let boot = try machine.boot("kargs", fwCfg: config, until: "starting rescue shell")
+        print("kernel arguments without an ESP:\n" + boot.initrdLines.joined(separator: "\n"))
+        let failure =
+            "first boot failed: kernel arguments: PARTLABEL=ESP: no partition named ESP on vda, the root's disk "
+            + "(partitions: vda1 (partition 1 \"ROOT-A\"), vda2 (partition 2 \"STATE\")); the kernel arguments "
+            + "need the boot entry on the ESP (boot the image through UEFI)"
+        #expect(boot.printed("slipway-initrd: " + failure + "\r\n"), "\(boot.initrdLines)")
+        #expect(!boot.printed("switching root"))
+        let record = try machine.stateFile("/etc-upper/.slipway-firstboot.json")
+        #expect(record.contains("\"outcome\": \"failed\""), "\(record)")
+        #expect(record.contains("\"error\": \"\(failure.replacingOccurrences(of: "\"", with: "\\\""))\""), "\(record)")
+    }
+
+    @Test func fetchesTheConfigFromGCEMetadata() throws {
+        let scratch = try TemporaryDirectory("firstboot-gce")
+        let machine = try Machine(scratch)
+        let server = try MetadataServer { request, _ in
+            switch (request.method, request.path) {
+            case ("GET", "/computeMetadata/v1/instance/attributes/user-data"):
+                // The real service refuses requests without the header, so a client must send it.
+                guard request.headers["metadata-flavor"] == "Google" else { return (403, "") }
+                return (
+                    200,
+                    """
+                    {"ignition": {"version": "3.4.0"},
+                     "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 420,
+                       "contents": {"source": "data:,hello%20from%20GCE%20metadata"}}]},
+                     "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["\(Self.key)"]}]}}
+                    """
+                )
+            default: return (404, "")
+            }
+        }
+        let network = [
+            "-netdev",
+            "user,id=net0,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:/bin/busybox nc 127.0.0.1 \(server.port)",
+            "-device", "virtio-net-pci,netdev=net0",
+        ]
+        let boot = try machine.boot("gce", extraAppend: "slipway.platform=gcp", extraArguments: network)
+        print("GCE boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.printed("slipway: ready"))
+        #expect(boot.initrdSteps.contains("first boot: platform gce (slipway.platform=gcp)"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: config from GCE metadata instance/attributes/user-data: ")
+            }, "\(boot.initrdLines)")
+        #expect(boot.initrdSteps.contains("network: eth0 released 169.254.169.15 and is down"))
+        #expect(boot.printed("root: file 644 0:0 hello from GCE metadata"))
+        #expect(boot.printed("root: keys 600 core \(Self.key)"))
+        #expect(!boot.printed("slipway-initrd: error"))
+        let requests = server.requests
+        #expect(
+            requests.map { "\($0.method) \($0.path)" } == ["GET /computeMetadata/v1/instance/attributes/user-data"])
+        #expect(requests.first?.headers["metadata-flavor"] == "Google")
+        #expect(requests.first?.headers["host"] == "169.254.169.254")
     }
 
     // MARK: - Fixtures

@@ -83,6 +83,50 @@ import Testing
         #expect(result.stdout.contains("1 written: /etc/hello"), "\(result.stdout.suffix(3000))")
     }
 
+    /// Kernel arguments of a first-boot config go into slot A's loader entry and the initrd reboots; with
+    /// `--reboots 1` the run continues on the same disk and UEFI variables, and the second boot runs with
+    /// them and does not apply the config again.
+    @Test func kernelArgumentsOfTheConfigAreInTheSecondBootsCommandLine() throws {
+        let image = try Self.built.get()
+        let dir = try TemporaryDirectory()
+        let config = dir.file("kargs.ign")
+        try #"{"ignition":{"version":"3.3.0"},"kernelArguments":{"shouldExist":["slipway.test.karg=hello"],"#
+            .appending(#""shouldNotExist":["panic=-1","not.there"]}}"#)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try runTool([
+            try Fixtures.slipwayExecutable(), "run", image, "--config", config, "--reboots", "1", "--expect",
+            "^slipway: cmdline .*slipway\\.test\\.karg=hello", "--timeout", "480", "--memory", "512M",
+        ])
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout.suffix(3000))")
+        #expect(result.stderr.contains("slipway run: the guest rebooted (1 of 1 allowed); starting it again"))
+        // Split bytes, not Characters: "\r\n" is a single Character in Swift.
+        let lines = result.stdout.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
+        }
+        // First boot: the config is applied, the entry the loader renamed on its first try is rewritten.
+        let applied = try #require(
+            lines.firstIndex {
+                $0.hasSuffix(
+                    "first boot: kernel arguments applied to loader/entries/slipway-a+2-1.conf: "
+                        + "added [slipway.test.karg=hello] removed [panic=-1]; rebooting")
+            }, "\(result.stdout.suffix(3000))")
+        #expect(lines[..<applied].contains { $0.hasSuffix("first boot: recorded in /etc/.slipway-firstboot.json") })
+        #expect(!lines[..<applied].contains { $0.hasPrefix("slipway: cmdline ") })
+        // Second boot: the record stops the config from being applied again; the kernel has the change.
+        let second = lines[(applied + 1)...]
+        #expect(
+            second.contains {
+                $0.contains("first-boot config applied on ")
+                    && $0.hasSuffix(" from qemu fw_cfg opt/com.coreos/config; not run again")
+            }, "\(second.joined(separator: "\n"))")
+        #expect(!second.contains { $0.contains("first boot: config from") })
+        let cmdline = try #require(second.last { $0.hasPrefix("slipway: cmdline ") })
+        let words = cmdline.dropFirst("slipway: cmdline ".count).split(separator: " ")
+        #expect(words.contains("slipway.test.karg=hello"), "\(cmdline)")
+        #expect(!words.contains("panic=-1"), "\(cmdline)")
+        #expect(words.contains("console=ttyS0"), "\(cmdline)")
+    }
+
     @Test func inspectShowsPartitionsAndTheSlotAEntryWithTriesLeft() throws {
         let image = try Self.built.get()
         let result = try runTool([try Fixtures.slipwayExecutable(), "inspect", image, "--json"])

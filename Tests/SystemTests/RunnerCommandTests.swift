@@ -87,6 +87,38 @@ extension RunnerSystemTests {
             #expect(quotedTail(result.stderr).contains("slipway-test: powering off"))
         }
 
+        @Test func rebootsAllowedStartTheGuestAgainThenTheNextEndsTheRun() throws {
+            let boot = try Boot()
+            let result = try slipway(boot.arguments(mode: "reboot") + ["--reboots", "2", "--timeout", "240"])
+            #expect(result.status == RunExitStatus.guestStopped, "\(result.stderr)")
+            // Three boots: the first and two restarts, each announced once on stderr.
+            #expect(consoleLines(result.stdout).filter { $0 == RunnerFixtures.marker }.count == 3)
+            let stderr = result.stderr.components(separatedBy: "\n")
+            #expect(
+                stderr.filter { $0.hasPrefix("slipway run: the guest rebooted (") } == [
+                    "slipway run: the guest rebooted (1 of 2 allowed); starting it again",
+                    "slipway run: the guest rebooted (2 of 2 allowed); starting it again",
+                ])
+            #expect(
+                stderr.contains(
+                    "slipway run: the guest rebooted or reset (QEMU runs with -no-reboot) after 2 allowed "
+                        + "reboots"), "\(result.stderr)")
+            #expect(try runTool(["pgrep", "-f", boot.initrd]).status == 1)
+        }
+
+        @Test func aRebootEndsTheRunByDefault() throws {
+            let boot = try Boot()
+            let result = try slipway(
+                boot.arguments(mode: "reboot") + ["--expect", "NEVER-PRINTED", "--timeout", "240"])
+            #expect(result.status == RunExitStatus.guestStopped)
+            #expect(
+                result.stderr.contains(
+                    "slipway run: the guest rebooted or reset (QEMU runs with -no-reboot) before the console matched"),
+                "\(result.stderr)")
+            #expect(!result.stderr.contains("starting it again"))
+            #expect(consoleLines(result.stdout).filter { $0 == RunnerFixtures.marker }.count == 1)
+        }
+
         @Test func interruptStopsQEMUAndExits130() throws {
             let boot = try Boot()
             let output = boot.scratch.file("stdout")
@@ -138,6 +170,9 @@ extension RunnerSystemTests {
             (["a.img", "--forward", "80"], "expected HOST:GUEST"),
             (["a.img", "--expect", "("], "not a valid regular expression"),
             (["a.img", "--memory", "lots"], "expected MiB like 2048"),
+            (["a.img", "--reboots=-1"], "--reboots -1: use 0 to 100 reboots."),
+            (["a.img", "--reboots", "101"], "--reboots 101: use 0 to 100 reboots."),
+            (["a.img", "--reboots", "many"], "The value 'many' is invalid for '--reboots <n>'"),
         ])
         func usageErrorsExit2(arguments: [String], message: String) throws {
             let result = try slipway(arguments)

@@ -13,7 +13,8 @@ enum RunnerFixtures {
     static let marker = "slipway-test: init running"
 
     /// A kernel command line for the busybox initrd; `mode` selects what init does after the marker:
-    /// `poweroff` (power off at once), `echo` (read a line, print it back, power off), `stay` (sleep).
+    /// `poweroff` (power off at once), `echo` (read a line, print it back, power off), `stay` (sleep),
+    /// `reboot` (reboot at once).
     static func commandLine(mode: String) -> String {
         "console=ttyS0 panic=-1 slipway.test=\(mode)"
     }
@@ -79,6 +80,11 @@ enum RunnerFixtures {
             ;;
         *slipway.test=stay*)
             echo "slipway-test: staying up"
+            sleep 600
+            ;;
+        *slipway.test=reboot*)
+            echo "slipway-test: rebooting"
+            reboot -f
             sleep 600
             ;;
         esac

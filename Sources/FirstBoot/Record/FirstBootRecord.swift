@@ -11,7 +11,7 @@
 //     "digest": "sha256-<hex>",                 of the config bytes as the source gave them
 //     "warnings": ["..."],
 //     "error": "...",                           failed only: the console's error line
-//     "kernelArguments": {"shouldExist": [...], "shouldNotExist": [...]}   requested, not yet applied
+//     "kernelArguments": {"shouldExist": [...], "shouldNotExist": [...]}   as the config asked for them
 //   }
 import Hashing
 
