@@ -20,6 +20,7 @@ struct RunCommand: ParsableCommand {
             Examples:
               slipway run out/minimal.img
               slipway run out/docker-host.img --config me.ign --ssh-port 2222
+              slipway run out/docker-host.img --disk-size 20G
               slipway run out/minimal.img --expect 'slipway: ready' --timeout 120
               slipway run out/minimal.img --config kargs.ign --reboots 1 --expect 'slipway: ready'
               slipway run --kernel vmlinuz --initrd initrd.img --append console=ttyS0
@@ -79,6 +80,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Let the guest write to the image itself instead of a throwaway overlay.")
     var persist = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Boot on a disk this large (like 20G): the throwaway overlay is made that size and STATE grows into it.",
+            valueName: "size"))
+    var diskSize: String?
+
     @Option(help: "Accelerator: auto, kvm or tcg.")
     var accel: AccelerationOption = .auto
 
@@ -106,6 +113,11 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--initrd and --append only apply with --kernel.")
         }
         if persist && image == nil { throw ValidationError("--persist needs an IMAGE to write to.") }
+        if diskSize != nil && (image == nil || persist) {
+            throw ValidationError(
+                "--disk-size sizes the throwaway overlay of an IMAGE; with --persist, grow the image itself "
+                    + "(qemu-img resize IMAGE SIZE).")
+        }
         guard (1...255).contains(cpus) else { throw ValidationError("--cpus \(cpus): use 1 to 255.") }
         if let timeout, !(timeout > 0) {
             throw ValidationError("--timeout \(timeout): use a positive number of seconds.")
@@ -118,6 +130,7 @@ struct RunCommand: ParsableCommand {
         }
         do {
             _ = try MachineConfiguration.memoryMiB(parsing: memory)
+            if let diskSize { _ = try MachineConfiguration.mebibytes(parsing: diskSize, what: "disk size") }
             for forward in forwards { _ = try PortForward(parsing: forward) }
             if let expect { _ = try ConsolePattern(expect) }
         } catch {
@@ -174,7 +187,10 @@ struct RunCommand: ParsableCommand {
                 sshPort: sshPort,
                 forwards: try forwards.map { text throws(RunnerError) in try PortForward(parsing: text) }),
             ignitionConfig: config, qemu: qemu)
-        configuration.disk = image.map { DiskAttachment(path: $0, persist: persist) }
+        let sizeMiB = try diskSize.map { text throws(RunnerError) in
+            try MachineConfiguration.mebibytes(parsing: text, what: "disk size")
+        }
+        configuration.disk = image.map { DiskAttachment(path: $0, persist: persist, sizeMiB: sizeMiB) }
         if let kernel {
             configuration.boot = .directKernel(
                 DirectKernel(kernel: kernel, initrd: initrd, commandLine: kernelCommandLine))

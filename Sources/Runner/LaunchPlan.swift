@@ -58,4 +58,22 @@ public enum ImageFormat: String, Sendable, Equatable {
         let head = (try? handle.read(upToCount: 4)) ?? Data()
         return [UInt8](head) == qcow2Magic ? .qcow2 : .raw
     }
+
+    /// The size of the disk the image holds: the file's size for raw, the header's (a big-endian
+    /// u64 at byte 24) for qcow2.
+    public func virtualSize(path: String) throws(RunnerError) -> UInt64 {
+        let failure = RunnerError(
+            .invalidConfiguration, operation: "read disk image size", subject: path,
+            message: "the file is not readable or its qcow2 header is cut short")
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw failure }
+        defer { try? handle.close() }
+        switch self {
+        case .raw:
+            guard let end = try? handle.seekToEnd() else { throw failure }
+            return end
+        case .qcow2:
+            guard let header = try? handle.read(upToCount: 32), header.count == 32 else { throw failure }
+            return header.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+    }
 }

@@ -57,10 +57,14 @@ public struct DiskAttachment: Sendable, Equatable {
     public var path: String
     /// Write straight into the image instead of a throwaway qcow2 overlay that is deleted after the run.
     public var persist: Bool
+    /// The size in MiB of the disk the guest sees, larger than the image: the throwaway overlay is made
+    /// that large (the image's STATE grows into it on boot). nil keeps the image's size.
+    public var sizeMiB: Int?
 
-    public init(path: String, persist: Bool = false) {
+    public init(path: String, persist: Bool = false, sizeMiB: Int? = nil) {
         self.path = path
         self.persist = persist
+        self.sizeMiB = sizeMiB
     }
 }
 
@@ -169,6 +173,11 @@ public struct PortForward: Sendable, Equatable {
 extension MachineConfiguration {
     /// Parses a memory size: a plain number of MiB (`2048`) or a number with a unit (`512M`, `2G`, `2GiB`).
     public static func memoryMiB(parsing text: String) throws(RunnerError) -> Int {
+        try mebibytes(parsing: text, what: "memory size")
+    }
+
+    /// A size in MiB from `2048`, `512M`, `20G`, `20GiB`...; `what` names it in the error.
+    public static func mebibytes(parsing text: String, what: String) throws(RunnerError) -> Int {
         let units: [(suffix: String, factor: Int)] = [
             ("GiB", 1024), ("MiB", 1), ("GB", 1024), ("MB", 1), ("G", 1024), ("M", 1), ("g", 1024), ("m", 1),
         ]
@@ -180,7 +189,7 @@ extension MachineConfiguration {
         }
         guard let value = Int(number), value > 0, value <= Int(Int32.max) / factor else {
             throw RunnerError(
-                .invalidConfiguration, operation: "parse memory size", subject: "\"\(text)\"",
+                .invalidConfiguration, operation: "parse \(what)", subject: "\"\(text)\"",
                 message: "expected MiB like 2048, or a size like 512M or 2G")
         }
         return value * factor

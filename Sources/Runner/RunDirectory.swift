@@ -37,17 +37,29 @@ final class RunDirectory: @unchecked Sendable {
         return Firmware(code: firmware.code, variables: copy)
     }
 
-    /// The disk to attach: the image itself with `persist`, else a new qcow2 overlay backed by it.
+    /// The disk to attach: the image itself with `persist`, else a new qcow2 overlay backed by it
+    /// (as large as `sizeMiB` when that is given).
     func disk(for attachment: DiskAttachment, qemuImg: String) throws(RunnerError) -> PlannedDisk {
         let image = URL(fileURLWithPath: attachment.path).standardizedFileURL.path
         let format = try ImageFormat.detect(path: image)
         if attachment.persist {
             return PlannedDisk(path: image, format: format, throwaway: false)
         }
+        var size: [String] = []
+        if let sizeMiB = attachment.sizeMiB {
+            let imageBytes = try format.virtualSize(path: image)
+            guard UInt64(sizeMiB) << 20 >= imageBytes else {
+                throw RunnerError(
+                    .invalidConfiguration, operation: "size the disk", subject: image,
+                    message: "the image is \((imageBytes + (1 << 20) - 1) >> 20) MiB; a disk of \(sizeMiB) MiB "
+                        + "would cut it short: give a larger size")
+            }
+            size = ["\(sizeMiB)M"]
+        }
         let overlay = file("overlay.qcow2")
         let tool = try Executable.find(qemuImg, package: "qemu-utils")
         let result = try Executable.run(
-            tool, ["create", "-q", "-f", "qcow2", "-b", image, "-F", format.rawValue, overlay])
+            tool, ["create", "-q", "-f", "qcow2", "-b", image, "-F", format.rawValue, overlay] + size)
         guard result.status == 0 else {
             throw RunnerError(
                 .qemuFailed, operation: "create overlay", subject: image,

@@ -58,6 +58,29 @@ import Testing
         #expect(json["virtual-size"] as? Int == 64 << 20)
     }
 
+    /// `--disk-size`: the overlay is as large as asked (STATE grows into it), never smaller than the image.
+    @Test(arguments: ["raw", "qcow2"])
+    func overlayCanBeLargerThanTheImage(format: String) throws {
+        let scratch = try TemporaryDirectory()
+        let image = scratch.file("disk.\(format)")
+        try runTool(["qemu-img", "create", "-q", "-f", format, image, "64M"])
+        let directory = try RunDirectory()
+        defer { directory.remove() }
+        let disk = try directory.disk(for: DiskAttachment(path: image, sizeMiB: 1024), qemuImg: "qemu-img")
+        let info = try runTool(["qemu-img", "info", "--output=json", disk.path])
+        let json = try #require(JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        #expect(json["virtual-size"] as? Int == 1 << 30)
+        #expect(json["backing-filename"] as? String == image)
+        #expect(throws: RunnerError.self) {
+            try directory.disk(for: DiskAttachment(path: image, sizeMiB: 63), qemuImg: "qemu-img")
+        }
+        do {
+            _ = try directory.disk(for: DiskAttachment(path: image, sizeMiB: 63), qemuImg: "qemu-img")
+        } catch {
+            #expect("\(error)".contains("the image is 64 MiB; a disk of 63 MiB would cut it short"), "\(error)")
+        }
+    }
+
     @Test func persistAttachesTheImageItself() throws {
         let scratch = try TemporaryDirectory()
         let image = scratch.file("disk.img")

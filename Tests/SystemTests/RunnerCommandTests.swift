@@ -173,6 +173,8 @@ extension RunnerSystemTests {
             (["a.img", "--reboots=-1"], "--reboots -1: use 0 to 100 reboots."),
             (["a.img", "--reboots", "101"], "--reboots 101: use 0 to 100 reboots."),
             (["a.img", "--reboots", "many"], "The value 'many' is invalid for '--reboots <n>'"),
+            (["a.img", "--disk-size", "lots"], "disk size \"lots\": expected MiB like 2048"),
+            (["a.img", "--persist", "--disk-size", "8G"], "with --persist, grow the image itself"),
         ])
         func usageErrorsExit2(arguments: [String], message: String) throws {
             let result = try slipway(arguments)
