@@ -97,9 +97,9 @@ enum StorageSetup {
     private static func refuseBootDisk(_ device: BlockDevice, _ protected: [String: String], what: String) throws {
         let disk = device.disk ?? device.name
         guard let role = protected[disk] else { return }
+        let place = device.isPartition ? "\(device.devicePath) is on /dev/\(disk)," : "\(device.devicePath) is"
         throw InitrdError(
-            "\(device.devicePath) is \(device.isPartition ? "on " : "")/dev/\(disk), the disk the system boots from "
-                + "(it holds \(role)); first-boot configs \(what) extra disks only")
+            "\(place) the disk the system boots from (it holds \(role)); first-boot configs \(what) extra disks only")
     }
 
     /// The disks holding the root slot and STATE, from the mounts on `root` and its /state.
