@@ -321,7 +321,7 @@ import Testing
     @Test func partitionsAndFormatsAnExtraDisk() throws {
         let scratch = try TemporaryDirectory("firstboot-storage")
         // The busybox root gets the host's mke2fs: first boot formats with the image's own tools.
-        let machine = try Machine(scratch, rootPrograms: ["/usr/sbin/mke2fs"])
+        let machine = try Machine(scratch, rootPrograms: ["/usr/sbin/mke2fs", "/usr/sbin/mkswap"])
         let extra = scratch.file("extra.img")
         #expect(try runTool(["truncate", "-s", "64M", extra]).status == 0)
         let drives = ["-drive", "file=\(extra),format=raw,if=virtio"]
@@ -357,7 +357,8 @@ import Testing
                  {"label": "data", "number": 1, "sizeMiB": 32},
                  {"label": "scratch", "sizeMiB": 0, "typeGuid": "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F"}]}],
                "filesystems": [{"device": "/dev/disk/by-partlabel/data", "format": "ext4", "label": "DATA",
-                 "path": "/var/lib/data"}],
+                 "path": "/var/lib/data"},
+                 {"device": "/dev/disk/by-partlabel/scratch", "format": "swap", "label": "SCRATCH"}],
                "files": [{"path": "/var/lib/data/hello.txt", "mode": 420,
                  "contents": {"source": "data:,hello%20from%20the%20extra%20disk%0A"}}]}}
             """)
@@ -367,6 +368,7 @@ import Testing
         for step in [
             "first boot: /dev/vdb: wrote a new GPT: created 1 \"data\", created 2 \"scratch\"",
             "first boot: /dev/vdb1: made ext4 \"DATA\" with /usr/sbin/mke2fs",
+            "first boot: /dev/vdb2: made swap \"SCRATCH\" with /usr/sbin/mkswap",
             "first boot: mounted /dev/vdb1 on /var/lib/data for the apply",
             "first boot: unmounted /sysroot/var/lib/data",
         ] {
@@ -393,6 +395,10 @@ import Testing
         #expect(try runTool(["dumpe2fs", "-h", data]).stdout.contains("Filesystem volume name:   DATA"))
         #expect(try runTool(["debugfs", "-R", "cat /hello.txt", data]).stdout == "hello from the extra disk\n")
         #expect(try runTool(["debugfs", "-R", "stat /hello.txt", data]).stdout.contains("Mode:  0644"))
+        let swap = scratch.file("scratch.swap")
+        #expect(try runTool(["dd", "if=\(extra)", "of=\(swap)", "bs=1M", "skip=33"]).status == 0)
+        let probe = try runTool(["blkid", "-p", "-o", "export", swap]).stdout
+        #expect(probe.contains("TYPE=swap") && probe.contains("LABEL=SCRATCH"), "\(probe)")
         // The mount point stays in /var (on STATE) for the system's own mount unit.
         try machine.replayStateJournal()
         let varLib = try runTool(["debugfs", "-R", "ls -p /var/lib", machine.stateImage]).stdout
