@@ -82,6 +82,31 @@ static inline int slipway_resize_partition(int disk_fd, int number, long long st
     return ioctl(disk_fd, BLKPG, &request);
 }
 
+// Partitioning extra disks at first boot. BLKRRPART re-reads a whole table and fails (EBUSY) while
+// any partition of the disk is in use; BLKPG adds or deletes one partition (extent in bytes) and
+// works on a disk with other partitions in use.
+static inline int slipway_reread_partitions(int disk_fd) {
+    return ioctl(disk_fd, BLKRRPART, 0);
+}
+
+static inline int slipway_blkpg_partition(int disk_fd, int op, int number, long long start, long long length) {
+    struct blkpg_partition partition;
+    memset(&partition, 0, sizeof partition);
+    partition.pno = number;
+    partition.start = start;
+    partition.length = length;
+    struct blkpg_ioctl_arg request = {.op = op, .flags = 0, .datalen = sizeof partition, .data = &partition};
+    return ioctl(disk_fd, BLKPG, &request);
+}
+
+static inline int slipway_add_partition(int disk_fd, int number, long long start, long long length) {
+    return slipway_blkpg_partition(disk_fd, BLKPG_ADD_PARTITION, number, start, length);
+}
+
+static inline int slipway_delete_partition(int disk_fd, int number) {
+    return slipway_blkpg_partition(disk_fd, BLKPG_DEL_PARTITION, number, 0, 0);
+}
+
 // EXT4_IOC_RESIZE_FS on any open file of a mounted ext4: grows it online to `blocks` blocks.
 static inline int slipway_ext4_resize(int fd, uint64_t blocks) {
     return ioctl(fd, _IOW('f', 16, uint64_t), &blocks);

@@ -11,6 +11,10 @@ struct FirstbootApply: AsyncParsableCommand {
             and every entry is checked against the root before anything is written: a failure leaves
             the root untouched. Kernel arguments are recorded in DIR/etc/.slipway-kargs.json.
 
+            A directory has no block devices: storage.disks, raid, filesystems and luks are refused,
+            or with --ignore-devices reported as warnings (the image's first boot partitions extra
+            disks and makes their filesystems itself).
+
             Examples:
               slipway firstboot apply me.ign --root ./rootfs
               slipway firstboot apply me.ign --root ./rootfs --ignore-devices

@@ -200,9 +200,13 @@ enum FirstBootHook {
                 "first boot: config valid (spec \(resolved.version?.description ?? "?"), "
                     + "\(progress.warnings.count) warning\(progress.warnings.count == 1 ? "" : "s"))")
             for warning in progress.warnings { Console.log("first boot: warning: \(warning)") }
+            // Disks and filesystems first, as in Ignition: the files may go into the filesystems.
+            let storage = try StorageSetup.apply(resolved, root: root)
+            defer { storage.release() }
             try FirstBootPreflight.check(resolved, root: root)
             let report = try ConfigApplier.apply(
-                resolved, root: root, options: ApplyOptions(fetcher: fetcher, defaultTotalSeconds: 120))
+                resolved, root: root,
+                options: ApplyOptions(fetcher: fetcher, defaultTotalSeconds: 120, devicesSetUp: true))
             progress.warnings += report.warnings
             for warning in report.warnings { Console.log("first boot: warning: \(warning)") }
             let shown = report.written.prefix(8).joined(separator: " ")

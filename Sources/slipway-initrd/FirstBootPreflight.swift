@@ -3,6 +3,7 @@
 // is read-only and only /etc (overlay), /var and /home (bound from STATE) can be written. An entry
 // elsewhere would fail half-way through the write phase, so it is refused here, up front, with the
 // entry and the directories that can be written. Hard links must also stay within one filesystem.
+// It runs after StorageSetup has mounted the config's filesystems, which are writable too.
 import FirstBoot
 import Glibc
 
@@ -10,17 +11,6 @@ enum FirstBootPreflight {
     /// Throws the first entry that cannot be written into `root` (a mounted system, e.g. /sysroot).
     static func check(_ config: Config, root: String) throws(FirstBootError) {
         let storage = config.storage
-        var devices: [String] = []
-        if !storage.disks.isEmpty { devices.append("storage.disks") }
-        if !storage.raid.isEmpty { devices.append("storage.raid") }
-        if !storage.filesystems.isEmpty { devices.append("storage.filesystems") }
-        if !storage.luks.isEmpty { devices.append("storage.luks") }
-        if !devices.isEmpty {
-            throw FirstBootError(
-                "apply", "$." + devices[0],
-                "slipway does not set up extra disks at first boot yet; remove \(devices.joined(separator: ", ")) "
-                    + "from the config (files, directories, links, users and units work)")
-        }
         let mounts = MountTable.load()
         let resolver = RootPathResolver(root: root)
         func inRoot(_ host: String) -> String {

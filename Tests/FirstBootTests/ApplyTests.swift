@@ -102,6 +102,16 @@ import Testing
         #expect(error.message.contains("--ignore-devices"))
         let report = try ApplyTests.apply(text, root: scratch.path, options: ApplyOptions(ignoreStorageDevices: true))
         #expect(report.warnings.first?.contains("storage.filesystems") == true)
+        // The initrd sets up disks and filesystems itself; RAID and LUKS stay refused.
+        let setUp = try ApplyTests.apply(text, root: scratch.path, options: ApplyOptions(devicesSetUp: true))
+        #expect(setUp.warnings.isEmpty)
+        let luks =
+            #"{"ignition":{"version":"3.3.0"},"storage":{"luks":[{"name":"secret","device":"/dev/vdb"}]}}"#
+        let refused = try #require(throws: FirstBootError.self) {
+            try ApplyTests.apply(luks, root: scratch.path, options: ApplyOptions(devicesSetUp: true))
+        }
+        #expect(refused.subject == "storage.luks")
+        #expect(refused.message.contains("not supported by slipway's first boot"))
     }
 
     /// Our enablement symlinks are exactly what `systemctl preset` makes from our preset file.

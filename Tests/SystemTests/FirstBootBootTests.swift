@@ -386,6 +386,95 @@ import Testing
         #expect(requests.first?.headers["host"] == "169.254.169.254")
     }
 
+    /// An extra disk (/dev/vdb) partitioned, formatted and written into by the config; a config that
+    /// names the boot disk is refused first, without touching any disk.
+    @Test func partitionsAndFormatsAnExtraDisk() throws {
+        let scratch = try TemporaryDirectory("firstboot-storage")
+        // The busybox root gets the host's mke2fs: first boot formats with the image's own tools.
+        let machine = try Machine(scratch, rootPrograms: ["/usr/sbin/mke2fs", "/usr/sbin/mkswap"])
+        let extra = scratch.file("extra.img")
+        #expect(try runTool(["truncate", "-s", "64M", extra]).status == 0)
+        let drives = ["-drive", "file=\(extra),format=raw,if=virtio"]
+        let source = "qemu fw_cfg opt/com.coreos/config"
+
+        let bootDisk = scratch.file("boot-disk.ign")
+        try Self.write(
+            bootDisk,
+            """
+            {"ignition": {"version": "3.4.0"}, "storage": {"disks": [{"device": "/dev/vda",
+              "partitions": [{"label": "mine", "sizeMiB": 1}]}]}}
+            """)
+        let refused = try machine.boot(
+            "boot-disk", fwCfg: bootDisk, extraArguments: drives, until: "starting rescue shell")
+        print("boot disk named, refused:\n" + refused.initrdLines.joined(separator: "\n"))
+        #expect(
+            refused.printed(
+                "slipway-initrd: first boot failed: \(source): $.storage.disks.0 (/dev/vda): set up storage: /dev/vda "
+                    + "is the disk the system boots from (it holds the root slot and STATE); first-boot configs "
+                    + "partition extra disks only\r\n"))
+        // The boot disk keeps its two partitions (STATE grew into the disk's free end, as on every first boot).
+        let tableAfter = try runTool(["sfdisk", "--json", machine.disk]).stdout
+        #expect(
+            !tableAfter.contains("mine") && tableAfter.components(separatedBy: "\"node\"").count == 3, "\(tableAfter)")
+
+        let config = scratch.file("storage.ign")
+        try Self.write(
+            config,
+            """
+            {"ignition": {"version": "3.4.0"},
+             "storage": {
+               "disks": [{"device": "/dev/vdb", "wipeTable": true, "partitions": [
+                 {"label": "data", "number": 1, "sizeMiB": 32},
+                 {"label": "scratch", "sizeMiB": 0, "typeGuid": "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F"}]}],
+               "filesystems": [{"device": "/dev/disk/by-partlabel/data", "format": "ext4", "label": "DATA",
+                 "path": "/var/lib/data"},
+                 {"device": "/dev/disk/by-partlabel/scratch", "format": "swap", "label": "SCRATCH"}],
+               "files": [{"path": "/var/lib/data/hello.txt", "mode": 420,
+                 "contents": {"source": "data:,hello%20from%20the%20extra%20disk%0A"}}]}}
+            """)
+        let boot = try machine.boot("storage", fwCfg: config, extraArguments: drives)
+        print("extra disk, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.printed("slipway: ready"))
+        for step in [
+            "first boot: /dev/vdb: wrote a new GPT: created 1 \"data\", created 2 \"scratch\"",
+            "first boot: /dev/vdb1: made ext4 \"DATA\" with /usr/sbin/mke2fs",
+            "first boot: /dev/vdb2: made swap \"SCRATCH\" with /usr/sbin/mkswap",
+            "first boot: mounted /dev/vdb1 on /var/lib/data for the apply",
+            "first boot: unmounted /sysroot/var/lib/data",
+        ] {
+            #expect(boot.initrdSteps.contains(step), "\(step)\n\(boot.initrdLines.joined(separator: "\n"))")
+        }
+
+        // The extra disk, read by independent tools.
+        let verify = try runTool(["sgdisk", "-v", extra])
+        #expect(verify.stdout.contains("No problems found"), "\(verify.stdout)")
+        let table = try JSONSerialization.jsonObject(with: Data(try runTool(["sfdisk", "--json", extra]).stdout.utf8))
+        let partitions = ((table as? [String: Any])?["partitiontable"] as? [String: Any])?["partitions"]
+        let summary = (partitions as? [[String: Any]] ?? []).map {
+            "\($0["start"] ?? "") \($0["size"] ?? "") \($0["type"] ?? "") \($0["name"] ?? "")"
+        }
+        #expect(
+            summary == [
+                "2048 65536 0FC63DAF-8483-4772-8E79-3D69D8477DE4 data",
+                "67584 63455 0657FD6D-A4AB-43C4-84E5-0933C84B4F4F scratch",
+            ])
+        let data = scratch.file("data.ext4")
+        #expect(try runTool(["dd", "if=\(extra)", "of=\(data)", "bs=1M", "skip=1", "count=32"]).status == 0)
+        let fsck = try runTool(["e2fsck", "-fn", data])
+        #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
+        #expect(try runTool(["dumpe2fs", "-h", data]).stdout.contains("Filesystem volume name:   DATA"))
+        #expect(try runTool(["debugfs", "-R", "cat /hello.txt", data]).stdout == "hello from the extra disk\n")
+        #expect(try runTool(["debugfs", "-R", "stat /hello.txt", data]).stdout.contains("Mode:  0644"))
+        let swap = scratch.file("scratch.swap")
+        #expect(try runTool(["dd", "if=\(extra)", "of=\(swap)", "bs=1M", "skip=33"]).status == 0)
+        let probe = try runTool(["blkid", "-p", "-o", "export", swap]).stdout
+        #expect(probe.contains("TYPE=swap") && probe.contains("LABEL=SCRATCH"), "\(probe)")
+        // The mount point stays in /var (on STATE) for the system's own mount unit.
+        try machine.replayStateJournal()
+        let varLib = try runTool(["debugfs", "-R", "ls -p /var/lib", machine.stateImage]).stdout
+        #expect(varLib.contains("/data/"), "\(varLib)")
+    }
+
     // MARK: - Fixtures
 
     static func write(_ path: String, _ text: String) throws {

@@ -26,7 +26,7 @@ extension FirstBootBootTests {
 
         init(
             _ scratch: TemporaryDirectory, oemConfig: String? = nil, embeddedConfig: String? = nil,
-            systemd: Bool = false, extraModules: [String] = []
+            systemd: Bool = false, extraModules: [String] = [], rootPrograms: [String] = []
         ) throws {
             self.scratch = scratch
             rootMiB = systemd ? 64 : 24
@@ -44,7 +44,8 @@ extension FirstBootBootTests {
                 busybox: try InitramfsBuilder.hostFile("/bin/busybox"), compression: package.initramfsCompression
             ).write(to: initrd)
             disk = scratch.file("disk.img")
-            try makeDisk(oemConfig: oemConfig, embeddedConfig: embeddedConfig, systemd: systemd)
+            try makeDisk(
+                oemConfig: oemConfig, embeddedConfig: embeddedConfig, systemd: systemd, programs: rootPrograms)
         }
 
         func boot(
@@ -76,8 +77,8 @@ extension FirstBootBootTests {
 
         /// ROOT-A (ext4: busybox, the init script or systemd, account files, the embedded default
         /// config if given), an empty STATE, and with `oemConfig` an ext4 OEM partition holding it
-        /// as /config.ign.
-        func makeDisk(oemConfig: String?, embeddedConfig: String?, systemd: Bool) throws {
+        /// as /config.ign. `programs` are host programs copied into the root with their libraries.
+        func makeDisk(oemConfig: String?, embeddedConfig: String?, systemd: Bool, programs: [String]) throws {
             #expect(try runTool(["truncate", "-s", "\(rootMiB + 24)M", disk]).status == 0)
             let stateSector = stateOffset / 512
             var partitions = [
@@ -94,6 +95,7 @@ extension FirstBootBootTests {
             }
             try fm.copyItem(atPath: "/bin/busybox", toPath: root + "/bin/busybox")
             try fm.createSymbolicLink(atPath: root + "/bin/sh", withDestinationPath: "busybox")
+            try Self.copyPrograms(programs, into: root)
             if systemd {
                 try Self.installSystemd(into: root)
             } else {
@@ -129,12 +131,8 @@ extension FirstBootBootTests {
             }
         }
 
-        /// The host's systemd, its emergency shell and their libraries (from ldd), its unit files, and
-        /// /sbin/init → /lib/systemd/systemd as Debian's systemd-sysv links it.
-        static func installSystemd(into root: String) throws {
-            let programs = [
-                "/lib/systemd/systemd", "/lib/systemd/systemd-sulogin-shell", "/sbin/sulogin", "/bin/systemctl",
-            ]
+        /// Host programs and the shared libraries ldd lists for them, at the same paths in `root`.
+        static func copyPrograms(_ programs: [String], into root: String) throws {
             var files = Set(programs)
             for program in programs {
                 for line in try runTool(["ldd", program]).stdout.split(separator: "\n") {
@@ -155,6 +153,14 @@ extension FirstBootBootTests {
                 let copy = try runTool(["cp", "-L", file, target])
                 #expect(copy.status == 0, "\(copy.stderr)")
             }
+        }
+
+        /// The host's systemd, its emergency shell and their libraries (from ldd), its unit files, and
+        /// /sbin/init → /lib/systemd/systemd as Debian's systemd-sysv links it.
+        static func installSystemd(into root: String) throws {
+            try copyPrograms(
+                ["/lib/systemd/systemd", "/lib/systemd/systemd-sulogin-shell", "/sbin/sulogin", "/bin/systemctl"],
+                into: root)
             let units = try runTool(["cp", "-a", "/lib/systemd/system", root + "/lib/systemd/"])
             #expect(units.status == 0, "\(units.stderr)")
             try FileManager.default.createSymbolicLink(

@@ -18,16 +18,20 @@ public struct ApplyOptions: Sendable {
     /// Report `storage.disks`, `raid`, `filesystems` and `luks` as warnings instead of failing (they
     /// need block devices, which a root directory does not have).
     public var ignoreStorageDevices: Bool
+    /// The caller has set up `storage.disks` and `storage.filesystems` (the initrd partitions, formats
+    /// and mounts them before the apply); `raid` and `luks` are still refused.
+    public var devicesSetUp: Bool
     /// Days since 1970-01-01 written as "last password change" of new accounts (default: today).
     public var today: Int?
 
     public init(
         fetcher: any ResourceFetcher = StandardFetcher(), defaultTotalSeconds: Double? = 60,
-        ignoreStorageDevices: Bool = false, today: Int? = nil
+        ignoreStorageDevices: Bool = false, devicesSetUp: Bool = false, today: Int? = nil
     ) {
         self.fetcher = fetcher
         self.defaultTotalSeconds = defaultTotalSeconds
         self.ignoreStorageDevices = ignoreStorageDevices
+        self.devicesSetUp = devicesSetUp
         self.today = today
     }
 }
@@ -90,7 +94,8 @@ struct Plan {
         guard root.status(root.root.isEmpty ? "/" : root.root)?.kind == .directory else {
             throw FirstBootError("apply", root.root, "the root is not a directory")
         }
-        try Plan.checkStorageDevices(config.storage, ignore: options.ignoreStorageDevices, report: &report)
+        try Plan.checkStorageDevices(
+            config.storage, ignore: options.ignoreStorageDevices, setUp: options.devicesSetUp, report: &report)
         let loader = ResourceLoader(
             fetcher: options.fetcher, timeouts: config.ignition.timeouts,
             defaultTotalSeconds: options.defaultTotalSeconds,
@@ -112,18 +117,20 @@ struct Plan {
         try checkUnits(report: &report)
     }
 
-    private static func checkStorageDevices(_ storage: Storage, ignore: Bool, report: inout ApplyReport)
+    private static func checkStorageDevices(_ storage: Storage, ignore: Bool, setUp: Bool, report: inout ApplyReport)
         throws(FirstBootError)
     {
         var sections: [String] = []
-        if !storage.disks.isEmpty { sections.append("storage.disks") }
+        if !storage.disks.isEmpty && !setUp { sections.append("storage.disks") }
         if !storage.raid.isEmpty { sections.append("storage.raid") }
-        if !storage.filesystems.isEmpty { sections.append("storage.filesystems") }
+        if !storage.filesystems.isEmpty && !setUp { sections.append("storage.filesystems") }
         if !storage.luks.isEmpty { sections.append("storage.luks") }
         guard !sections.isEmpty else { return }
         let message =
-            "\(sections.joined(separator: ", ")) cannot be applied to a root directory (they need block devices) "
-            + "and slipway does not set up extra disks yet"
+            setUp
+            ? "\(sections.joined(separator: ", ")) are not supported by slipway's first boot"
+            : "\(sections.joined(separator: ", ")) cannot be applied to a root directory (they need block devices; "
+                + "the image's first boot sets up storage.disks and storage.filesystems)"
         if ignore {
             report.warnings.append(message + "; ignored")
         } else {

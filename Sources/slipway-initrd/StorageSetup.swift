@@ -1,0 +1,128 @@
+// The block-device part of a first-boot config, in Ignition's order: `storage.disks` (partitions),
+// then `storage.filesystems` (kept or made, and mounted at their `path` in the root), so that the
+// files of the config can be written into them; they are unmounted once the config is applied.
+// Like Ignition, the running system mounts them only through a mount unit the config supplies.
+//
+// The disk the system boots from (the one holding the root slot or STATE) is never partitioned or
+// formatted here: first-boot configs set up extra disks. RAID and LUKS are refused.
+import FirstBoot
+import Glibc
+
+/// Filesystems mounted for the apply; `release` unmounts them.
+struct StorageMounts {
+    var targets: [String] = []
+
+    func release() {
+        guard !targets.isEmpty else { return }
+        sync()
+        for target in targets.reversed() {
+            if umount(target) == 0 {
+                Console.log("first boot: unmounted \(target)")
+            } else {
+                Console.log("warning: could not unmount \(target): \(System.reason())")
+            }
+        }
+    }
+}
+
+enum StorageSetup {
+    static let supported = "disks, partitions and ext4, vfat and swap filesystems are"
+
+    /// Partitions, formats and mounts what `config` describes. Throws the entry that cannot be applied.
+    static func apply(_ config: Config, root: String) throws(FirstBootError) -> StorageMounts {
+        let storage = config.storage
+        if let (index, raid) = storage.raid.enumerated().first {
+            throw FirstBootError(
+                "apply", "$.storage.raid.\(index) (\(raid.name))",
+                "software RAID arrays are not supported by slipway's first boot; remove storage.raid from the "
+                    + "config (\(supported))")
+        }
+        if let (index, luks) = storage.luks.enumerated().first {
+            throw FirstBootError(
+                "apply", "$.storage.luks.\(index) (\(luks.name))",
+                "LUKS volumes are not supported by slipway's first boot; remove storage.luks from the config "
+                    + "(\(supported))")
+        }
+        guard !storage.disks.isEmpty || !storage.filesystems.isEmpty else { return StorageMounts() }
+        var mounts = StorageMounts()
+        var subject = "$.storage"
+        do {
+            for (index, filesystem) in storage.filesystems.enumerated() {
+                try FilesystemSetup.checkFormat(filesystem, subject: "$.storage.filesystems.\(index).format")
+            }
+            let protected = bootDisks(root: root)
+            for (index, disk) in storage.disks.enumerated() {
+                subject = "$.storage.disks.\(index) (\(disk.device))"
+                let device = try DevicePaths.resolve(disk.device)
+                try refuseBootDisk(device, protected, what: "partition")
+                Console.log("first boot: " + (try DiskPartitioner.apply(disk, index: index, device: device)))
+            }
+            guard !storage.filesystems.isEmpty else { return mounts }
+            var devices: [(Int, Filesystem, BlockDevice)] = []
+            do {
+                let binds = try APIBinds(root: root)
+                defer { binds.release() }
+                for (index, filesystem) in storage.filesystems.enumerated() {
+                    subject = "$.storage.filesystems.\(index) (\(filesystem.device))"
+                    let device = try DevicePaths.resolve(filesystem.device)
+                    try refuseBootDisk(device, protected, what: "format")
+                    let line = try FilesystemSetup.prepare(filesystem, device: device, root: root, subject: subject)
+                    Console.log("first boot: " + line)
+                    devices.append((index, filesystem, device))
+                }
+            }
+            // Parents before children, as Ignition mounts them.
+            let mounted = devices.filter { !($0.1.path ?? "").isEmpty && $0.1.format != "swap" }
+            for (index, filesystem, device) in mounted.sorted(by: { depth($0.1.path) < depth($1.1.path) }) {
+                subject = "$.storage.filesystems.\(index) (\(filesystem.device))"
+                let path = filesystem.path ?? "/"
+                mounts.targets.append(try FilesystemSetup.mount(filesystem, device: device, path: path, root: root))
+                Console.log("first boot: mounted \(device.devicePath) on \(path) for the apply")
+            }
+            return mounts
+        } catch let error as StorageError {
+            mounts.release()
+            throw FirstBootError("set up storage", error.subject, error.message)
+        } catch let error as InitrdError {
+            mounts.release()
+            throw FirstBootError("set up storage", subject, error.message)
+        } catch {
+            mounts.release()
+            throw FirstBootError("set up storage", subject, "\(error)")
+        }
+    }
+
+    private static func depth(_ path: String?) -> Int { (path ?? "").split(separator: "/").count }
+
+    private static func refuseBootDisk(_ device: BlockDevice, _ protected: [String: String], what: String) throws {
+        let disk = device.disk ?? device.name
+        guard let role = protected[disk] else { return }
+        let place = device.isPartition ? "\(device.devicePath) is on /dev/\(disk)," : "\(device.devicePath) is"
+        throw InitrdError(
+            "\(place) the disk the system boots from (it holds \(role)); first-boot configs \(what) extra disks only")
+    }
+
+    /// The disks holding the root slot and STATE, from the mounts on `root` and its /state.
+    static func bootDisks(root: String) -> [String: String] {
+        var disks: [String: String] = [:]
+        let text = (try? System.readText("/proc/self/mountinfo")) ?? ""
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { continue }
+            let role: String
+            switch String(fields[4]) {
+            case root: role = "the root slot"
+            case RootSetup.stateMount: role = "STATE"
+            default: continue
+            }
+            guard let real = realpath("/sys/dev/block/\(fields[2])", nil) else { continue }
+            let parts = String(cString: real).split(separator: "/").map(String.init)
+            free(real)
+            guard let name = parts.last else { continue }
+            let disk =
+                System.exists("/sys/class/block/\(name)/partition") && parts.count >= 2 ? parts[parts.count - 2] : name
+            disks[disk] = disks[disk].map { $0 + " and " + role } ?? role
+        }
+        return disks
+    }
+}
