@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CExt2fs", pkgConfig: "ext2fs", providers: [.apt(["libext2fs-dev"])]),
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Linux system calls without a Glibc wrapper Swift can call (finit_module), for slipway-initrd.
         .systemLibrary(name: "CLinux"),
 
@@ -36,7 +37,9 @@ let package = Package(
         .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs", "Hashing"], swiftSettings: strict),
         .target(name: "Disk", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
-        .target(name: "FirstBoot", dependencies: ["Hashing"], swiftSettings: strict),
+        // A verified TLS client over OpenSSL, without Foundation: https:// for first boot.
+        .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "FirstBoot", dependencies: ["Hashing", "TLS"], swiftSettings: strict),
         .target(name: "Profile", dependencies: ["Yams", "Hashing"], swiftSettings: strict),
         // Butane-style YAML → Ignition JSON for `slipway firstboot render` (YAML stays out of the image).
         .target(name: "Butane", dependencies: ["FirstBoot", "Yams"], swiftSettings: strict),
@@ -61,7 +64,7 @@ let package = Package(
             swiftSettings: strict),
         // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
         .executableTarget(
-            name: "slipway-initrd", dependencies: ["FirstBoot", "CLinux"], swiftSettings: strict,
+            name: "slipway-initrd", dependencies: ["FirstBoot", "TLS", "CLinux"], swiftSettings: strict,
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"]),
                 // Debug information is a third of the binary and is of no use in an initramfs.
