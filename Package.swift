@@ -78,7 +78,8 @@ let package = Package(
         .testTarget(name: "Ext4Tests", dependencies: ["Ext4", "Rootfs", "TestSupport"]),
         .testTarget(name: "DiskTests", dependencies: ["Disk", "Inspect", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot", "Rootfs", "Archive", "TestSupport"]),
-        .testTarget(name: "FirstBootTests", dependencies: ["FirstBoot", "TLS", "Butane", "TestSupport"], exclude: ["Corpus"]),
+        .testTarget(
+            name: "FirstBootTests", dependencies: ["FirstBoot", "TLS", "Butane", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "ProfileTests", dependencies: ["Profile", "TestSupport"]),
         .testTarget(
             name: "BuildTests",

@@ -133,7 +133,8 @@ import Testing
         #expect(
             error?.description
                 == "collect initramfs libraries: /lib64/ld-linux-x86-64.so.2: /init needs /lib64/ld-linux-x86-64.so.2, "
-                + "which is not in \(scratch.path); include Debian's libc6, libstdc++6, libgcc-s1 and libssl3 in the root")
+                + "which is not in \(scratch.path); include Debian's libc6, libstdc++6, libgcc-s1 and libssl3 in the root"
+        )
         #expect(!FileManager.default.fileExists(atPath: scratch.file("initrd.img")))
     }
 }

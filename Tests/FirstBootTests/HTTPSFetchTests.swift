@@ -102,7 +102,8 @@ import Testing
         let byName = try Self.failure(
             other.url("localhost"), trust: TLSTrust(system: .none, authorities: [other.caPEM]))
         #expect(
-            byName.message == "certificate verify failed: hostname mismatch: the certificate is not issued for localhost"
+            byName.message
+                == "certificate verify failed: hostname mismatch: the certificate is not issued for localhost"
         )
     }
 
@@ -145,12 +146,14 @@ import Testing
 
         // A certificate authority that holds no certificate fails the config, naming the entry.
         let garbage = try #require(throws: FirstBootError.self) {
-            try ApplyTests.apply(config("{\"source\": \"data:,not%20a%20certificate\"}"), root: root.path, options: options)
+            try ApplyTests.apply(
+                config("{\"source\": \"data:,not%20a%20certificate\"}"), root: root.path, options: options)
         }
         #expect(garbage.operation == "load certificate authority")
         #expect(garbage.subject == "$.ignition.security.tls.certificateAuthorities.0")
         #expect(
             garbage.message
-                == "data:,not%20a%20certificate: no certificate in it: expected PEM blocks \"-----BEGIN CERTIFICATE-----\"")
+                == "data:,not%20a%20certificate: no certificate in it: expected PEM blocks \"-----BEGIN CERTIFICATE-----\""
+        )
     }
 }

@@ -48,7 +48,9 @@ extension FirstBootBootTests {
         let trusted = scratch.file("trusted.ign")
         try Self.write(trusted, config(authorities: "{\"source\": \"data:;base64,\(pem)\"}"))
         let boot = try machine.boot("https-trusted", fwCfg: trusted, extraArguments: network)
-        print("https with the CA, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
+        print(
+            "https with the CA, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n")
+        )
         #expect(boot.printed("slipway: ready"))
         #expect(
             boot.initrdSteps.contains {
