@@ -23,6 +23,16 @@ public final class TLSStream {
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             throw TLSError(.setup, "cannot create a TLS context: \(TLSError.openSSLReason())")
         }
+        // A session copies the context's settings when it is made: configure the context first.
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        _ = slipway_ssl_ctx_set_min_tls12(context)
+        slipway_ssl_ctx_ignore_unexpected_eof(context)
+        do {
+            try trust.install(in: context)
+        } catch {
+            SSL_CTX_free(context)
+            throw error
+        }
         guard let ssl = SSL_new(context) else {
             SSL_CTX_free(context)
             throw TLSError(.setup, "cannot create a TLS session: \(TLSError.openSSLReason())")
@@ -31,12 +41,6 @@ public final class TLSStream {
         self.host = host
         self.context = context
         self.ssl = ssl
-        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
-        _ = slipway_ssl_ctx_set_min_tls12(context)
-        slipway_ssl_ctx_ignore_unexpected_eof(context)
-        try trust.install(in: context)
-        // The store is read when the session verifies, so sessions made from the context see it.
-        SSL_set_verify(ssl, SSL_VERIFY_PEER, nil)
         var address = in6_addr()
         let isAddress = inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
         if isAddress {

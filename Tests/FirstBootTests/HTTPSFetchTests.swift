@@ -48,6 +48,8 @@ import Testing
         let bundle = fixture.scratch.file("ca-certificates.crt")
         try Data(fixture.caPEM).write(to: URL(fileURLWithPath: bundle))
         let fromBundle = StandardFetcher(trust: TLSTrust(system: .bundle(path: bundle)))
+        let twice = StandardFetcher(trust: TLSTrust(system: .bundle(path: bundle), authorities: [fixture.caPEM]))
+        #expect(try twice.get(fixture.url("localhost"), headers: [], timeouts: Timeouts()).count > 0)
         #expect(try fromBundle.get(fixture.url("localhost"), headers: [], timeouts: Timeouts()).count > 0)
     }
 
