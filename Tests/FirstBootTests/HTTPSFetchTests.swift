@@ -1,7 +1,7 @@
 // https:// resources against `openssl s_server -WWW` on 127.0.0.1, with a throwaway CA made by the
 // openssl CLI: a trusted server is fetched, an unknown issuer, a wrong name or address fail with an
-// error that says what is wrong (and is not retried), and a config's certificateAuthorities are
-// fetched, checked and trusted when a config is applied.
+// error that says what is wrong (and is not retried), a config's certificateAuthorities are
+// fetched, checked and trusted when a config is applied, and `slipway firstboot apply` does the same.
 import FirstBoot
 import Foundation
 import TLS
@@ -157,5 +157,31 @@ import Testing
             garbage.message
                 == "data:,not%20a%20certificate: no certificate in it: expected PEM blocks \"-----BEGIN CERTIFICATE-----\""
         )
+    }
+
+    @Test func theCLIFetchesHTTPSWithTheSameClientTrustingTheHostsAuthorities() throws {
+        let fixture = try Fixture()
+        let root = try TemporaryDirectory("https-cli")
+        let config = root.file("config.ign")
+        try """
+        {"ignition": {"version": "3.4.0"},
+         "storage": {"files": [{"path": "/etc/hello", "contents": {"source": "\(fixture.url("localhost"))"}}]}}
+        """.write(toFile: config, atomically: false, encoding: .utf8)
+        let target = root.file("root")
+        try FileManager.default.createDirectory(atPath: target + "/etc", withIntermediateDirectories: true)
+        let arguments = [FirstbootCommandTests.slipway, "firstboot", "apply", config, "--root", target]
+        // OpenSSL's default locations honour SSL_CERT_FILE: an empty bundle, then the test CA.
+        let empty = root.file("empty.pem")
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let refused = try runTool(arguments, environment: ["SSL_CERT_FILE": empty, "SSL_CERT_DIR": root.path])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains(
+                "\(fixture.url("localhost")): certificate verify failed: unable to get local issuer certificate "
+                    + "(add its CA to ignition.security.tls.certificateAuthorities)"), "\(refused.stderr)")
+        let applied = try runTool(
+            arguments, environment: ["SSL_CERT_FILE": fixture.authority.certificatePath, "SSL_CERT_DIR": root.path])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(try String(contentsOfFile: target + "/etc/hello", encoding: .utf8) == Fixture.content)
     }
 }
