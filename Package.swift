@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CExt2fs", pkgConfig: "ext2fs", providers: [.apt(["libext2fs-dev"])]),
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Linux system calls without a Glibc wrapper Swift can call (finit_module), for slipway-initrd.
         .systemLibrary(name: "CLinux"),
 
@@ -40,7 +41,9 @@ let package = Package(
         .target(name: "PartitionTable", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "Disk", dependencies: ["PartitionTable", "Hashing"], swiftSettings: strict),
         .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
-        .target(name: "FirstBoot", dependencies: ["Hashing", "Quoting"], swiftSettings: strict),
+        // A verified TLS client over OpenSSL, without Foundation: https:// for first boot.
+        .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "FirstBoot", dependencies: ["Hashing", "Quoting", "TLS"], swiftSettings: strict),
         .target(name: "Profile", dependencies: ["Yams", "Hashing", "Quoting"], swiftSettings: strict),
         // Butane-style YAML → Ignition JSON for `slipway firstboot render` (YAML stays out of the image).
         .target(name: "Butane", dependencies: ["FirstBoot", "Yams"], swiftSettings: strict),
@@ -65,7 +68,7 @@ let package = Package(
             swiftSettings: strict),
         // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
         .executableTarget(
-            name: "slipway-initrd", dependencies: ["FirstBoot", "PartitionTable", "CLinux"], swiftSettings: strict,
+            name: "slipway-initrd", dependencies: ["FirstBoot", "PartitionTable", "TLS", "CLinux"], swiftSettings: strict,
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"]),
                 // Debug information is a third of the binary and is of no use in an initramfs.
@@ -80,7 +83,8 @@ let package = Package(
         .testTarget(name: "Ext4Tests", dependencies: ["Ext4", "Rootfs", "TestSupport"]),
         .testTarget(name: "DiskTests", dependencies: ["Disk", "Inspect", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot", "Rootfs", "Archive", "TestSupport"]),
-        .testTarget(name: "FirstBootTests", dependencies: ["FirstBoot", "Butane", "TestSupport"], exclude: ["Corpus"]),
+        .testTarget(
+            name: "FirstBootTests", dependencies: ["FirstBoot", "TLS", "Butane", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "ProfileTests", dependencies: ["Profile", "TestSupport"]),
         .testTarget(
             name: "BuildTests",

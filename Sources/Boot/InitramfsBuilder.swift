@@ -32,7 +32,7 @@ public struct InitramfsBuilder: Sendable {
     public enum LibrarySource: Sendable {
         /// Host directories searched in order for each soname (tests: `/lib/x86_64-linux-gnu`).
         case directories([String])
-        /// A root filesystem holding Debian's libc6, libstdc++6 and libgcc-s1; sonames are looked up
+        /// A root filesystem holding Debian's libc6, libstdc++6, libgcc-s1 and libssl3; sonames are looked up
         /// in its /lib/x86_64-linux-gnu, /usr/lib/x86_64-linux-gnu, /lib64, /lib and /usr/lib.
         case tree(Tree)
     }

@@ -72,7 +72,7 @@ struct LibraryResolver {
         BootError(
             operation: "collect initramfs libraries", subject: name,
             message: "\(label) needs \(name), which is not in \(searched.joined(separator: ", ")); "
-                + "include Debian's libc6, libstdc++6 and libgcc-s1 in the root")
+                + "include Debian's libc6, libstdc++6, libgcc-s1 and libssl3 in the root")
     }
 
     static func basename(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }

@@ -34,7 +34,8 @@ struct DiskStage {
     func build(kernel: PreparedKernel, rootfs: URL, outputs: StagedOutputs) throws -> DiskOutputs {
         let name = profile.name.value
         progress.phase("initrd")
-        var bootPackages = ["libc6", "libgcc-s1", "libstdc++6", "systemd-boot-efi"]
+        // The initrd executable links libc, libstdc++ and OpenSSL (https:// for first boot) dynamically.
+        var bootPackages = ["libc6", "libgcc-s1", "libstdc++6", "libssl3", "systemd-boot-efi"]
         if profile.rescueShell.value { bootPackages.append("busybox-static") }
         let boot = try rootStage.assemblePackages(bootPackages)
         let busybox = profile.rescueShell.value ? try regularFile("bin/busybox", in: boot.tree) : nil

@@ -48,7 +48,7 @@ struct FirstbootApply: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let options = ApplyOptions(
-            fetcher: FoundationFetcher(), defaultTotalSeconds: fetchTimeout, ignoreStorageDevices: ignoreDevices)
+            fetcher: StandardFetcher(), defaultTotalSeconds: fetchTimeout, ignoreStorageDevices: ignoreDevices)
         do {
             let result = try ConfigApplier.apply(config, root: root, options: options)
             for warning in result.warnings { printError("\(name): warning: \(warning)") }

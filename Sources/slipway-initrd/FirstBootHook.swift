@@ -186,7 +186,7 @@ enum FirstBootHook {
 
         // 2. Validate, fetch what it references, check it fits the system, apply.
         let start = Console.uptime()
-        let fetcher = NetworkFetcher(network: Network.shared)
+        let fetcher = NetworkFetcher(network: Network.shared, root: root)
         do throws(FirstBootError) {
             let (config, diagnostics) = try ConfigParser.parseValid(bytes, source: source)
             progress.warnings = diagnostics.map(\.description)

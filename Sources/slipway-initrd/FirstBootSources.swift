@@ -1,10 +1,10 @@
 // The config sources of the first boot, in the library's standard order, with what the initrd must
 // do before each one can be read: the OEM partition and an OpenStack config drive are mounted only
-// when their turn comes, metadata services and http:// URLs bring the network up first.
+// when their turn comes, metadata services and http(s):// URLs bring the network up first.
 //
 //   1. QEMU fw_cfg opt/com.coreos/config   needs the qemu_fw_cfg module in the initrd
 //   2. OEM partition (PARTLABEL=OEM), /config.ign, ext4, mounted read-only on /oem
-//   3. slipway.config.url= (or ignition.config.url=): data:, http:// (network)
+//   3. slipway.config.url= (or ignition.config.url=): data:, http(s):// (network)
 //   4. the platform's metadata: ec2 (IMDSv2), gce, openstack (config drive labelled config-2, then
 //      the metadata service)
 //   5. the image's embedded default, /usr/lib/slipway/firstboot/default.ign in the root
@@ -37,7 +37,7 @@ enum FirstBootSources {
         let standard = ConfigSources.standardOrder(
             platform: platform, commandLine: commandLine, oemConfigPath: oemPath, embeddedConfigPath: embeddedPath,
             configDriveMount: platform == .openstack ? configDriveMount : nil,
-            fetcher: NetworkFetcher(network: network))
+            fetcher: NetworkFetcher(network: network, root: root))
         return standard.map { source in
             if let file = source as? FileConfigSource {
                 if file.path == oemPath {

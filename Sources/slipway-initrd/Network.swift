@@ -116,27 +116,6 @@ final class Network: @unchecked Sendable {
     }
 }
 
-/// Fetches http:// resources, bringing the network up first.
-struct NetworkFetcher: ResourceFetcher {
-    var network: Network
-    var base = StandardFetcher()
-
-    func get(_ url: String, headers: [(name: String, value: String)], timeouts: Timeouts) throws(FetchFailure)
-        -> [UInt8]
-    {
-        if url.hasPrefix("http://") {
-            do {
-                _ = try network.ensureUp()
-            } catch let error as InitrdError {
-                throw FetchFailure(error.message, permanent: true)
-            } catch {
-                throw FetchFailure("\(error)", permanent: true)
-            }
-        }
-        return try base.get(url, headers: headers, timeouts: timeouts)
-    }
-}
-
 /// A config source that needs the network (a metadata service): brings it up before fetching.
 struct NetworkedSource: ConfigSource {
     var inner: any ConfigSource

@@ -40,6 +40,7 @@ import Testing
         #expect(modes["bin/busybox"] == "-rwxr-xr-x")
         for library in [
             "lib64/ld-linux-x86-64.so.2", "lib/libc.so.6", "lib/libm.so.6", "lib/libstdc++.so.6", "lib/libgcc_s.so.1",
+            "lib/libssl.so.3", "lib/libcrypto.so.3",
         ] {
             #expect(modes[library] == "-rwxr-xr-x", "\(library)")
         }
@@ -90,7 +91,10 @@ import Testing
         try tree.insert(
             Node(kind: .symlink(target: "usr/lib64"), metadata: Metadata(permissions: 0o777)), at: ["lib64"])
         let host = "/lib/x86_64-linux-gnu"
-        for name in ["libc.so.6", "libm.so.6", "libgcc_s.so.1", "ld-linux-x86-64.so.2", "libstdc++.so.6.0.30"] {
+        for name in [
+            "libc.so.6", "libm.so.6", "libgcc_s.so.1", "ld-linux-x86-64.so.2", "libstdc++.so.6.0.30", "libssl.so.3",
+            "libcrypto.so.3",
+        ] {
             let size = try InitramfsBuilder.hostFile(host + "/" + name).length
             try tree.insert(
                 Node(
@@ -111,7 +115,7 @@ import Testing
             initExecutable: try InitramfsBuilder.hostFile(try Fixtures.initrdExecutable()), libraries: .tree(tree),
             compression: .zstd)
         let initrd = try builder.tree()
-        for path in ["/lib64/ld-linux-x86-64.so.2", "/lib/libc.so.6", "/lib/libstdc++.so.6"] {
+        for path in ["/lib64/ld-linux-x86-64.so.2", "/lib/libc.so.6", "/lib/libstdc++.so.6", "/lib/libssl.so.3"] {
             guard case .regular(.file(let source, _, _)) = initrd.node(at: path)?.kind else {
                 Issue.record("\(path) missing or not a file")
                 continue
@@ -129,7 +133,8 @@ import Testing
         #expect(
             error?.description
                 == "collect initramfs libraries: /lib64/ld-linux-x86-64.so.2: /init needs /lib64/ld-linux-x86-64.so.2, "
-                + "which is not in \(scratch.path); include Debian's libc6, libstdc++6 and libgcc-s1 in the root")
+                + "which is not in \(scratch.path); include Debian's libc6, libstdc++6, libgcc-s1 and libssl3 in the root"
+        )
         #expect(!FileManager.default.fileExists(atPath: scratch.file("initrd.img")))
     }
 }

@@ -11,7 +11,7 @@
 
 /// How to apply a config.
 public struct ApplyOptions: Sendable {
-    /// Fetches http(s) resources; the default speaks http:// only.
+    /// Fetches http(s) resources; the default trusts this machine's certificate authorities.
     public var fetcher: any ResourceFetcher
     /// How long failing fetches are retried when the config sets no `httpTotal` (nil: forever).
     public var defaultTotalSeconds: Double?
@@ -96,10 +96,11 @@ struct Plan {
         }
         try Plan.checkStorageDevices(
             config.storage, ignore: options.ignoreStorageDevices, setUp: options.devicesSetUp, report: &report)
-        let loader = ResourceLoader(
+        let loader = try ResourceLoader(
             fetcher: options.fetcher, timeouts: config.ignition.timeouts,
             defaultTotalSeconds: options.defaultTotalSeconds,
-            version: config.version ?? .latest)
+            version: config.version ?? .latest
+        ).trustingAuthorities(of: config)
         for (index, file) in config.storage.files.enumerated() {
             let subject = "$.storage.files.\(index) (\(file.path))"
             if file.contents.source != nil { contents[index] = try loader.load(file.contents, subject: subject) }

@@ -21,20 +21,28 @@ public struct ConfigResolver: Sendable {
                 "resolve config", "$.ignition.config",
                 "configs reference each other more than \(ConfigResolver.maximumDepth) levels deep; is there a loop?")
         }
-        let loader = ResourceLoader(
+        let references = config.ignition.config
+        guard references.replace.source != nil || !references.merge.isEmpty else {
+            var plain = config
+            plain.ignition.config = IgnitionConfig()
+            return plain
+        }
+        // Referenced configs, and theirs, are fetched trusting this config's certificate authorities.
+        let loader = try ResourceLoader(
             fetcher: fetcher, timeouts: config.ignition.timeouts, defaultTotalSeconds: defaultTotalSeconds,
-            version: config.version ?? .latest)
-        if config.ignition.config.replace.source != nil {
+            version: config.version ?? .latest
+        ).trustingAuthorities(of: config)
+        let inner = ConfigResolver(fetcher: loader.fetcher, defaultTotalSeconds: defaultTotalSeconds)
+        if references.replace.source != nil {
             let replacement = try fetchConfig(
-                config.ignition.config.replace, loader: loader, subject: "$.ignition.config.replace",
-                warnings: &warnings)
-            return try resolve(replacement, warnings: &warnings, depth: depth + 1)
+                references.replace, loader: loader, subject: "$.ignition.config.replace", warnings: &warnings)
+            return try inner.resolve(replacement, warnings: &warnings, depth: depth + 1)
         }
         var result = config
         result.ignition.config = IgnitionConfig()
-        for (index, reference) in config.ignition.config.merge.enumerated() {
+        for (index, reference) in references.merge.enumerated() {
             let subject = "$.ignition.config.merge.\(index)"
-            let child = try resolve(
+            let child = try inner.resolve(
                 try fetchConfig(reference, loader: loader, subject: subject, warnings: &warnings), warnings: &warnings,
                 depth: depth + 1)
             result = result.merged(with: child)

@@ -1,7 +1,9 @@
-// A minimal HTTP/1.1 client over POSIX sockets, enough for config sources and http:// resources:
+// A minimal HTTP/1.1 client over POSIX sockets, enough for config sources and http(s):// resources:
 // one request per connection (`Connection: close`), Content-Length, chunked and read-to-close
-// bodies, a deadline for the response headers and one for the whole exchange. No TLS: https is
-// handled by an injected `ResourceFetcher` (the CLI has one) or reported as unsupported.
+// bodies, a deadline for the response headers and one for the whole exchange. https:// goes
+// through a verified TLS session (TLSConnection) on the same socket.
+public import TLS
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -36,27 +38,45 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// Sends HTTP/1.1 requests over plain TCP.
+/// Sends HTTP/1.1 requests over TCP, or TLS for https://.
 public struct HTTPClient: Sendable {
-    /// Seconds to wait for the response headers (Ignition's `httpResponseHeaders`, default 10).
+    /// Seconds to wait for the response headers (Ignition's `httpResponseHeaders`, default 10); the
+    /// TLS handshake has as long again.
     public var responseHeaderTimeout: Double
     /// Upper bound on a response body, to refuse absurd resources.
     public var maximumBodySize: Int
+    /// The certificate authorities https:// servers are verified against.
+    public var trust: TLSTrust
 
-    public init(responseHeaderTimeout: Double = 10, maximumBodySize: Int = 1 << 30) {
+    /// The `FirstBootError.operation` of a server certificate that was not accepted: retrying does
+    /// not help, the config or the server must change.
+    public static let certificateOperation = "verify certificate"
+
+    public init(
+        responseHeaderTimeout: Double = 10, maximumBodySize: Int = 1 << 30,
+        trust: TLSTrust = TLSTrust(system: .openSSLDefaults)
+    ) {
         self.responseHeaderTimeout = responseHeaderTimeout
         self.maximumBodySize = maximumBodySize
+        self.trust = trust
     }
 
     /// Sends `request` once (no retries, no redirects) and returns the response.
     public func send(_ request: HTTPRequest) throws(FirstBootError) -> HTTPResponse {
-        guard let url = ResourceURL(request.url), url.scheme == "http" else {
-            throw FirstBootError("fetch", request.url, "not an http:// URL")
+        guard let url = ResourceURL(request.url), url.scheme == "http" || url.scheme == "https" else {
+            throw FirstBootError("fetch", request.url, "not an http:// or https:// URL")
         }
-        let port = url.port ?? 80
+        let secure = url.scheme == "https"
+        let port = url.port ?? (secure ? 443 : 80)
         let socket = try Socket.connect(
             host: url.hostname, port: port, timeout: responseHeaderTimeout, subject: request.url)
         defer { socket.close() }
+        let stream: any ByteStream =
+            secure
+            ? try TLSConnection(
+                socket: socket, host: url.hostname, trust: trust, deadline: Clock.now + responseHeaderTimeout,
+                subject: request.url)
+            : socket
         var target = url.rawPath.isEmpty ? "/" : url.rawPath
         if let query = url.rawQuery { target += "?" + query }
         var head = "\(request.method) \(target) HTTP/1.1\r\nHost: \(url.host)\r\n"
@@ -68,8 +88,8 @@ public struct HTTPClient: Sendable {
             head += "Content-Length: \(request.body.count)\r\n"
         }
         head += "Connection: close\r\n\r\n"
-        try socket.send(Array(head.utf8) + request.body, subject: request.url)
-        var reader = ResponseReader(socket: socket, subject: request.url, limit: maximumBodySize)
+        try stream.send(Array(head.utf8) + request.body, subject: request.url)
+        var reader = ResponseReader(stream: stream, subject: request.url, limit: maximumBodySize)
         return try reader.read(deadline: Clock.now + responseHeaderTimeout, method: request.method)
     }
 }
@@ -90,10 +110,18 @@ enum Clock {
     }
 }
 
+/// Bytes to and from a server: a plain socket or a TLS session on one.
+protocol ByteStream: AnyObject {
+    func send(_ bytes: [UInt8], subject: String) throws(FirstBootError)
+    /// Reads what is available; an empty result means the peer closed the connection.
+    func receive(until deadline: Double, subject: String) throws(FirstBootError) -> [UInt8]
+}
+
 /// A connected TCP socket with deadlines.
-final class Socket {
-    private let fd: Int32
-    private let timeout: Double
+final class Socket: ByteStream {
+    let fd: Int32
+    /// Seconds a send may wait for the peer.
+    let timeout: Double
 
     private init(fd: Int32, timeout: Double) {
         self.fd = fd
@@ -187,22 +215,22 @@ final class Socket {
     }
 }
 
-/// Parses a response from a socket.
+/// Parses a response from a stream.
 private struct ResponseReader {
-    let socket: Socket
+    let stream: any ByteStream
     let subject: String
     let limit: Int
     var buffer: [UInt8] = []
     var closed = false
 
-    init(socket: Socket, subject: String, limit: Int) {
-        self.socket = socket
+    init(stream: any ByteStream, subject: String, limit: Int) {
+        self.stream = stream
         self.subject = subject
         self.limit = limit
     }
 
     private mutating func fill(until deadline: Double) throws(FirstBootError) {
-        let chunk = try socket.receive(until: deadline, subject: subject)
+        let chunk = try stream.receive(until: deadline, subject: subject)
         if chunk.isEmpty { closed = true }
         buffer += chunk
         if buffer.count > limit + 65536 {

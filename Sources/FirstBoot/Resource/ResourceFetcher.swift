@@ -1,14 +1,19 @@
 // Turning a config `Resource` into verified bytes: data: URLs decoded in place, http(s) fetched
 // with Ignition's retry policy, gzip decompressed, then the hash checked against the decompressed
 // bytes. Schemes we cannot fetch fail with an "unsupported scheme" error that says what to use.
+public import TLS
 
-/// Fetches the body behind a network URL. `StandardFetcher` speaks http://; the CLI injects a
-/// fetcher that also speaks https://.
+/// Fetches the body behind a network URL. `StandardFetcher` speaks http:// and https://; the
+/// initrd wraps it to bring the network up first.
 public protocol ResourceFetcher: Sendable {
     /// The body of a 2xx response to a GET of `url` (after redirects). `ResourceLoader` retries
     /// every failure that is not `permanent`, with Ignition's backoff.
     func get(_ url: String, headers: [(name: String, value: String)], timeouts: Timeouts) throws(FetchFailure)
         -> [UInt8]
+
+    /// This fetcher, also trusting the PEM certificate authorities in `pem` for https:// (a config's
+    /// `ignition.security.tls.certificateAuthorities`).
+    func trusting(_ pem: [UInt8]) -> any ResourceFetcher
 }
 
 /// A failed fetch; `permanent` failures (4xx, unsupported scheme) are not retried.
@@ -22,9 +27,20 @@ public struct FetchFailure: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Plain-HTTP fetching with redirects (custom headers are dropped on redirect, as in Ignition).
+/// HTTP and HTTPS fetching with redirects (custom headers are dropped on redirect, as in Ignition).
+/// A server certificate that is not accepted is a permanent failure: retrying cannot fix it.
 public struct StandardFetcher: ResourceFetcher {
-    public init() {}
+    /// What https:// servers are verified against.
+    public var trust: TLSTrust
+
+    /// A fetcher that trusts OpenSSL's default certificate authorities of this machine.
+    public init(trust: TLSTrust = TLSTrust(system: .openSSLDefaults)) {
+        self.trust = trust
+    }
+
+    public func trusting(_ pem: [UInt8]) -> any ResourceFetcher {
+        StandardFetcher(trust: trust.adding(pem))
+    }
 
     public func get(_ url: String, headers: [(name: String, value: String)], timeouts: Timeouts) throws(FetchFailure)
         -> [UInt8]
@@ -35,18 +51,18 @@ public struct StandardFetcher: ResourceFetcher {
             guard let parsed = ResourceURL(current) else {
                 throw FetchFailure("unable to parse url \"\(current)\"", permanent: true)
             }
-            guard parsed.scheme == "http" else {
+            guard parsed.scheme == "http" || parsed.scheme == "https" else {
                 throw FetchFailure(
-                    "\(parsed.scheme):// is not supported here: only http:// and data: resources can be fetched "
-                        + "inside the image; serve the resource over http:// with a verification hash, or inline it as data:",
+                    "\(parsed.scheme):// is not supported here: only http://, https:// and data: resources can be "
+                        + "fetched; serve the resource over http(s) with a verification hash, or inline it as data:",
                     permanent: true)
             }
-            let client = HTTPClient(responseHeaderTimeout: Double(timeouts.httpResponseHeaders ?? 10))
+            let client = HTTPClient(responseHeaderTimeout: Double(timeouts.httpResponseHeaders ?? 10), trust: trust)
             let response: HTTPResponse
             do {
                 response = try client.send(HTTPRequest(url: current, headers: currentHeaders))
             } catch {
-                throw FetchFailure(error.message, permanent: false)
+                throw FetchFailure(error.message, permanent: error.operation == HTTPClient.certificateOperation)
             }
             switch response.status {
             case 200..<300: return response.body
