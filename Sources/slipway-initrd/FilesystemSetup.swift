@@ -1,6 +1,7 @@
 // One entry of `storage.filesystems`: a matching filesystem is kept (Ignition's rule when
 // wipeFilesystem is false), a missing one is created with the image's own mkfs, and with `path`
 // it is mounted at that path in the root for the files of the config to be written into it.
+import CLinux
 import FirstBoot
 import Glibc
 
