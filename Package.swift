@@ -31,11 +31,14 @@ let package = Package(
         // Leaf: SHA-2 digests without Foundation, so the in-image executable stays small.
         // Always optimized: debug builds would otherwise hash packages at a few MB/s.
         .target(name: "Hashing", swiftSettings: strict + [.unsafeFlags(["-O"])]),
+        // SHA-256 of large files through libcrypto (the CPU's SHA extensions), for the image builder.
+        .target(name: "FileHashing", dependencies: ["COpenSSL", "Hashing"], swiftSettings: strict),
         // Double-quoted strings for messages, JSON and YAML (no Foundation: the initrd uses it too).
         .target(name: "Quoting", swiftSettings: strict),
         .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: strict),
         .target(name: "Rootfs", dependencies: ["Archive", "Hashing", "Quoting"], swiftSettings: strict),
-        .target(name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing"], swiftSettings: strict),
+        .target(
+            name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing", "FileHashing"], swiftSettings: strict),
         .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs", "Hashing"], swiftSettings: strict),
         // The GPT format without Foundation: the image builder and the initrd (growing STATE) share it.
         .target(name: "PartitionTable", dependencies: ["Hashing"], swiftSettings: strict),
@@ -52,7 +55,9 @@ let package = Package(
         .target(
             name: "Build",
             dependencies: [
-                "Profile", "Rootfs", "Archive", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FirstBoot", "Butane",
+                "Profile", "Rootfs", "Archive", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FileHashing",
+                "FirstBoot",
+                "Butane",
             ],
             swiftSettings: strict),
         .target(
@@ -68,14 +73,15 @@ let package = Package(
             swiftSettings: strict),
         // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
         .executableTarget(
-            name: "slipway-initrd", dependencies: ["FirstBoot", "PartitionTable", "TLS", "CLinux"], swiftSettings: strict,
+            name: "slipway-initrd", dependencies: ["FirstBoot", "PartitionTable", "TLS", "CLinux"],
+            swiftSettings: strict,
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"]),
                 // Debug information is a third of the binary and is of no use in an initramfs.
                 .unsafeFlags(["-Xlinker", "--strip-all"], .when(configuration: .release)),
             ]),
 
-        .testTarget(name: "HashingTests", dependencies: ["Hashing", "TestSupport"]),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing", "FileHashing", "TestSupport"]),
         .testTarget(name: "QuotingTests", dependencies: ["Quoting"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RootfsTests", dependencies: ["Rootfs", "Archive", "TestSupport"]),

@@ -1,4 +1,5 @@
 import Ext4
+import FileHashing
 // The build pipeline: profile → layers → tree → ext4 → (disk) → outputs, staged and renamed into
 // place together at the end.
 public import Foundation
@@ -213,6 +214,6 @@ public struct Builder {
     private func outputRecord(_ staged: URL, name: String, hash: Bool) throws -> Manifest.OutputRecord {
         let size = (try FileManager.default.attributesOfItem(atPath: staged.path)[.size] as? Int64) ?? 0
         return Manifest.OutputRecord(
-            file: name, size: size, sha256: hash ? try SHA256.hexDigest(ofFile: staged.path) : nil)
+            file: name, size: size, sha256: hash ? try FileHashing.sha256Hex(ofFile: staged.path) : nil)
     }
 }

@@ -1,3 +1,4 @@
+import Archive
 // Container images for the Docker daemons: the images of a profile's `system:` containers and its
 // `images:` preloads become `docker save` archives that ship in the root, so the daemons load them
 // on boot and booting needs no registry.
@@ -6,7 +7,7 @@
 // layers of an existing archive) are merged into one tree by the same code that merges the root, and
 // that tree is written as one tar: the merge already applied every whiteout, so nothing is lost, and
 // one layer is the cheapest for `docker load` to unpack on a slow first boot.
-import Archive
+import FileHashing
 import Foundation
 import Hashing
 import Packages
@@ -124,7 +125,7 @@ final class ContainerImageBuilder {
         let size = try LayerTarWriter.fileSize(archivePath, label: "image archive of \(repoTag)")
         progress.finish("\(size >> 10) KiB")
         return ContainerImageArchive(
-            repoTag: repoTag, path: archivePath, size: size, sha256: try SHA256.hexDigest(ofFile: archivePath),
+            repoTag: repoTag, path: archivePath, size: size, sha256: try FileHashing.sha256Hex(ofFile: archivePath),
             imageID: "sha256:" + imageHex, diffID: "sha256:" + layer.sha256, layers: assembled.layers,
             packages: assembled.packages)
     }
@@ -159,13 +160,14 @@ final class ContainerImageBuilder {
                 try assembler.apply([.dockerArchive(path: host.absolute, reference: ref)])
                 configuration = try ContainerImageSource.dockerArchiveConfiguration(host.absolute, reference: ref)
                 record = .init(
-                    kind: "docker-archive", source: host.canonical, digest: try SHA256.hexDigest(ofFile: host.absolute))
+                    kind: "docker-archive", source: host.canonical,
+                    digest: try FileHashing.sha256Hex(ofFile: host.absolute))
             case .ociDirectory:
                 try assembler.apply([.ociLayout(directory: host.absolute, reference: ref)])
                 configuration = try ContainerImageSource.ociConfiguration(host.absolute, reference: ref)
                 record = .init(
                     kind: "oci", source: host.canonical,
-                    digest: try SHA256.hexDigest(ofFile: host.absolute + "/index.json"))
+                    digest: try FileHashing.sha256Hex(ofFile: host.absolute + "/index.json"))
             case .ociTar:
                 let unpacked = scratch + ".oci"
                 // Uncompressed blobs are referenced in place: the copy stays until the layer is written.
@@ -173,7 +175,8 @@ final class ContainerImageBuilder {
                 try assembler.apply([.ociLayout(directory: unpacked, reference: ref)])
                 configuration = try ContainerImageSource.ociConfiguration(unpacked, reference: ref)
                 record = .init(
-                    kind: "oci-archive", source: host.canonical, digest: try SHA256.hexDigest(ofFile: host.absolute))
+                    kind: "oci-archive", source: host.canonical,
+                    digest: try FileHashing.sha256Hex(ofFile: host.absolute))
             }
             return Assembled(tree: assembler.tree, configuration: configuration, layers: [record], packages: [])
         }

@@ -1,6 +1,7 @@
 // A digest of a host directory for the manifest: every entry's relative path, type, mode and
 // (for files) content digest or (for links) target, in byte order. Owners and times are left out:
 // the build overrides owners, and checkouts do not preserve times.
+import FileHashing
 import Foundation
 import Hashing
 
@@ -19,7 +20,7 @@ enum DirectoryDigest {
             }
             let mode = String(info.st_mode, radix: 8)
             switch info.st_mode & S_IFMT {
-            case S_IFREG: listing += "\(name) \(mode) \(try SHA256.hexDigest(ofFile: path))\n"
+            case S_IFREG: listing += "\(name) \(mode) \(try FileHashing.sha256Hex(ofFile: path))\n"
             case S_IFLNK:
                 listing += "\(name) \(mode) -> \((try? fileManager.destinationOfSymbolicLink(atPath: path)) ?? "")\n"
             default: listing += "\(name) \(mode)\n"

@@ -1,7 +1,8 @@
+import Archive
 // A merged tree written as one image layer: an uncompressed pax tar, members in the tree's walk order
 // (parents first, names in byte order), header fields only from the tree, so the same tree gives the
 // same bytes on any machine. Its SHA-256 is the layer's diff_id.
-import Archive
+import FileHashing
 import Foundation
 import Hashing
 import Rootfs
@@ -69,7 +70,7 @@ enum LayerTarWriter {
         }
         try writer.close()
         let size = try fileSize(path, label: label)
-        return Written(sha256: try SHA256.hexDigest(ofFile: path), size: size)
+        return Written(sha256: try FileHashing.sha256Hex(ofFile: path), size: size)
     }
 
     static func fileSize(_ path: String, label: String) throws -> Int64 {

@@ -1,6 +1,7 @@
 // Stage one of a build: the profile's `root:` section becomes a merged tree. Each profile layer is
 // read (concurrently inside the layer: all the .debs of a `packages:` layer, all the layers of an
 // OCI image) and merged in profile order, then the tree is trimmed, stamped and clamped.
+import FileHashing
 import Foundation
 import Hashing
 import Packages
@@ -56,15 +57,16 @@ struct RootfsStage {
             case .tar(let path):
                 try mergeArchives([.tar(path: path.value.absolute)])
                 result.layers.append(
-                    try record("tar", path.value, digest: SHA256.hexDigest(ofFile: path.value.absolute)))
+                    try record("tar", path.value, digest: FileHashing.sha256Hex(ofFile: path.value.absolute)))
             case .oci(let path, let reference):
                 try mergeArchives([.ociLayout(directory: path.value.absolute, reference: reference?.value)])
                 let index = path.value.absolute + "/index.json"
-                result.layers.append(try record("oci", path.value, digest: SHA256.hexDigest(ofFile: index)))
+                result.layers.append(try record("oci", path.value, digest: FileHashing.sha256Hex(ofFile: index)))
             case .dockerArchive(let path, let reference):
                 try mergeArchives([.dockerArchive(path: path.value.absolute, reference: reference?.value)])
                 result.layers.append(
-                    try record("docker-archive", path.value, digest: SHA256.hexDigest(ofFile: path.value.absolute)))
+                    try record("docker-archive", path.value, digest: FileHashing.sha256Hex(ofFile: path.value.absolute))
+                )
             case .overlay(let path, let owner):
                 let owner = owner?.value ?? .root
                 try assembler.apply([.directory(path: path.value.absolute, uid: owner.uid, gid: owner.gid)])

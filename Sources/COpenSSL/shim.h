@@ -2,6 +2,7 @@
 #define SLIPWAY_COPENSSL_SHIM_H
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>

@@ -12,6 +12,11 @@ public struct HashingError: Error, CustomStringConvertible {
     public var path: String
     public var errno: Int32
     public var description: String { "\(path): cannot read for hashing: \(String(cString: strerror(errno)))" }
+
+    public init(path: String, errno: Int32) {
+        self.path = path
+        self.errno = errno
+    }
 }
 
 extension SHA2Function {

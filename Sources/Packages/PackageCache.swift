@@ -4,6 +4,7 @@
 //   <cache>/debs/by-name/<name>_<version>_<arch>.deb → ../sha256/<hex>.deb   (symlink index)
 //   <cache>/debs/tmp/                         downloads in progress, renamed into sha256/ when verified
 //   <cache>/apt/                              apt's private state (see Apt)
+import FileHashing
 import Foundation
 import Hashing
 
@@ -124,7 +125,7 @@ public struct PackageCache: Sendable, Equatable {
 
     private func digest(of file: String, package: ResolvedPackage) throws -> String {
         do {
-            return try SHA256.hexDigest(ofFile: file)
+            return try FileHashing.sha256Hex(ofFile: file)
         } catch {
             throw PackagesError(package: package.id, operation: "verify", message: "\(error)")
         }

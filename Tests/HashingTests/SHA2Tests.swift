@@ -1,4 +1,5 @@
 import Foundation
+import FileHashing
 import Hashing
 import TestSupport
 import Testing
@@ -46,6 +47,20 @@ struct SHA2FileTests {
         let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
         try Data(bytes).write(to: URL(fileURLWithPath: dir.file("big")))
         #expect(try SHA256.hexDigest(ofFile: dir.file("big")) == SHA256.hexDigest(bytes))
+    }
+
+    /// The libcrypto path agrees with coreutils and with the portable implementation, on sizes around
+    /// its 1 MiB read chunk and on an empty file.
+    @Test(arguments: [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3_000_000])
+    func libcryptoFileDigestMatchesCoreutils(length: Int) throws {
+        let dir = try TemporaryDirectory()
+        let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ length) }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir.file("input")))
+        let ours = try FileHashing.sha256Hex(ofFile: dir.file("input"))
+        let coreutils = try runTool(["sha256sum", dir.file("input")]).stdout.prefix { $0 != " " }
+        #expect(ours == String(coreutils))
+        #expect(ours == SHA256.hexDigest(bytes))
+        #expect(throws: HashingError.self) { try FileHashing.sha256Hex(ofFile: "/nonexistent/slipway") }
     }
 
     @Test func missingFileIsAnError() {
