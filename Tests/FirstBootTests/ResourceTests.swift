@@ -2,6 +2,7 @@
 // against a server on 127.0.0.1 (chunked bodies, redirects, retries, permanent failures).
 import FirstBoot
 import Foundation
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct ResourceTests {

@@ -1,5 +1,5 @@
-import Foundation
 import FileHashing
+import Foundation
 import Hashing
 import TestSupport
 import Testing

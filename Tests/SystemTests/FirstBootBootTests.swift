@@ -270,14 +270,15 @@ import Testing
         let machine = try Machine(scratch)
         let motd = "hello from the metadata service\n"
         let hash = try Self.sha256(Data(motd.utf8))
-        let server = try MetadataServer { request, port in
+        let server = try TestHTTPServer { request, port in
             switch (request.method, request.path) {
             case ("PUT", "/latest/api/token"):
-                return request.headers["x-aws-ec2-metadata-token-ttl-seconds"] == nil ? (400, "") : (200, "token-1")
+                return request.headers["x-aws-ec2-metadata-token-ttl-seconds"] == nil
+                    ? .status(400) : .status(200, "token-1")
             case ("GET", "/latest/user-data"):
-                guard request.headers["x-aws-ec2-metadata-token"] == "token-1" else { return (401, "") }
+                guard request.headers["x-aws-ec2-metadata-token"] == "token-1" else { return .status(401) }
                 // The file comes from the same server through QEMU's host address in the guest network.
-                return (
+                return .status(
                     200,
                     """
                     {"ignition": {"version": "3.4.0"},
@@ -286,8 +287,8 @@ import Testing
                      "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["\(Self.key)"]}]}}
                     """
                 )
-            case ("GET", "/motd"): return (200, motd)
-            default: return (404, "")
+            case ("GET", "/motd"): return .status(200, motd)
+            default: return .status(404)
             }
         }
         // QEMU's user network on the link-local /24, so 169.254.169.254 can be forwarded to the server.
@@ -345,12 +346,12 @@ import Testing
     @Test func fetchesTheConfigFromGCEMetadata() throws {
         let scratch = try TemporaryDirectory("firstboot-gce")
         let machine = try Machine(scratch)
-        let server = try MetadataServer { request, _ in
+        let server = try TestHTTPServer { request in
             switch (request.method, request.path) {
             case ("GET", "/computeMetadata/v1/instance/attributes/user-data"):
                 // The real service refuses requests without the header, so a client must send it.
-                guard request.headers["metadata-flavor"] == "Google" else { return (403, "") }
-                return (
+                guard request.headers["metadata-flavor"] == "Google" else { return .status(403) }
+                return .status(
                     200,
                     """
                     {"ignition": {"version": "3.4.0"},
@@ -359,7 +360,7 @@ import Testing
                      "passwd": {"users": [{"name": "core", "sshAuthorizedKeys": ["\(Self.key)"]}]}}
                     """
                 )
-            default: return (404, "")
+            default: return .status(404)
             }
         }
         let network = [

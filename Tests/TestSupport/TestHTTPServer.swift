@@ -1,37 +1,55 @@
-// A small HTTP/1.1 server on 127.0.0.1 for fetch and metadata-service tests. Each connection gets
-// one response from `handler`; requests are recorded for assertions.
+// A small HTTP/1.1 server on 127.0.0.1 for fetch tests and the fake cloud metadata services of the
+// boot tests. Each connection gets one response from `handler`; requests are recorded for assertions.
 import Foundation
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-final class TestHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        var method: String
-        var path: String
-        var headers: [String: String]
-        var body: [UInt8]
+public final class TestHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        /// Header names in lower case.
+        public var headers: [String: String]
+        public var body: [UInt8]
     }
 
-    struct Response: Sendable {
-        var status: Int
-        var headers: [(String, String)] = []
-        var body: [UInt8] = []
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)] = []
+        public var body: [UInt8] = []
         /// Send the body with chunked transfer encoding.
-        var chunked = false
+        public var chunked = false
 
-        static func ok(_ body: String) -> Response { Response(status: 200, body: Array(body.utf8)) }
-        static func ok(_ body: [UInt8]) -> Response { Response(status: 200, body: body) }
+        public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [], chunked: Bool = false) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.chunked = chunked
+        }
+
+        public static func ok(_ body: String) -> Response { Response(status: 200, body: Array(body.utf8)) }
+        public static func ok(_ body: [UInt8]) -> Response { Response(status: 200, body: body) }
+        public static func status(_ status: Int, _ body: String = "") -> Response {
+            Response(status: status, body: Array(body.utf8))
+        }
     }
 
-    let port: Int
+    public let port: Int
     private let fd: Int32
     private let lock = NSLock()
     private var recorded: [Request] = []
-    private let handler: @Sendable (Request) -> Response
+    private let handler: @Sendable (Request, Int) -> Response
 
-    init(handler: @escaping @Sendable (Request) -> Response) throws {
+    /// Serves on a free port of 127.0.0.1, answering each request with `handler`.
+    public convenience init(handler: @escaping @Sendable (Request) -> Response) throws {
+        try self.init { request, _ in handler(request) }
+    }
+
+    /// Like `init(handler:)`, with the server's port passed to `handler` for answers that link back
+    /// to the server.
+    public init(handler: @escaping @Sendable (Request, _ port: Int) -> Response) throws {
         self.handler = handler
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -61,9 +79,9 @@ final class TestHTTPServer: @unchecked Sendable {
         close(fd)
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    var requests: [Request] {
+    public var requests: [Request] {
         lock.lock()
         defer { lock.unlock() }
         return recorded
@@ -111,7 +129,7 @@ final class TestHTTPServer: @unchecked Sendable {
         lock.lock()
         recorded.append(request)
         lock.unlock()
-        let response = handler(request)
+        let response = handler(request, port)
         var text = "HTTP/1.1 \(response.status) Status\r\nConnection: close\r\n"
         for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
         var payload: [UInt8]
