@@ -10,22 +10,11 @@ import Hashing
 public enum FileHashing {
     /// The lower-case hexadecimal SHA-256 of the file at `path`. Throws `HashingError`.
     public static func sha256Hex(ofFile path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw HashingError(path: path, errno: errno) }
-        defer { close(fd) }
         guard let context = EVP_MD_CTX_new() else { throw HashingError(path: path, errno: ENOMEM) }
         defer { EVP_MD_CTX_free(context) }
         guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else { throw HashingError(path: path, errno: EINVAL) }
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { chunk.deallocate() }
-        while true {
-            let count = read(fd, chunk.baseAddress, chunk.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw HashingError(path: path, errno: errno)
-            }
-            if count == 0 { break }
-            guard EVP_DigestUpdate(context, chunk.baseAddress, count) == 1 else {
+        try forEachChunk(ofFile: path) { chunk in
+            guard EVP_DigestUpdate(context, chunk.baseAddress, chunk.count) == 1 else {
                 throw HashingError(path: path, errno: EIO)
             }
         }
@@ -34,6 +23,6 @@ public enum FileHashing {
         guard EVP_DigestFinal_ex(context, &digest, &length) == 1, length == 32 else {
             throw HashingError(path: path, errno: EIO)
         }
-        return digest.prefix(32).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return hex(Array(digest.prefix(32)))
     }
 }

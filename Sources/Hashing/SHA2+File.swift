@@ -19,24 +19,30 @@ public struct HashingError: Error, CustomStringConvertible {
     }
 }
 
+/// Reads the file at `path` in 1 MiB chunks, handing each to `consume`. Throws `HashingError`, or
+/// what `consume` throws.
+public func forEachChunk(ofFile path: String, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw HashingError(path: path, errno: errno) }
+    defer { close(fd) }
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    defer { chunk.deallocate() }
+    while true {
+        let count = read(fd, chunk.baseAddress, chunk.count)
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw HashingError(path: path, errno: errno)
+        }
+        if count == 0 { return }
+        try consume(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+    }
+}
+
 extension SHA2Function {
     /// The lower-case hexadecimal digest of the file at `path`.
     public static func hexDigest(ofFile path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw HashingError(path: path, errno: errno) }
-        defer { close(fd) }
         var function = Self()
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { chunk.deallocate() }
-        while true {
-            let count = read(fd, chunk.baseAddress, chunk.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw HashingError(path: path, errno: errno)
-            }
-            if count == 0 { break }
-            function.update(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
-        }
+        try forEachChunk(ofFile: path) { function.update($0) }
         return hex(function.finalize())
     }
 }
