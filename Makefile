@@ -9,7 +9,8 @@ BIN := .build/$(CONFIG)/slipway
 # Debian packages the build, the tests and the images need. `make deps` installs the missing ones.
 APT_PACKAGES := pkg-config libarchive-dev libblkid-dev libext2fs-dev e2fsprogs \
 	qemu-system-x86 qemu-utils ovmf systemd-boot-efi dosfstools mtools fdisk gdisk \
-	busybox-static ignition zstd cpio xz-utils kmod skopeo systemd time python3
+	busybox-static ignition zstd cpio xz-utils kmod skopeo systemd time python3 \
+	openssh-client
 
 .PHONY: all build deps test test-fast bench fmt lint image run demo clean
 

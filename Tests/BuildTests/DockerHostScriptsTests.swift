@@ -98,6 +98,7 @@ struct DockerHostScriptsTests {
             case $1 in
             is-active) [ ! -f "$STUB_STATE/inactive-$3" ]; exit $? ;;
             is-failed) shift 2; for unit in "$@"; do [ -f "$STUB_STATE/failed-$unit" ] && exit 0; done; exit 1 ;;
+            show) [ -f "$STUB_STATE/active-$4" ] && cat "$STUB_STATE/active-$4"; exit 0 ;;
             esac
             exit 2
             """#
@@ -203,11 +204,22 @@ struct DockerHostScriptsTests {
     @Test func readyPrintsTheReadyLineOnceEverythingIsUp() throws {
         let machine = try Machine()
         try machine.write("state/container-syslog", "D1")
+        try machine.write("state/active-system-docker.service", "14523999\n")
+        try machine.write("state/active-docker.service", "22630000\n")
         let run = try machine.run("slipway-ready", environment: health)
         #expect(run.status == 0, "\(run.stderr)")
         let console = try String(contentsOfFile: machine.console, encoding: .utf8)
-        #expect(console.hasPrefix("slipway: ready (uptime "), "\(console)")
-        #expect(console.hasSuffix("s)\n"), "\(console)")
+        let lines = console.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(console)")
+        // When each daemon's unit became active (systemd's monotonic microseconds), then the ready line.
+        #expect(lines.first == "slipway: daemons ready: system at 14.52s, user at 22.63s of uptime")
+        #expect(lines.last?.hasPrefix("slipway: ready (uptime ") == true, "\(console)")
+        #expect(lines.last?.hasSuffix("s)") == true, "\(console)")
+        #expect(
+            run.calls.filter { $0.hasPrefix("systemctl show") } == [
+                "systemctl show --property=ActiveEnterTimestampMonotonic --value system-docker.service",
+                "systemctl show --property=ActiveEnterTimestampMonotonic --value docker.service",
+            ])
         // The user daemon answers `docker info`; the system daemon answers the container query.
         #expect(
             run.calls.filter { $0.hasSuffix("info --format {{.ID}}") } == [
