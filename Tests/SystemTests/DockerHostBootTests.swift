@@ -36,8 +36,10 @@ import Testing
         while read -r dev mnt type opts rest; do [ "$mnt" = / ] && say "root mount: $type ${opts%%,*}"; done < /proc/mounts
         say "boot entries: $(ls /efi/loader/entries 2>&1 | tr '\n' ' ')"
         say "ssh: $(systemctl is-active ssh.service sshd-keygen.service | tr '\n' ' ')"
-        say "sshd settings: $(sshd -T 2>&1 | awk '/^(permitrootlogin|passwordauthentication|kbdinteractiveauthentication|authenticationmethods) / { printf "%s ", $0 }')"
-        say "firstboot record: $(awk 'match($0, /"outcome": *"[a-z-]*"/) { print substr($0, RSTART, RLENGTH) }' /etc/.slipway-firstboot.json) $(sha256sum < /etc/.slipway-firstboot.json | cut -c1-16)"
+        settings() { while read -r key value; do case $key in permitrootlogin | passwordauthentication | kbdinteractiveauthentication | authenticationmethods) printf '%s %s ' "$key" "$value" ;; esac; done; }
+        say "sshd settings: $(sshd -T | settings)"
+        record=$(tr -d ' \n' < /etc/.slipway-firstboot.json); record=${record#*'"outcome":"'}
+        say "firstboot record: ${record%%'"'*} $(sha256sum < /etc/.slipway-firstboot.json | cut -c1-16)"
         say "done"
         """#
 
@@ -318,8 +320,7 @@ import Testing
         #expect(try line("secret:") == "600 s3cret")
         // A unit from the config runs a container on the user daemon on that same first boot.
         #expect(try line("user containers:").contains("from-config"))
-        let record = try line("firstboot record:")
-        #expect(record.replacingOccurrences(of: " ", with: "").hasPrefix(#""outcome":"applied""#), "\(record)")
+        #expect(try line("firstboot record:").hasPrefix("applied "))
     }
 
     /// SSH with the key from the config: core logs in and, being in the docker group, uses the user
