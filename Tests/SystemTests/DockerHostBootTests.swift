@@ -164,7 +164,11 @@ import Testing
         // First boot: the config is applied; the probe reports; SSH as core; then a clean poweroff.
         let first = try bootPersisted(copy, config: configPath, sshPort: port)
         defer { first.stop() }
-        _ = try first.waitFor("probe: done", timeout: .seconds(420))
+        let firstDone = Result { try first.waitFor("probe: done", timeout: .seconds(420)) }
+        if case .failure(let error) = firstDone {
+            try? first.consoleLog.write(toFile: dir + "/first-boot.console", atomically: true, encoding: .utf8)
+            throw FixtureError("first boot: \(error)\n\(first.consoleTail(60).joined(separator: "\n"))")
+        }
         let login = try ssh.run("core", "id -un; id -Gn; docker info --format 'server {{.ServerVersion}}'")
         let passwordLogin = try ssh.run(
             "core", "id -un",
@@ -196,11 +200,10 @@ import Testing
 
     /// Boots `image` as `slipway run IMAGE --persist --config CONFIG --ssh-port PORT` would.
     static func bootPersisted(_ image: String, config: String, sshPort: Int) throws -> Machine {
-        var configuration = MachineConfiguration(
-            disk: DiskAttachment(path: image, persist: true), network: NetworkOptions(sshPort: sshPort),
-            ignitionConfig: config, acceleration: .tcg)
-        configuration.memoryMiB = 2048
-        let machine = Machine(configuration)
+        let machine = Machine(
+            MachineConfiguration(
+                disk: DiskAttachment(path: image, persist: true), network: NetworkOptions(sshPort: sshPort),
+                ignitionConfig: config, acceleration: .tcg))
         try machine.start()
         return machine
     }
