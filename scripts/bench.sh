@@ -79,13 +79,15 @@ for p in profiles/minimal.yaml "$PROFILE"; do
 done
 
 # 3. Boot milestones under QEMU (UEFI; TCG here): host seconds from QEMU's start to each console line.
+#    The docker-host health gate's "daemons ready" line gives each Docker daemon's ready time in
+#    guest uptime (when systemd saw its unit become active); it comes just before "slipway: ready".
 boot_milestones() { # image
     local start now
     start=$(date +%s.%N)
     "$BIN" run "$1" --expect "slipway: ready" --timeout 600 2>/dev/null | while IFS= read -r line; do
         now=$(date +%s.%N)
         case "$line" in
-        *"Run /init"*|*"mounted /proc"*|*"switching root"*|*"Started"*"ocker"*|*"slipway: ready"*)
+        *"Run /init"*|*"mounted /proc"*|*"switching root"*|*"Started"*"ocker"*|*"daemons ready"*|*"slipway: ready"*)
             printf '  host %6.2fs  %s\n' "$(python3 -c "print($now - $start)")" \
                 "$(echo "$line" | sed 's/^ *| *//; s/\x1b\[[0-9;]*m//g' | cut -c1-90)";;
         esac

@@ -177,9 +177,10 @@ enum SystemContainerUnits {
             # these, then blesses the boot (boot-complete.target) and prints the ready line.
 
             """
+        // Wants= without After=: the gate starts early and polls the units itself, so its timeout
+        // also covers a unit that never finishes starting (After= would hold the gate back forever).
         if !units.isEmpty {
-            let list = units.joined(separator: " ")
-            text += "[Unit]\nWants=\(list)\nAfter=\(list)\n\n"
+            text += "[Unit]\nWants=\(units.joined(separator: " "))\n\n"
         }
         text += """
             [Service]

@@ -96,8 +96,16 @@ struct DockerHostScriptsTests {
             #!/bin/sh
             echo "systemctl $*" >> "$STUB_STATE/calls"
             case $1 in
-            is-active) [ ! -f "$STUB_STATE/inactive-$3" ]; exit $? ;;
-            is-failed) shift 2; for unit in "$@"; do [ -f "$STUB_STATE/failed-$unit" ] && exit 0; done; exit 1 ;;
+            is-active)
+                shift; status=0
+                for unit in "$@"; do
+                    if [ -f "$STUB_STATE/failed-$unit" ]; then echo failed; status=3
+                    elif [ -f "$STUB_STATE/inactive-$unit" ]; then echo inactive; status=3
+                    elif [ -f "$STUB_STATE/activating-$unit" ]; then echo activating; status=3
+                    else echo active; fi
+                done
+                exit $status ;;
+            show) [ -f "$STUB_STATE/active-$4" ] && cat "$STUB_STATE/active-$4"; exit 0 ;;
             esac
             exit 2
             """#
@@ -203,11 +211,22 @@ struct DockerHostScriptsTests {
     @Test func readyPrintsTheReadyLineOnceEverythingIsUp() throws {
         let machine = try Machine()
         try machine.write("state/container-syslog", "D1")
+        try machine.write("state/active-system-docker.service", "14523999\n")
+        try machine.write("state/active-docker.service", "22630000\n")
         let run = try machine.run("slipway-ready", environment: health)
         #expect(run.status == 0, "\(run.stderr)")
         let console = try String(contentsOfFile: machine.console, encoding: .utf8)
-        #expect(console.hasPrefix("slipway: ready (uptime "), "\(console)")
-        #expect(console.hasSuffix("s)\n"), "\(console)")
+        let lines = console.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(console)")
+        // When each daemon's unit became active (systemd's monotonic microseconds), then the ready line.
+        #expect(lines.first == "slipway: daemons ready: system at 14.52s, user at 22.63s of uptime")
+        #expect(lines.last?.hasPrefix("slipway: ready (uptime ") == true, "\(console)")
+        #expect(lines.last?.hasSuffix("s)") == true, "\(console)")
+        #expect(
+            run.calls.filter { $0.hasPrefix("systemctl show") } == [
+                "systemctl show --property=ActiveEnterTimestampMonotonic --value system-docker.service",
+                "systemctl show --property=ActiveEnterTimestampMonotonic --value docker.service",
+            ])
         // The user daemon answers `docker info`; the system daemon answers the container query.
         #expect(
             run.calls.filter { $0.hasSuffix("info --format {{.ID}}") } == [
@@ -224,6 +243,20 @@ struct DockerHostScriptsTests {
         #expect(run.status == 1)
         let console = try String(contentsOfFile: machine.console, encoding: .utf8)
         #expect(console == "slipway: not ready after 1s of uptime: missing system container syslog;\n")
+    }
+
+    /// A daemon that never finishes starting (dockerd has no start timeout) ends in the gate's own
+    /// verdict at the timeout: the gate is not ordered after the units, it asks for all their states
+    /// in one call.
+    @Test func readyNamesAUnitStuckStartingAtTheTimeout() throws {
+        let machine = try Machine()
+        try machine.write("state/container-syslog", "D1\n")
+        try machine.write("state/activating-system-docker.service", "")
+        let run = try machine.run("slipway-ready", environment: health.merging(["SLIPWAY_HEALTH_TIMEOUT": "1"]) { $1 })
+        #expect(run.status == 1)
+        let console = try String(contentsOfFile: machine.console, encoding: .utf8)
+        #expect(console == "slipway: not ready after 1s of uptime: missing unit system-docker.service;\n")
+        #expect(run.calls == ["systemctl is-active system-docker.service docker.service"])
     }
 
     @Test func readyStopsAtAFailedUnit() throws {

@@ -120,7 +120,6 @@ struct SystemContainerUnitsTests {
                 # these, then blesses the boot (boot-complete.target) and prints the ready line.
                 [Unit]
                 Wants=\(units)
-                After=\(units)
 
                 [Service]
                 Environment=SLIPWAY_HEALTH_TIMEOUT=120

@@ -6,7 +6,7 @@ import Testing
 /// The profiles in profiles/ validate, and say what the images need.
 @Suite struct ShippedProfilesTests {
     static let root = packageRoot()
-    static let names = ["base", "minimal", "docker-host"]
+    static let names = ["base", "minimal", "docker-host", "ssh"]
 
     static func load(_ name: String) throws -> Profile {
         try Profile.load(path: root.appendingPathComponent("profiles/\(name).yaml").path)
@@ -76,7 +76,35 @@ import Testing
         #expect(profile.images.map(\.reference.value) == ["hello"])
         #expect(profile.health.daemons.map(\.value) == [.system, .user])
         #expect(profile.health.containers.map(\.value) == ["syslog"])
-        #expect(profile.files.map(lastComponent) == ["base.yaml", "docker-host.yaml"])
+        #expect(profile.files.map(lastComponent) == ["base.yaml", "ssh.yaml", "docker-host.yaml"])
+    }
+
+    @Test func sshTakesKeysOnlyAndMakesHostKeysAtBoot() throws {
+        let profile = try Self.load("ssh")
+        let packages = profile.root.layers.flatMap { layer -> [String] in
+            if case .packages(let names) = layer.source { return names.map(\.value) }
+            return []
+        }
+        #expect(packages.contains("openssh-server"))
+        #expect(profile.services.enable.map(\.value) == ["ssh.service"])
+        #expect(profile.users.map(\.name.value) == ["sshd"])
+        let overlay = try #require(
+            profile.root.layers.compactMap { layer -> String? in
+                if case .overlay(let path, _) = layer.source { return path.value.absolute }
+                return nil
+            }.first)
+        let config = try String(contentsOfFile: overlay + "/etc/ssh/sshd_config", encoding: .utf8)
+        for setting in ["PermitRootLogin no", "PasswordAuthentication no", "KbdInteractiveAuthentication no"] {
+            #expect(config.split(separator: "\n").contains { $0 == setting }, "\(setting)")
+        }
+        // No host key in the image: the unit ssh.service requires makes it on the first boot.
+        #expect(!FileManager.default.fileExists(atPath: overlay + "/etc/ssh/ssh_host_ed25519_key"))
+        let dropIn = try String(
+            contentsOfFile: overlay + "/usr/lib/systemd/system/ssh.service.d/slipway-keygen.conf", encoding: .utf8)
+        #expect(dropIn.contains("Requires=sshd-keygen.service"))
+        let keygen = try String(
+            contentsOfFile: overlay + "/usr/lib/systemd/system/sshd-keygen.service", encoding: .utf8)
+        #expect(keygen.contains("ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key"))
     }
 
     @Test(arguments: names)
