@@ -291,13 +291,7 @@ import Testing
             default: return .status(404)
             }
         }
-        // QEMU's user network on the link-local /24, so 169.254.169.254 can be forwarded to the server.
-        let network = [
-            "-netdev",
-            "user,id=net0,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:/bin/busybox nc 127.0.0.1 \(server.port)",
-            "-device", "virtio-net-pci,netdev=net0",
-        ]
-        let boot = try machine.boot("ec2", extraAppend: "slipway.platform=aws", extraArguments: network)
+        let boot = try machine.boot("ec2", platform: "aws", metadataService: server)
         print("EC2 boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
         #expect(boot.printed("slipway: ready"))
         #expect(boot.initrdSteps.contains("first boot: platform ec2 (slipway.platform=aws)"))
@@ -363,12 +357,7 @@ import Testing
             default: return .status(404)
             }
         }
-        let network = [
-            "-netdev",
-            "user,id=net0,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:/bin/busybox nc 127.0.0.1 \(server.port)",
-            "-device", "virtio-net-pci,netdev=net0",
-        ]
-        let boot = try machine.boot("gce", extraAppend: "slipway.platform=gcp", extraArguments: network)
+        let boot = try machine.boot("gce", platform: "gcp", metadataService: server)
         print("GCE boot, \(String(format: "%.1f", boot.seconds)) s:\n" + boot.initrdLines.joined(separator: "\n"))
         #expect(boot.printed("slipway: ready"))
         #expect(boot.initrdSteps.contains("first boot: platform gce (slipway.platform=gcp)"))
@@ -385,6 +374,30 @@ import Testing
             requests.map { "\($0.method) \($0.path)" } == ["GET /computeMetadata/v1/instance/attributes/user-data"])
         #expect(requests.first?.headers["metadata-flavor"] == "Google")
         #expect(requests.first?.headers["host"] == "169.254.169.254")
+    }
+
+    /// OpenStack without a config drive: the metadata service at 169.254.169.254 gives the config.
+    @Test func fetchesTheConfigFromTheOpenStackMetadataService() throws {
+        let scratch = try TemporaryDirectory("firstboot-openstack")
+        let machine = try Machine(scratch)
+        let server = try TestHTTPServer { request in
+            guard request.method == "GET", request.path == "/openstack/latest/user_data" else { return .status(404) }
+            return .ok(
+                """
+                {"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "/etc/motd.d/hello", "mode": 420,
+                  "contents": {"source": "data:,hello%20from%20the%20OpenStack%20metadata%20service"}}]}}
+                """)
+        }
+        let boot = try machine.boot("openstack", platform: "openstack", metadataService: server)
+        print("OpenStack metadata boot:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.printed("slipway: ready"))
+        #expect(boot.initrdSteps.contains("first boot: platform openstack (slipway.platform=openstack)"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix("first boot: config from OpenStack metadata service openstack/latest/user_data: ")
+            }, "\(boot.initrdLines)")
+        #expect(boot.printed("root: file 644 0:0 hello from the OpenStack metadata service"))
+        #expect(server.requests.map { "\($0.method) \($0.path)" } == ["GET /openstack/latest/user_data"])
     }
 
     /// An extra disk (/dev/vdb) partitioned, formatted and written into by the config; a config that

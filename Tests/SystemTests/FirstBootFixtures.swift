@@ -60,6 +60,18 @@ extension FirstBootBootTests {
                 until: marker, timeout: 180, extraArguments: arguments)
         }
 
+        /// A boot on `slipway.platform=PLATFORM` whose cloud metadata service (169.254.169.254:80) is
+        /// `server` on host loopback: QEMU's user network takes the link-local /24 so that address can
+        /// be forwarded (guestfwd) to the server.
+        func boot(_ name: String, platform: String, metadataService server: TestHTTPServer) throws -> QEMU {
+            let forward = "guestfwd=tcp:169.254.169.254:80-cmd:/bin/busybox nc 127.0.0.1 \(server.port)"
+            return try boot(
+                name, extraAppend: "slipway.platform=\(platform)",
+                extraArguments: [
+                    "-netdev", "user,id=net0,net=169.254.169.0/24,\(forward)", "-device", "virtio-net-pci,netdev=net0",
+                ])
+        }
+
         /// Replays STATE's journal into the filesystem: the guest is killed, not shut down, so what it
         /// wrote may still be only in the journal, which debugfs does not read otherwise.
         func replayStateJournal() throws {
