@@ -43,6 +43,7 @@ for layer in manifest["layers"]:
         print(os.path.normpath(os.path.join(base, layer["source"])))
 PY
 )
+overlays=$(echo $overlays)  # one line: it goes into the baseline script's for loop
 
 cat > "$work/baseline.sh" <<EOS
 set -e

@@ -50,7 +50,7 @@ enum DevicePaths {
         guard let slash = rest.firstIndex(of: "/") else {
             throw InitrdError("\(path) is not a device path the initrd can resolve; use \(forms)")
         }
-        let kind = String(rest[..<slash]), value = unescape(String(rest[rest.index(after: slash)...]))
+        let kind = String(rest[..<slash]), value = Escapes.udev(String(rest[rest.index(after: slash)...]))
         switch kind {
         case "partlabel": return partitions(in: devices) { $0.name == value }
         case "partuuid": return partitions(in: devices) { $0.guid.description == value.lowercased() }
@@ -61,7 +61,7 @@ enum DevicePaths {
             let serial = String(value.dropFirst(7))
             return devices.filter { device in
                 !device.isPartition
-                    && (try? System.readText("/sys/class/block/\(device.name)/serial")).map(trimmed) == serial
+                    && (try? System.readValue("/sys/class/block/\(device.name)/serial")) == serial
             }
         default:
             throw InitrdError(
@@ -83,25 +83,4 @@ enum DevicePaths {
         }
         return found
     }
-
-    /// udev's `\xHH` escapes decoded.
-    static func unescape(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        var result: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\\"), index + 3 < bytes.count, bytes[index + 1] == UInt8(ascii: "x"),
-                let value = UInt8(String(decoding: bytes[(index + 2)...(index + 3)], as: UTF8.self), radix: 16)
-            {
-                result.append(value)
-                index += 4
-            } else {
-                result.append(bytes[index])
-                index += 1
-            }
-        }
-        return String(decoding: result, as: UTF8.self)
-    }
-
-    private static func trimmed(_ text: String) -> String { String(text.filter { !$0.isWhitespace }) }
 }

@@ -11,9 +11,9 @@ struct DiskDevice {
 
     /// Sectors of 512 bytes (sysfs counts in those whatever the device's sector size).
     func sectorCount() throws -> UInt64 {
-        let logical = try System.readText("/sys/class/block/\(name)/queue/logical_block_size")
-        guard Int(Self.trimmed(logical)) == Int(GPT.sectorSize) else {
-            throw InitrdError("\(path) has \(Self.trimmed(logical))-byte sectors; only 512-byte sectors are handled")
+        let logical = try System.readValue("/sys/class/block/\(name)/queue/logical_block_size")
+        guard Int(logical) == Int(GPT.sectorSize) else {
+            throw InitrdError("\(path) has \(logical)-byte sectors; only 512-byte sectors are handled")
         }
         return try Self.sysfsSectors(name)
     }
@@ -43,7 +43,7 @@ struct DiskDevice {
 
     /// The size in 512-byte sectors of any block device or partition, from sysfs.
     static func sysfsSectors(_ name: String) throws -> UInt64 {
-        guard let sectors = UInt64(trimmed(try System.readText("/sys/class/block/\(name)/size"))) else {
+        guard let sectors = UInt64(try System.readValue("/sys/class/block/\(name)/size")) else {
             throw InitrdError("cannot read the size of /dev/\(name) from sysfs")
         }
         return sectors
@@ -76,6 +76,4 @@ struct DiskDevice {
             done += wrote
         }
     }
-
-    private static func trimmed(_ text: String) -> String { String(text.filter { !$0.isWhitespace }) }
 }

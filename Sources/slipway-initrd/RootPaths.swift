@@ -19,7 +19,7 @@ struct MountTable {
             let fields = line.split(separator: " ")
             guard fields.count > 5 else { return nil }
             return Mount(
-                point: unescape(String(fields[4])), readOnly: fields[5].split(separator: ",").contains("ro"))
+                point: Escapes.mountinfo(String(fields[4])), readOnly: fields[5].split(separator: ",").contains("ro"))
         }
         return MountTable(mounts: mounts)
     }
@@ -33,26 +33,6 @@ struct MountTable {
             best = mount
         }
         return best
-    }
-
-    /// Mountinfo escapes space, tab, newline and backslash as \ooo.
-    private static func unescape(_ field: String) -> String {
-        guard field.contains("\\") else { return field }
-        var bytes: [UInt8] = []
-        let source = Array(field.utf8)
-        var index = 0
-        while index < source.count {
-            if source[index] == 0x5c, index + 3 < source.count,
-                let value = UInt8(String(decoding: source[(index + 1)...(index + 3)], as: UTF8.self), radix: 8)
-            {
-                bytes.append(value)
-                index += 4
-            } else {
-                bytes.append(source[index])
-                index += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

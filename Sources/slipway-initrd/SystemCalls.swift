@@ -69,6 +69,11 @@ enum System {
         String(decoding: try readFile(path), as: UTF8.self)
     }
 
+    /// A one-value file such as a sysfs attribute, without its whitespace.
+    static func readValue(_ path: String) throws -> String {
+        String(try readText(path).filter { !$0.isWhitespace })
+    }
+
     /// Writes `text` to a new file (replacing it) and flushes it to the disk.
     static func writeFile(_ path: String, _ text: String, mode: mode_t = 0o644) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
