@@ -68,6 +68,7 @@ public enum ConfigApplier {
         var plan = try Plan(config: resolved, root: RootDirectory(root), options: options, report: &report)
         do {
             try plan.write(report: &report)
+            plan.root.syncAll()
         } catch {
             var partial = error
             partial.message +=

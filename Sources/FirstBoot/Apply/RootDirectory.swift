@@ -169,10 +169,13 @@ struct RootDirectory {
         guard chmod(hostPath, mode_t(mode)) == 0 else { throw posixError("change mode of", path) }
     }
 
-    /// Writes `bytes` to a temporary file beside `hostPath` and renames it into place.
+    /// Writes `bytes` to a temporary file beside `hostPath` and renames it into place. A file that
+    /// replaces another (/etc/passwd, an overwrite) is flushed before the rename, so a crash leaves the
+    /// old or the new contents, never an empty file; new files are flushed together by `syncAll`.
     func writeAtomically(_ hostPath: String, path: String, bytes: [UInt8], mode: UInt32, uid: UInt32, gid: UInt32)
         throws(FirstBootError)
     {
+        let replacing = status(hostPath) != nil
         let directory = PathSyntax.dir(hostPath)
         var template = Array((directory + "/.slipway-tmp-XXXXXX").utf8CString)
         let fd = mkstemp(&template)
@@ -182,7 +185,7 @@ struct RootDirectory {
             try writeAll(fd, bytes, path: path)
             guard fchown(fd, uid, gid) == 0 else { throw posixError("change owner of", path) }
             guard fchmod(fd, mode_t(mode)) == 0 else { throw posixError("change mode of", path) }
-            guard fsync(fd) == 0 else { throw posixError("write", path) }
+            guard !replacing || fsync(fd) == 0 else { throw posixError("write", path) }
             close(fd)
             guard rename(temporary, hostPath) == 0 else { throw posixError("write", path) }
         } catch {
@@ -190,6 +193,12 @@ struct RootDirectory {
             unlink(temporary)
             throw error
         }
+    }
+
+    /// Flushes everything written: one sync instead of an fsync per new file. Not syncfs on the root:
+    /// in the image what is written lands on other filesystems mounted in it (STATE under /etc and /var).
+    func syncAll() {
+        sync()
     }
 
     /// Appends `bytes` to an existing file, or creates it (0644, root) when missing.
