@@ -229,6 +229,29 @@ import Testing
             unmounted.map { $0 > (boot.initrdSteps.firstIndex { $0.hasPrefix("first boot: recorded") } ?? 99) } == true)
     }
 
+    /// Without fw_cfg, OEM, kernel command line or metadata, the config embedded in the image applies.
+    @Test func appliesTheEmbeddedDefaultWhenNoOtherSourceHasAConfig() throws {
+        let scratch = try TemporaryDirectory("firstboot-default")
+        let embedded = """
+            {"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "/etc/second",
+              "contents": {"source": "data:,from%20the%20default"}}]}}
+            """
+        let machine = try Machine(scratch, embeddedConfig: embedded)
+        let boot = try machine.boot("default")
+        print("embedded default boot:\n" + boot.initrdLines.joined(separator: "\n"))
+        #expect(boot.printed("slipway: ready"))
+        #expect(
+            boot.initrdSteps.contains(
+                "first boot: OEM partition PARTLABEL=OEM /config.ign: none (no partition labelled OEM)"))
+        #expect(
+            boot.initrdSteps.contains {
+                $0.hasPrefix(
+                    "first boot: config from embedded default /usr/lib/slipway/firstboot/default.ign: "
+                        + "\(embedded.utf8.count) bytes")
+            }, "\(boot.initrdLines)")
+        #expect(boot.printed("root: second config from the default"))
+    }
+
     @Test func readsTheOpenStackConfigDrive() throws {
         let scratch = try TemporaryDirectory("firstboot-configdrive")
         // vfat asks for its code page and character set modules, which the initrd cannot load on demand.
