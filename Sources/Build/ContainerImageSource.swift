@@ -158,43 +158,44 @@ enum ContainerImageSource {
     private static func select(_ entries: [SourceManifestEntry], reference: String?, path: String) throws
         -> SourceManifestEntry
     {
-        let tags = entries.flatMap { $0.repoTags ?? [] }
-        let known = tags.isEmpty ? "none" : tags.map { "\"\($0)\"" }.joined(separator: ", ")
-        if let reference {
-            let candidates = [reference, try DockerImageFormat.repoTag(reference)]
-            guard let entry = entries.first(where: { !Set($0.repoTags ?? []).isDisjoint(with: candidates) }) else {
-                throw BuildError(
-                    operation: "read the image archive", path: path,
-                    message: "manifest.json has no image tagged \"\(reference)\" (tags: \(known)); fix ref")
-            }
-            return entry
-        }
-        guard entries.count == 1, let only = entries.first else {
-            throw BuildError(
-                operation: "read the image archive", path: path,
-                message: "manifest.json lists \(entries.count) images; pick one with ref (tags: \(known))")
-        }
-        return only
+        // A reference matches its own text or its normalized repo tag (`tools` → `tools:latest`).
+        let accepted = try reference.map { [$0, try DockerImageFormat.repoTag($0)] } ?? []
+        return try choose(
+            entries, names: { $0.repoTags ?? [] }, accepted: accepted, reference: reference,
+            wording: ("manifest.json", "image", "tagged", "tags"), operation: "read the image archive", path: path)
     }
 
     private static func selectManifest(_ manifests: [OCIDescriptor], reference: String?, path: String) throws
         -> OCIDescriptor
     {
-        let key = "org.opencontainers.image.ref.name"
-        let names = manifests.compactMap { $0.annotations?[key] }
-        let known = names.isEmpty ? "none" : names.map { "\"\($0)\"" }.joined(separator: ", ")
+        try choose(
+            manifests, names: { $0.annotations?["org.opencontainers.image.ref.name"].map { [$0] } ?? [] },
+            accepted: reference.map { [$0] } ?? [], reference: reference,
+            wording: ("index.json", "manifest", "named", "names"), operation: "read the image index", path: path)
+    }
+
+    /// The candidate whose names include one of `accepted`, or without a reference the only one; the
+    /// errors list the names there are. `wording` names the document, what it lists, and how.
+    private static func choose<Candidate>(
+        _ candidates: [Candidate], names: (Candidate) -> [String], accepted: [String], reference: String?,
+        wording: (document: String, noun: String, verb: String, names: String), operation: String, path: String
+    ) throws -> Candidate {
+        let all = candidates.flatMap(names)
+        let known = all.isEmpty ? "none" : all.map { "\"\($0)\"" }.joined(separator: ", ")
         if let reference {
-            guard let match = manifests.first(where: { $0.annotations?[key] == reference }) else {
+            guard let match = candidates.first(where: { !Set(names($0)).isDisjoint(with: accepted) }) else {
                 throw BuildError(
-                    operation: "read the image index", path: path,
-                    message: "index.json has no manifest named \"\(reference)\" (names: \(known)); fix ref")
+                    operation: operation, path: path,
+                    message: "\(wording.document) has no \(wording.noun) \(wording.verb) \"\(reference)\" "
+                        + "(\(wording.names): \(known)); fix ref")
             }
             return match
         }
-        guard manifests.count == 1, let only = manifests.first else {
+        guard candidates.count == 1, let only = candidates.first else {
             throw BuildError(
-                operation: "read the image index", path: path,
-                message: "index.json lists \(manifests.count) manifests; pick one with ref (names: \(known))")
+                operation: operation, path: path,
+                message: "\(wording.document) lists \(candidates.count) \(wording.noun)s; pick one with ref "
+                    + "(\(wording.names): \(known))")
         }
         return only
     }

@@ -139,15 +139,7 @@ struct ContainerImageTests {
     @Test func archiveSourceKeepsContentAndConfig() throws {
         let directory = try TemporaryDirectory()
         let original = try buildTools(in: directory)
-        try FileManager.default.copyItem(atPath: original.path, toPath: directory.file("saved.tar"))
-        let profile = try DockerHostFixtures.profile(
-            """
-            images:
-              copy:
-                archive: saved.tar
-                ref: tools:1.0
-
-            """, in: directory)
+        let profile = try savedArchiveProfile(of: original, ref: "tools:1.0", in: directory)
         let image = try #require(profile.images.first)
         let (builder, _) = try DockerHostFixtures.builder(in: directory)
         let copy = try builder.build(image, reference: image.reference.value)
@@ -210,20 +202,30 @@ struct ContainerImageTests {
     @Test func archiveWithoutTheImageNamedIsAnError() throws {
         let directory = try TemporaryDirectory()
         let original = try buildTools(in: directory)
-        try FileManager.default.copyItem(atPath: original.path, toPath: directory.file("saved.tar"))
-        let profile = try DockerHostFixtures.profile(
-            """
-            images:
-              copy:
-                archive: saved.tar
-                ref: other:2.0
-
-            """, in: directory)
+        let profile = try savedArchiveProfile(of: original, ref: "other:2.0", in: directory)
         let (builder, _) = try DockerHostFixtures.builder(in: directory)
         let error = try #require(throws: (any Error).self) {
             try builder.build(try #require(profile.images.first), reference: "copy")
         }
-        #expect("\(error)".contains("other:2.0"), "\(error)")
+        #expect(
+            "\(error)".contains(#"(other:2.0): manifest.json has no image tagged "other:2.0" (tags: "tools:1.0")"#),
+            "\(error)")
+    }
+
+    /// A profile whose image `copy` is `image` saved as saved.tar, selected by `ref`.
+    private func savedArchiveProfile(of image: ContainerImageArchive, ref: String, in directory: TemporaryDirectory)
+        throws
+        -> Profile
+    {
+        try FileManager.default.copyItem(atPath: image.path, toPath: directory.file("saved.tar"))
+        return try DockerHostFixtures.profile(
+            """
+            images:
+              copy:
+                archive: saved.tar
+                ref: \(ref)
+
+            """, in: directory)
     }
 
     @Test func plainTarIsNotAnImageArchive() throws {
