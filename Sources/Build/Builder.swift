@@ -110,7 +110,8 @@ public struct Builder {
         let ext4 = try Ext4Writer.write(
             tree: root.tree, to: rootfsPath.path,
             options: Ext4Options(
-                size: ext4Size(profile.root), label: "root", seed: Array("\(profile.digest)/rootfs".utf8),
+                size: ext4Size(profile.root), label: "root",
+                seed: rootfsSeed(profile: profile, root: root, kernel: kernel, images: shipped, epoch: epoch),
                 timestamp: epoch, readOnly: profile.root.readOnly.value))
         progress.finish("\(ext4.sizeBytes >> 20) MiB, \(ext4.usedInodes) inodes")
 
@@ -138,7 +139,7 @@ public struct Builder {
         }
         let manifest = Manifest(
             tool: "slipway 0.1.0",
-            profile: .init(name: name, path: request.profilePath, digest: profile.digest),
+            profile: .init(name: name, path: recordedProfilePath(), digest: profile.digest),
             sourceDateEpoch: epoch, layers: root.layers, packages: root.packages,
             bootPackages: bootPackages, images: shipped.map(\.record), outputs: records)
         let manifestPath = outputs.stage("\(name).manifest.json")
@@ -167,6 +168,27 @@ public struct Builder {
             metadata: Metadata(permissions: 0o644, modificationTime: epoch))
         try tree.insert(hostname, at: ["etc", "hostname"])
         tree.clampModificationTimes(to: epoch)
+    }
+
+    /// What the root filesystem's UUID and hash seed derive from: the profile and the digest of
+    /// every input that reaches the tree, so a rebuild gets the same UUID and an image with other
+    /// contents (an update built after a package changed) never shares one with its predecessor.
+    private func rootfsSeed(
+        profile: Profile, root: AssembledRoot, kernel: PreparedKernel?, images: [ShippedImage], epoch: Int64
+    ) -> [UInt8] {
+        var inputs = ["\(profile.digest)/rootfs", "epoch \(epoch)"]
+        inputs += root.layers.map { "layer \($0.kind) \($0.digest)" }
+        inputs += (root.packages + (kernel?.packages ?? [])).map { "package \($0.sha256)" }
+        inputs += images.map { "image \($0.record.sha256)" }
+        return Array(inputs.joined(separator: "\n").utf8)
+    }
+
+    /// The profile's path as the manifest records it: normalized, and relative to the current
+    /// directory when it is inside it, so `./p.yaml` and `p.yaml` give the same manifest.
+    private func recordedProfilePath() -> String {
+        let path = URL(fileURLWithPath: request.profilePath).standardizedFileURL.path
+        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        return path.hasPrefix(current + "/") ? String(path.dropFirst(current.count + 1)) : path
     }
 
     /// The initrd executable: the request's, or `slipway-initrd` beside the running program.

@@ -56,7 +56,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Write only the root filesystem image and the manifest (no kernel, initrd or disk).")
     var rootfsOnly = false
 
-    @Flag(help: "Print the result as JSON on standard output.")
+    @Flag(help: "Print the result as JSON on standard output; a failure prints {\"error\", \"profile\"}.")
     var json = false
 
     @Flag(name: .shortAndLong, help: "No progress output.")
@@ -82,16 +82,28 @@ struct BuildCommand: AsyncParsableCommand {
             result = try Builder(request, progress: progress).build()
         } catch {
             printError("slipway build: \(error)")
+            // A script reading --json gets an answer either way.
+            if json { try printJSON(BuildFailure(profile: profile, error: "\(error)")) }
             throw ExitCode.failure
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(result) + Data("\n".utf8))
+            try printJSON(result)
         } else {
             for (role, path) in result.outputs.sorted(by: { $0.key < $1.key }) { print("\(role): \(path)") }
             print("manifest: \(result.manifest)")
             print(String(format: "built %@ in %.1fs (%d packages)", result.profile, result.seconds, result.packages))
         }
     }
+}
+
+/// What `build --json` prints when the build fails.
+private struct BuildFailure: Encodable {
+    var profile: String
+    var error: String
+}
+
+private func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
 }

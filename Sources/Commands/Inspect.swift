@@ -6,10 +6,11 @@ struct InspectCommand: AsyncParsableCommand {
         commandName: "inspect",
         abstract: "Show a disk image's partitions, filesystems, boot slots and manifest.",
         discussion: """
-            Reads a raw slipway image without mounting it: the GPT (both copies and their CRCs are
-            verified), each partition's filesystem, label and UUID (through libblkid), the loader
-            entries in the ESP with their boot-counting state (slipway-a+3.conf: slot a, 3 tries
-            left), and the NAME.manifest.json beside the image.
+            Reads a slipway image without mounting it (a qcow2 image through a temporary raw copy):
+            the GPT (both copies and their CRCs are verified), each partition's filesystem, label
+            and UUID (through libblkid), the loader entries in the ESP with their boot-counting
+            state (slipway-a+3.conf: slot a, 3 tries left), and the NAME.manifest.json beside the
+            image.
 
             Examples:
               slipway inspect out/docker-host.img
@@ -19,7 +20,7 @@ struct InspectCommand: AsyncParsableCommand {
             copy and the check that failed).
             """)
 
-    @Argument(help: "The raw disk image to read (NAME.img).")
+    @Argument(help: "The disk image to read: NAME.img, or NAME.qcow2 (read through a raw copy made with qemu-img).")
     var image: String
 
     @Flag(help: "Print JSON with stable, sorted keys instead of text.")

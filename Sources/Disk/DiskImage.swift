@@ -119,6 +119,12 @@ public enum DiskImage {
         return true
     }
 
+    /// Converts the qcow2 image at `qcow2` to a sparse raw image at `path` with `qemu-img convert`.
+    /// Throws `DiskError.toolMissing` / `.toolFailed` (qemu-img's message names a damaged image).
+    public static func convertToRaw(qcow2: String, to path: String) throws {
+        try ExternalTool.qemuImg.check(["convert", "-f", "qcow2", "-O", "raw", qcow2, path])
+    }
+
     /// Converts the raw image at `raw` to qcow2 at `path` with `qemu-img convert` (written beside
     /// `path` and renamed into place). Throws `DiskError.toolMissing` / `.toolFailed`.
     public static func convertToQCOW2(raw: String, to path: String) throws {

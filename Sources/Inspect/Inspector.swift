@@ -6,10 +6,22 @@ import Foundation
 
 /// Inspects raw slipway disk images.
 public enum Inspector {
-    /// Reads the image at `path`. Throws `DiskError.invalidGPT` when the partition table is missing or
-    /// damaged, `InspectError` when the file cannot be probed or is not a raw image.
+    /// Reads the image at `path`, raw or qcow2. Throws `DiskError.invalidGPT` when the partition
+    /// table is missing or damaged, `InspectError` when the file cannot be probed.
     public static func inspect(imageAt path: String) throws -> ImageReport {
-        try checkRawImage(path)
+        guard try isQCOW2(path) else { return try inspect(rawImageAt: path, named: path) }
+        // libblkid and mtools read raw bytes: a sparse raw copy in a scratch directory stands in.
+        let scratch = try FileManager.default.url(
+            for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: URL(fileURLWithPath: path),
+            create: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let raw = scratch.appendingPathComponent("disk.img").path
+        try DiskImage.convertToRaw(qcow2: path, to: raw)
+        return try inspect(rawImageAt: raw, named: path)
+    }
+
+    /// Reads the raw image at `path`, reporting it (and finding its manifest) as `name`.
+    private static func inspect(rawImageAt path: String, named name: String) throws -> ImageReport {
         let table = try GPT.read(imageAt: path)
         var warnings: [String] = []
 
@@ -44,13 +56,13 @@ public enum Inspector {
         }
 
         return ImageReport(
-            image: path, size: table.sectorCount * GPT.sectorSize, diskGUID: table.diskGUID, partitions: partitions,
+            image: name, size: table.sectorCount * GPT.sectorSize, diskGUID: table.diskGUID, partitions: partitions,
             slots: slots(partitions: partitions, entries: bootEntries), bootEntries: bootEntries,
-            manifest: ManifestSummary.read(path: ManifestSummary.path(forImage: path)), warnings: warnings)
+            manifest: ManifestSummary.read(path: ManifestSummary.path(forImage: name)), warnings: warnings)
     }
 
-    /// Refuses what is not a regular file, and qcow2 images, with what to do instead.
-    static func checkRawImage(_ path: String) throws {
+    /// Whether `path` is a qcow2 image; refuses what is not a regular file.
+    static func isQCOW2(_ path: String) throws -> Bool {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw InspectError(operation: "inspect", path: path, message: String(cString: strerror(errno)))
@@ -59,12 +71,7 @@ public enum Inspector {
             throw InspectError(operation: "inspect", path: path, message: "not a regular file: give a disk image file")
         }
         let magic = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4)) ?? nil
-        if magic == Data([0x51, 0x46, 0x49, 0xFB]) {
-            throw InspectError(
-                operation: "inspect", path: path,
-                message: "this is a qcow2 image; inspect reads raw images: use the .img beside it, or "
-                    + "`qemu-img convert -O raw \(path) disk.img`")
-        }
+        return magic == Data([0x51, 0x46, 0x49, 0xFB])
     }
 
     /// The loader entries in loader/entries, sorted by file name.

@@ -13,18 +13,21 @@ extension Apt {
         for request in requests { try Self.validate(request: request) }
         guard !requests.isEmpty else { return [] }
         let lists = try listsInUse()
-        let result = try withLock(exclusive: false) {
-            try runAptGet(["install", "--print-uris", "-qq"] + requests, lists: lists)
+        let lines = try withLock(exclusive: false) { () throws -> [String] in
+            let kept = resolutionCachePath(arguments: try aptArguments(lists: lists), requests: requests)
+            let fingerprint = resolutionInputsFingerprint(lists: lists)
+            if let lines = keptResolution(at: kept, fingerprint: fingerprint) { return lines }
+            let result = try runAptGet(["install", "--print-uris", "-qq"] + requests, lists: lists)
+            guard result.status == 0 else { throw resolutionError(result, requests: requests, lists: lists) }
+            let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("'") }.map(String.init)
+            if !lines.isEmpty { keepResolution(lines, at: kept, fingerprint: fingerprint) }
+            return lines
         }
-        guard result.status == 0 else { throw resolutionError(result, requests: requests, lists: lists) }
-        var packages: [ResolvedPackage] = []
-        for line in result.stdout.split(separator: "\n") where line.hasPrefix("'") {
-            packages.append(try Self.parsePrintedURI(String(line)))
-        }
+        let packages = try lines.map(Self.parsePrintedURI)
         guard !packages.isEmpty else {
             throw PackagesError(
                 package: requests.joined(separator: " "), operation: "resolve",
-                message: "apt-get printed no package to fetch; its output was: \(result.stdout.prefix(400))")
+                message: "apt-get printed no package to fetch")
         }
         return packages.sorted { ($0.name, $0.architecture) < ($1.name, $1.architecture) }
     }

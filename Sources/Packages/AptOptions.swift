@@ -8,6 +8,9 @@ public struct AptOptions: Sendable, Equatable {
     /// The host's package lists, read and never written. When they hold no index for
     /// `architecture` (an empty or foreign host), a private copy is refreshed automatically.
     public var hostListsDirectory: String
+    /// Where apt reads the host's configuration (sources, preferences, apt.conf.d): a kept
+    /// resolution is reused only while nothing in it has changed. Tests point it elsewhere.
+    var hostAptConfigurationDirectory = "/etc/apt"
     /// Repository lines in sources.list one-line form (`deb [signed-by=...] URI SUITE COMPONENT...`).
     /// `nil` uses the host's sources (/etc/apt/sources.list and sources.list.d), which is the default.
     /// Custom sources always use private lists, refreshed on first use.

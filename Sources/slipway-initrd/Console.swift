@@ -9,9 +9,9 @@ enum Console {
         write("slipway-initrd: [\(uptimeStamp())] \(message)\n")
     }
 
-    /// `slipway-initrd: error: message`
+    /// `slipway-initrd: [  3.142] error: message`
     static func error(_ message: String) {
-        write("slipway-initrd: error: \(message)\n")
+        write("slipway-initrd: [\(uptimeStamp())] error: \(message)\n")
     }
 
     /// `slipway-initrd: first boot failed: <source>: <entry>: <reason>`, then any further lines indented.

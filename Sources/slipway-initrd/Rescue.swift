@@ -9,22 +9,22 @@ enum Rescue {
 
     static func fail(_ message: String) -> Never {
         Console.error(message)
-        stop(repeating: "slipway-initrd: error: \(message)")
+        stop(repeating: { Console.error(message) })
     }
 
-    /// Stops the boot: the rescue shell if there is one, then `line` every 10 seconds. `line` has
-    /// already been printed once.
-    static func stop(repeating line: String) -> Never {
+    /// Stops the boot: the rescue shell if there is one, then `reminder` every 10 seconds (it prints
+    /// the error, which has already been printed once).
+    static func stop(repeating reminder: () -> Void) -> Never {
         if System.isExecutable(shell) {
             Console.log("starting rescue shell \(shell); the boot stops when it exits")
             runShell()
         } else {
-            Console.log("no rescue shell in this initrd (add busybox to the profile for one)")
+            Console.log("no rescue shell in this initrd (set rescue-shell: true in the profile for one)")
         }
         while true {
             System.sleep(seconds: 10)
             reapChildren()
-            Console.line(line)
+            reminder()
         }
     }
 

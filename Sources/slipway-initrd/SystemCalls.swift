@@ -3,7 +3,7 @@
 import CLinux
 import Glibc
 
-/// Why the initrd cannot continue: printed as `slipway-initrd: error: <message>`.
+/// Why the initrd cannot continue: printed as `slipway-initrd: [uptime] error: <message>`.
 struct InitrdError: Error {
     var message: String
     init(_ message: String) { self.message = message }

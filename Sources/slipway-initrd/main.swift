@@ -58,7 +58,7 @@ func boot() throws -> Never {
         Console.firstBootFailed(error)
         if firstBoot { try RootSetup.markInitialized() }
         guard SwitchRoot.isSystemd(root: RootSetup.sysroot, initPath: parameters.initPath) else {
-            Rescue.stop(repeating: "slipway-initrd: first boot failed: \(error.summary)")
+            Rescue.stop(repeating: { Console.line("slipway-initrd: first boot failed: \(error.summary)") })
         }
         Console.log("first boot failed: starting the system in emergency.target, its services stay stopped")
         initArguments = ["--unit=emergency.target"]

@@ -133,16 +133,32 @@ struct InspectTests {
         }
     }
 
-    @Test func refusesQcow2() throws {
+    @Test func readsQcow2LikeTheRawImage() throws {
         let directory = try TemporaryDirectory()
         let disk = try DiskFixtures.assembled(in: directory)
         let qcow2 = directory.file("disk.qcow2")
         try DiskImage.convertToQCOW2(raw: disk.image, to: qcow2)
-        #expect(
-            throws: InspectError(
-                operation: "inspect", path: qcow2,
-                message: "this is a qcow2 image; inspect reads raw images: use the .img beside it, or "
-                    + "`qemu-img convert -O raw \(qcow2) disk.img`")
-        ) { try Inspector.inspect(imageAt: qcow2) }
+        let raw = try Inspector.inspect(imageAt: disk.image)
+        let before = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        let report = try Inspector.inspect(imageAt: qcow2)
+        #expect(report.image == qcow2)
+        #expect(report.partitions == raw.partitions)
+        #expect(report.slots == raw.slots)
+        #expect(report.bootEntries == raw.bootEntries)
+        #expect(report.warnings == raw.warnings)
+        // No scratch copy is left beside the image.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == before)
+    }
+
+    @Test func aDamagedQcow2NamesQemuImgsComplaint() throws {
+        let directory = try TemporaryDirectory()
+        let qcow2 = directory.file("broken.qcow2")
+        _ = FileManager.default.createFile(
+            atPath: qcow2, contents: Data([0x51, 0x46, 0x49, 0xFB] + [UInt8](repeating: 0xEE, count: 4092)))
+        #expect {
+            try Inspector.inspect(imageAt: qcow2)
+        } throws: { error in
+            "\(error)".contains("qemu-img") && "\(error)".contains("broken.qcow2")
+        }
     }
 }

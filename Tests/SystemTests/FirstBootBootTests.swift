@@ -58,7 +58,7 @@ import Testing
         #expect(boot.printed("root: passwd core:x:1000:1000::/home/core:/bin/bash"))
         #expect(boot.printed("root: keys 600 core \(Self.key)"))
         #expect(boot.printed("root: second config absent"))
-        #expect(!boot.printed("slipway-initrd: error"))
+        #expect(boot.initrdErrors.isEmpty, "\(boot)")
 
         // The record, read from STATE's /etc overlay with debugfs.
         let record = try machine.stateFile("/etc-upper/.slipway-firstboot.json")
@@ -391,7 +391,7 @@ import Testing
         #expect(boot.initrdSteps.contains("network: eth0 released 169.254.169.15 and is down"))
         #expect(boot.printed("root: file 644 0:0 hello from GCE metadata"))
         #expect(boot.printed("root: keys 600 core \(Self.key)"))
-        #expect(!boot.printed("slipway-initrd: error"))
+        #expect(boot.initrdErrors.isEmpty, "\(boot)")
         let requests = server.requests
         #expect(
             requests.map { "\($0.method) \($0.path)" } == ["GET /computeMetadata/v1/instance/attributes/user-data"])

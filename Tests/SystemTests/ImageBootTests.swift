@@ -63,7 +63,11 @@ import Testing
         #expect(zero.status == 0)
         let result = try run(copy, expect: "starting rescue shell", timeout: 180)
         #expect(result.status == 0, "no initrd error on the console: \(result.stdout.suffix(2000))")
-        #expect(result.stdout.contains("slipway-initrd: error: mount root"), "\(result.stdout.suffix(2000))")
+        let rootPartUUID = try #require(rootA["uuid"] as? String).lowercased()
+        #expect(
+            result.stdout.contains(
+                "] error: mount root PARTUUID=\(rootPartUUID) read-only (is the slot an ext4 filesystem?): "
+                    + "mount /dev/vda2 on /sysroot: Invalid argument"), "\(result.stdout.suffix(2000))")
         #expect(!result.stdout.contains("Kernel panic"))
     }
 
