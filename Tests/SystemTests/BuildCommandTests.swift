@@ -6,8 +6,9 @@ import Testing
 @Suite struct BuildCommandTests {
     /// Runs `slipway ARGUMENTS` in `directory`.
     private func slipway(_ arguments: [String], in directory: String) throws -> CommandResult {
-        try runTool(["sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, try Fixtures.slipwayExecutable()]
-            + arguments)
+        try runTool(
+            ["sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, try Fixtures.slipwayExecutable()]
+                + arguments)
     }
 
     private func writeProfile(_ text: String, to path: String) throws {

@@ -135,7 +135,8 @@ import Testing
             append: "slipway.root=PARTLABEL=ROOT-A slipway.state=PARTLABEL=STATE slipway.timeout=3",
             until: missingRoot, occurrences: 2, timeout: 120)
         #expect(stuck.printed("no rescue shell in this initrd (set rescue-shell: true in the profile for one)"))
-        #expect(stuck.initrdErrors.count == 2 && stuck.initrdErrors.allSatisfy { $0.hasSuffix(missingRoot) }, "\(stuck)")
+        #expect(
+            stuck.initrdErrors.count == 2 && stuck.initrdErrors.allSatisfy { $0.hasSuffix(missingRoot) }, "\(stuck)")
         #expect(!stuck.exited && !stuck.printed("Kernel panic"), "\(stuck)")
     }
 
