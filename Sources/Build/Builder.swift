@@ -87,7 +87,9 @@ public struct Builder {
 
         let cache = PackageCache(
             directory: request.cacheDirectory ?? PackageCache.defaultDirectory(environment: environment))
-        let apt = Apt(cache: cache, options: aptOptions(profile)) { [progress] notice in progress.finish(notice) }
+        let apt = Apt(cache: cache, options: try Self.aptOptions(profile)) { [progress] notice in
+            progress.finish(notice)
+        }
         if profile.apt.refresh.value { try apt.refresh() }
         let stage = RootfsStage(apt: apt, store: store, progress: progress)
         var root = try stage.assemble(profile.root.layers, label: name)
@@ -217,11 +219,24 @@ public struct Builder {
         return fallback ?? 0
     }
 
-    private func aptOptions(_ profile: Profile) -> AptOptions {
+    /// The profile's `apt:` section as apt settings. Keyrings are checked here, where an error can
+    /// point at the profile line that names them.
+    static func aptOptions(_ profile: Profile) throws -> AptOptions {
         var options = AptOptions()
         options.architecture = profile.architecture.value.rawValue
         options.installRecommends = profile.apt.installRecommends.value
-        if !profile.apt.sources.isEmpty { options.sources = profile.apt.sources.map(\.value) }
+        options.sources = profile.apt.sources.map(\.value)
+        options.includeHostSources = profile.apt.hostSources.value
+        options.keyrings = profile.apt.keyrings.map(\.value.absolute)
+        for (index, keyring) in profile.apt.keyrings.enumerated() {
+            do {
+                try Apt.checkKeyring(atPath: keyring.value.absolute)
+            } catch let error as PackagesError {
+                let named = "apt.keyrings[\(index)] \"\(keyring.value.written)\" (\(keyring.value.absolute))"
+                throw BuildError(
+                    operation: "trust apt keyring", path: "\(keyring.location)", message: "\(named): \(error.message)")
+            }
+        }
         return options
     }
 

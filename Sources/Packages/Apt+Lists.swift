@@ -25,7 +25,8 @@ extension Apt {
     /// The lists to use now, or nil when neither the host's nor the private ones index our architecture.
     private func usableLists() throws -> String? {
         let privateAge = newestIndex(in: privateListsDirectory)
-        if options.sources != nil { return privateAge == nil ? nil : privateListsDirectory }
+        // The host's lists do not index custom sources (nor leave out the host's).
+        if options.hasCustomSources { return privateAge == nil ? nil : privateListsDirectory }
         let hostAge = newestIndex(in: options.hostListsDirectory)
         switch (hostAge, privateAge) {
         case (nil, nil): return nil
@@ -36,7 +37,7 @@ extension Apt {
     }
 
     private func missingListsReason() -> String {
-        if options.sources != nil { return "no package lists yet for the custom sources" }
+        if options.hasCustomSources { return "no package lists yet for the \(options.sourcesDescription)" }
         return "the host's package lists in \(options.hostListsDirectory) have no index for \(options.architecture)"
     }
 
@@ -45,15 +46,23 @@ extension Apt {
         let result = try runAptGet(["update"], lists: lists)
         let output = AptOutput(result)
         guard result.status == 0 else {
+            // apt says which key is missing in a warning; the error only says "not signed".
+            let signature = output.warnings.filter { $0.hasPrefix("GPG error") }
+            let unsigned = !signature.isEmpty || output.errors.contains { $0.contains("is not signed") }
+            let hint =
+                unsigned
+                ? "the repository's signature cannot be checked: trust its key with a keyring (apt.keyrings in a "
+                    + "profile) or name the key file with [signed-by=FILE] in its source"
+                : "check the sources and the network (the mirror must be reachable)"
+            let said = ([output.errorSummary] + signature).joined(separator: "; ")
             throw PackagesError(
-                package: options.sources == nil ? "host sources" : "custom sources", operation: "refresh package lists",
-                message: "apt-get update into \(lists) failed: \(output.errorSummary): check the sources and the "
-                    + "network (the mirror must be reachable)")
+                package: options.sourcesDescription, operation: "refresh package lists",
+                message: "apt-get update into \(lists) failed: \(said): \(hint)")
         }
         guard newestIndex(in: lists) != nil else {
             let said = output.warnings.isEmpty ? "" : " (apt-get said: \(output.warnings.joined(separator: "; ")))"
             throw PackagesError(
-                package: options.sources == nil ? "host sources" : "custom sources", operation: "refresh package lists",
+                package: options.sourcesDescription, operation: "refresh package lists",
                 message: "apt-get update left no package index for \(options.architecture) in \(lists)\(said): check "
                     + "that the mirror is reachable and offers this architecture and component")
         }

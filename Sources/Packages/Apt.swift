@@ -2,12 +2,13 @@
 // lists, so resolving and downloading never read the host's installed packages and never write the
 // host's dpkg or apt directories. Nothing here needs root.
 //
-//   <cache>/apt/<key>/            key = architecture, plus a digest of custom sources
+//   <cache>/apt/<key>/            key = architecture, plus a digest of custom sources and keys
 //     apt.conf                    clears the host's update and dpkg hooks (they act on host paths)
 //     status                      empty: "nothing is installed", so apt resolves the full closure
 //     state/  cache/archives/     apt's Dir::State and Dir::Cache (pkgcache-*.bin live here)
 //     lists/                      private package lists, written only by `refresh()`
-//     sources.list(.d)            custom sources, when AptOptions.sources is set
+//     sources.list(.d)            custom sources and links to the host's (Apt+Sources.swift)
+//     trusted.gpg.d/              custom keys and links to the host's (Apt+Sources.swift)
 //     lock                        flock: shared while reading lists, exclusive while refreshing
 import Foundation
 import Hashing
@@ -30,11 +31,15 @@ public final class Apt: Sendable {
         self.notice = notice
     }
 
-    /// This configuration's private apt directory.
+    /// This configuration's private apt directory. Each set of sources and keys has its own, so
+    /// lists fetched for one are never read with another.
     var stateDirectory: String {
         var key = options.architecture
-        if let sources = options.sources {
-            key += "-" + String(SHA256.hexDigest(Array(sources.joined(separator: "\n").utf8)).prefix(16))
+        if options.hasCustomSources || options.hasCustomTrust {
+            let description =
+                ["host-sources \(options.includeHostSources)"] + options.sources.map { "source \($0)" }
+                + options.keyrings.map { "keyring \($0)" }
+            key += "-" + String(SHA256.hexDigest(Array(description.joined(separator: "\n").utf8)).prefix(16))
         }
         return "\(cache.directory)/apt/\(key)"
     }
@@ -87,14 +92,7 @@ public final class Apt: Sendable {
             // root owns (and may not even reach it under /root).
             arguments += ["-o", "APT::Sandbox::User=root"]
         }
-        if let sources = options.sources {
-            try createDirectory("\(state)/sources.list.d")
-            try writeIfChanged("\(state)/sources.list", sources.joined(separator: "\n") + "\n")
-            arguments += [
-                "-o", "Dir::Etc::SourceList=\(state)/sources.list",
-                "-o", "Dir::Etc::SourceParts=\(state)/sources.list.d/",
-            ]
-        }
+        arguments += try sourceArguments(state: state)
         for setting in options.settings {
             guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex, !setting.contains("\n") else {
                 throw PackagesError(
@@ -159,10 +157,14 @@ public final class Apt: Sendable {
         }
     }
 
-    private func writeIfChanged(_ path: String, _ text: String) throws {
-        if let existing = FileManager.default.contents(atPath: path), existing == Data(text.utf8) { return }
+    func writeIfChanged(_ path: String, _ text: String) throws {
+        try writeIfChanged(path, Data(text.utf8))
+    }
+
+    func writeIfChanged(_ path: String, _ data: Data) throws {
+        if let existing = FileManager.default.contents(atPath: path), existing == data { return }
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw PackagesError(package: path, operation: "create apt state", message: error.localizedDescription)
         }

@@ -160,20 +160,15 @@ extension Profile {
         return nil
     }
 
+    /// Without the host's sources, apt has only the profile's, and every image build needs some:
+    /// the boot files come from Debian packages (systemd-boot-efi and its libraries) even when no
+    /// layer or kernel does.
     private func checkApt(in c: DecodeContext) {
         guard !apt.hostSources.value, apt.sources.isEmpty else { return }
-        func usesPackages(_ layers: [Layer]) -> Bool {
-            layers.contains { if case .packages = $0.source { true } else { false } }
-        }
-        let imageLayers = images.map(\.source) + system.map(\.image.source)
-        let any =
-            usesPackages(root.layers)
-            || imageLayers.contains { if case .layers(let layers) = $0 { usesPackages(layers) } else { false } }
-        if any {
-            c.report(
-                apt.hostSources.location, FieldPath().key("apt").key("host-sources"), value: "false",
-                "package layers need a source: list apt.sources or set host-sources to true")
-        }
+        c.report(
+            apt.hostSources.location, FieldPath().key("apt").key("host-sources"), value: "false",
+            "without the host's sources apt needs others (package layers, the kernel package and the boot "
+                + "files come from Debian packages): list apt.sources or set host-sources to true")
     }
 
     private func suggestion(_ word: String, _ candidates: [String]) -> String {

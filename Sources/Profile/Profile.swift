@@ -63,11 +63,12 @@ extension Profile {
         /// `refresh`: update the package lists in the private apt state before resolving. Without it,
         /// lists already in the cache are used (and fetched only when there are none).
         public var refresh: Located<Bool>
-        /// `host-sources`: use the build host's /etc/apt/sources.list and sources.list.d.
+        /// `host-sources`: use the build host's /etc/apt/sources.list and sources.list.d, and trust its keys.
         public var hostSources: Located<Bool>
-        /// `sources`: extra one-line sources (`deb [signed-by=...] URI SUITE COMPONENTS`), after the host's.
+        /// `sources`: one-line sources (`deb [signed-by=...] URI SUITE COMPONENTS`), read together with the
+        /// host's, or alone when `host-sources` is false.
         public var sources: [Located<String>]
-        /// `keyrings`: extra trusted keyring files for those sources.
+        /// `keyrings`: keyring files trusted for every source that names no `signed-by` key.
         public var keyrings: [Located<HostPath>]
         /// `install-recommends`: also install Recommends: of every package.
         public var installRecommends: Located<Bool>

@@ -77,7 +77,12 @@ import Testing
         }
         let sourceLine = try #require(source)
         let harness = try AptHarness()
-        let apt = harness.apt { $0.sources = [sourceLine] }
+        let apt = harness.apt {
+            $0.sources = [sourceLine]
+            $0.includeHostSources = false
+            // Without the host's sources, the host's keys are not trusted either.
+            $0.keyrings = ["/usr/share/keyrings/debian-archive-keyring.gpg"]
+        }
 
         let resolved = try apt.resolve(["tini"])
         #expect(resolved.map(\.name) == ["gcc-12-base", "libc6", "libgcc-s1", "tini"])
@@ -99,6 +104,7 @@ import Testing
         let harness = try AptHarness()
         let apt = harness.apt {
             $0.sources = ["deb http://127.0.0.1:9/debian bookworm main"]
+            $0.includeHostSources = false
             $0.settings = ["Acquire::Retries=0"]
         }
         let error = try #require(throws: PackagesError.self) { try apt.resolve(["tini"]) }

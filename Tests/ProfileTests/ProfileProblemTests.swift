@@ -148,6 +148,16 @@ import Testing
                 #"p.yaml:8:5: images.hello.cmd: "cmd" applies only to images built from "layers"; an archive brings its own config"#,
             ]),
         Case(
+            name: "missing apt keyring",
+            yaml: minimalProfile + "apt:\n  keyrings: [keys/extra.gpg]\n",
+            expected: [#"p.yaml:6:14: apt.keyrings[0] "keys/extra.gpg": no such file (looked for keys/extra.gpg)"#]),
+        Case(
+            name: "no apt sources at all",
+            yaml: minimalProfile + "apt:\n  host-sources: false\n",
+            expected: [
+                #"p.yaml:6:17: apt.host-sources "false": without the host's sources apt needs others (package layers, the kernel package and the boot files come from Debian packages): list apt.sources or set host-sources to true"#
+            ]),
+        Case(
             name: "YAML syntax error",
             yaml: "name: t\nroot:\n  layers: [a\n",
             expected: [
