@@ -99,6 +99,16 @@ public struct Builder {
             request.rootfsOnly
             ? nil
             : try KernelStage(apt: apt, progress: progress).prepare(profile.kernel, into: root.tree, timestamp: epoch)
+        // The initrd and the ESP's files come before the slow stages: an ESP too small for them
+        // stops the build here.
+        var disk: (stage: DiskStage, boot: BootFiles, scratch: ScratchDirectory)?
+        if let kernel {
+            let scratch = try ScratchDirectory(in: request.outputDirectory)
+            let diskStage = DiskStage(
+                profile: profile, rootStage: stage, initrdExecutable: try initrdExecutable(), epoch: epoch,
+                scratch: scratch.url, progress: progress)
+            disk = (diskStage, try diskStage.prepareBoot(kernel: kernel, outputs: outputs), scratch)
+        }
         try finishTree(root.tree, profile: profile, epoch: epoch)
         // Container images and units; the tree points into the image builder's files until the
         // root image is written.
@@ -109,28 +119,32 @@ public struct Builder {
 
         progress.phase("write root filesystem")
         let rootfsPath = outputs.stage("\(name).rootfs.ext4")
-        let ext4 = try Ext4Writer.write(
-            tree: root.tree, to: rootfsPath.path,
-            options: Ext4Options(
-                size: ext4Size(profile.root), label: "root",
-                seed: rootfsSeed(profile: profile, root: root, kernel: kernel, images: shipped, epoch: epoch),
-                timestamp: epoch, readOnly: profile.root.readOnly.value))
+        let rootfsName = outputs.finalName(of: rootfsPath)
+        let ext4: Ext4Result
+        do {
+            ext4 = try Ext4Writer.write(
+                tree: root.tree, to: rootfsPath.path,
+                options: Ext4Options(
+                    size: ext4Size(profile.root), label: "root",
+                    seed: rootfsSeed(profile: profile, root: root, kernel: kernel, images: shipped, epoch: epoch),
+                    timestamp: epoch, readOnly: profile.root.readOnly.value))
+        } catch let error as Ext4Error {
+            throw SizeProblems.atProfileKey(error, profile: profile, rootfsName: rootfsName) ?? error
+        }
         progress.finish("\(ext4.sizeBytes >> 20) MiB, \(ext4.usedInodes) inodes")
 
         var files: [String: URL] = ["rootfs": rootfsPath]
         var bootPackages: [Manifest.PackageRecord] = []
-        if let kernel {
-            let scratch = try ScratchDirectory(in: request.outputDirectory)
-            let disk = try DiskStage(
-                profile: profile, rootStage: stage, initrdExecutable: try initrdExecutable(), epoch: epoch,
-                scratch: scratch.url, progress: progress
-            ).build(kernel: kernel, rootfs: rootfsPath, outputs: outputs)
-            files["image"] = disk.image
-            files["kernel"] = disk.kernel
-            files["initrd"] = disk.initrd
-            files["qcow2"] = disk.qcow2
-            bootPackages = kernel.packages + disk.packages
+        if let kernel, let disk {
+            let written = try disk.stage.build(
+                boot: disk.boot, rootfs: rootfsPath, rootfsName: rootfsName, outputs: outputs)
+            files["image"] = written.image
+            files["kernel"] = written.kernel
+            files["initrd"] = written.initrd
+            files["qcow2"] = written.qcow2
+            bootPackages = kernel.packages + written.packages
         }
+        disk = nil  // removes the scratch directory
 
         progress.phase("write manifest")
         var records: [String: Manifest.OutputRecord] = [:]

@@ -2,6 +2,11 @@
 // loader entry (with boot counting); ROOT-A the root filesystem image; ROOT-B stays empty for the
 // first update; STATE an empty ext4 the initrd lays out on first boot.
 //
+// It runs in two steps so that contents too large for their partition stop the build early:
+// `prepareBoot` (after the kernel, before the container images and the root image) makes the initrd
+// and the ESP's file list and checks them against `disk.esp`; `build` (after the root image) checks
+// the root image against the root slot and the disk size, then writes the partitions and the disk.
+//
 //   GPT: 1 ESP (FAT) | 2 ROOT-A (ext4, read-only) | 3 ROOT-B (empty) | 4 OEM (optional) | 5 STATE
 import Archive
 import Boot
@@ -10,6 +15,20 @@ import Ext4
 import Foundation
 import Profile
 import Rootfs
+
+/// What goes on the ESP, made before the root filesystem image so that an ESP too small for it
+/// stops the build before the slow stages.
+struct BootFiles {
+    /// The staged kernel and initrd outputs.
+    var kernel: URL
+    var initrd: URL
+    /// systemd-boot, loader.conf, slot A's kernel, initrd and entry, slot B's empty directory.
+    var espFiles: [Disk.ESPFile]
+    /// `ESPBuilder.contentSize(of: espFiles)`.
+    var espContent: UInt64
+    /// The packages the initrd and systemd-boot came from.
+    var packages: [Manifest.PackageRecord]
+}
 
 /// The files of a built disk, before they are renamed into place.
 struct DiskOutputs {
@@ -31,7 +50,9 @@ struct DiskStage {
     /// Where systemd-boot's EFI binary is in Debian's systemd-boot-efi package.
     static let systemdBootPath = "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 
-    func build(kernel: PreparedKernel, rootfs: URL, outputs: StagedOutputs) throws -> DiskOutputs {
+    /// Writes the initrd and kernel outputs and lists the ESP's files; throws at `disk.esp` when
+    /// they do not fit the ESP.
+    func prepareBoot(kernel: PreparedKernel, outputs: StagedOutputs) throws -> BootFiles {
         let name = profile.name.value
         progress.phase("initrd")
         // The initrd executable links libc, libstdc++ and OpenSSL (https:// for first boot) dynamically.
@@ -41,23 +62,17 @@ struct DiskStage {
         let busybox = profile.rescueShell.value ? try regularFile("bin/busybox", in: boot.tree) : nil
         let initrd = InitramfsBuilder(
             initExecutable: try InitramfsBuilder.hostFile(initrdExecutable), libraries: .tree(boot.tree),
-            modules: kernel.initrdModules, busybox: busybox, compression: kernel.package.initramfsCompression,
+            modules: kernel.initrdModules, busybox: busybox, compression: kernel.initrdCompression,
             modificationTime: epoch)
         let initrdPath = outputs.stage("\(name).initrd.img")
         try initrd.write(to: initrdPath.path)
         let kernelPath = outputs.stage("\(name).vmlinuz")
         try Data(kernel.package.image).write(to: kernelPath)
-        progress.finish("\(fileSize(initrdPath) >> 10) KiB \(kernel.package.initramfsCompression.rawValue)")
 
-        progress.phase("disk")
-        let rootSize = UInt64(fileSize(rootfs))
-        let sizes = try layoutSizes(rootContent: rootSize)
-        let layout = try DiskLayout(sizes: sizes, seed: profile.digest, contents: [.rootA: rootSize])
-        guard let rootA = layout[.rootA], let esp = layout[.esp], let state = layout[.state] else {
-            throw BuildError(operation: "lay out the disk", path: profile.file, message: "the layout lacks a partition")
-        }
+        // The root slot's PARTUUID depends only on the seed, so the entry is final before the layout.
         let commandLine = KernelCommandLine(
-            root: .uuid(rootA.guid.description), state: .label("STATE"), initPath: profile.initPath.value,
+            root: .uuid(DiskLayout.partitionGUID(.rootA, seed: profile.digest).description), state: .label("STATE"),
+            initPath: profile.initPath.value,
             extra: profile.kernel.cmdline.map(\.value) + platformArgument + ["SWIFT_DETERMINISTIC_HASHING=1"])
         let slotFiles = LoaderEntries.slotFiles(
             slot: .a, title: profile.description?.value ?? name, version: profile.version.value,
@@ -70,11 +85,34 @@ struct DiskStage {
             .directory("\(BootSlot.b.directory)"),
         ]
         espFiles += slotFiles.map { Disk.ESPFile(path: $0.path, source: .bytes($0.contents)) }
+        let espContent = try ESPBuilder.contentSize(of: espFiles)
+        _ = try layout(espContent: espContent, rootfs: nil)
+        progress.finish("\(fileSize(initrdPath) >> 10) KiB \(kernel.initrdCompression.rawValue)")
+        return BootFiles(
+            kernel: kernelPath, initrd: initrdPath, espFiles: espFiles, espContent: espContent,
+            packages: boot.packages)
+    }
 
+    /// Lays out the disk around the root filesystem image `rootfs` (whose output name is
+    /// `rootfsName`), refusing contents that do not fit before anything is written, then writes the
+    /// ESP, STATE and the disk image.
+    func build(boot: BootFiles, rootfs: URL, rootfsName: String, outputs: StagedOutputs) throws -> DiskOutputs {
+        let name = profile.name.value
+        progress.phase("disk")
+        let layout = try layout(
+            espContent: boot.espContent, rootfs: (size: UInt64(fileSize(rootfs)), name: rootfsName))
+        guard let esp = layout[.esp], let state = layout[.state] else {
+            throw BuildError(operation: "lay out the disk", path: profile.file, message: "the layout lacks a partition")
+        }
         let espImage = scratch.appendingPathComponent("esp.img")
-        try ESPBuilder.build(
-            files: espFiles, size: esp.size, volumeID: ESPBuilder.volumeID(seed: profile.digest),
-            sourceDateEpoch: epoch, hiddenSectors: esp.firstLBA, to: espImage.path)
+        do {
+            try ESPBuilder.build(
+                files: boot.espFiles, size: esp.size, volumeID: ESPBuilder.volumeID(seed: profile.digest),
+                sourceDateEpoch: epoch, hiddenSectors: esp.firstLBA, to: espImage.path)
+        } catch let error as DiskError {
+            // mcopy's "Disk full" when the estimate undershot: the same report as the check's.
+            throw SizeProblems.atProfileKey(error, profile: profile, rootfsName: rootfsName) ?? error
+        }
         let stateImage = scratch.appendingPathComponent("state.ext4")
         _ = try Ext4Writer.write(
             tree: Tree(), to: stateImage.path,
@@ -93,7 +131,23 @@ struct DiskStage {
         }
         progress.finish("\(layout.size >> 20) MiB disk")
         return DiskOutputs(
-            image: imagePath, kernel: kernelPath, initrd: initrdPath, packages: boot.packages, qcow2: qcow2)
+            image: imagePath, kernel: boot.kernel, initrd: boot.initrd, packages: boot.packages, qcow2: qcow2)
+    }
+
+    /// The layout of the profile's `disk:` sizes holding `espContent` bytes of ESP files and, once it
+    /// is written, the root filesystem image. Contents that do not fit are reported at the profile
+    /// key whose size is too small. Before the root image exists (`rootfs` nil) an automatic root
+    /// slot is laid out at 1 MiB, which checks the ESP and every fixed size.
+    private func layout(espContent: UInt64, rootfs: (size: UInt64, name: String)?) throws -> DiskLayout {
+        var contents: [DiskLayout.Role: UInt64] = [.esp: espContent]
+        if let rootfs { contents[.rootA] = rootfs.size }
+        do {
+            return try DiskLayout(
+                sizes: try layoutSizes(rootContent: rootfs?.size ?? ByteSize.mebibyte), seed: profile.digest,
+                contents: contents)
+        } catch let error as DiskError {
+            throw SizeProblems.atProfileKey(error, profile: profile, rootfsName: rootfs?.name) ?? error
+        }
     }
 
     /// `slipway.platform=` for the first-boot config sources; `auto` leaves it to detection.

@@ -1,6 +1,5 @@
-// The kernel of a profile: the Debian kernel package (or files), its root modules installed into
-// the tree, and the boot tree: the few Debian packages the initrd and the ESP are made from
-// (libc and friends for slipway-initrd, busybox for the rescue shell, systemd-boot).
+// The kernel of a profile: the Debian kernel package (or files, see KernelFiles), its root modules
+// installed into the tree, and the compression its initrd gets.
 import Archive
 import Boot
 import Foundation
@@ -12,6 +11,8 @@ import Rootfs
 struct PreparedKernel {
     var package: KernelPackage
     var initrdModules: ModuleClosure
+    /// What the initrd is compressed with: a format this kernel unpacks.
+    var initrdCompression: ArchiveCompression
     var packages: [Manifest.PackageRecord]
 }
 
@@ -22,7 +23,7 @@ struct KernelStage {
     /// Resolves the kernel and installs the root's module closure (with kmod's indexes) into `tree`.
     func prepare(_ kernel: Profile.Kernel, into tree: Tree, timestamp: Int64) throws -> PreparedKernel {
         progress.phase("kernel")
-        let (package, records) = try kernelPackage(kernel.source)
+        let (package, records, compression) = try kernelPackage(kernel.source)
         let rootModules = try package.modules.closure(of: kernel.rootModules.map(\.value))
         try package.modules.install(rootModules, into: tree, modificationTime: timestamp)
         if !kernel.rootModules.isEmpty {
@@ -36,51 +37,20 @@ struct KernelStage {
         let initrdModules = try package.modules.closure(of: kernel.initrdModules.map(\.value))
         progress.finish(
             "\(package.version), \(rootModules.modules.count) root and \(initrdModules.modules.count) initrd modules")
-        return PreparedKernel(package: package, initrdModules: initrdModules, packages: records)
+        return PreparedKernel(
+            package: package, initrdModules: initrdModules, initrdCompression: compression, packages: records)
     }
 
-    /// A kernel given as files: the image, and a `/lib/modules/VERSION` directory (its name is the
-    /// version). They are read through the same parser as a package, as a package-shaped archive.
-    private func kernelFromFiles(
-        image: Profile.HostPath, modulesDirectory: Profile.HostPath?, at location: SourceLocation
-    ) throws -> KernelPackage {
-        let label = "kernel.files at \(location)"
-        guard let modulesDirectory else {
-            throw BuildError(
-                operation: "read the kernel", path: "\(location)",
-                message: "kernel.files needs modules-dir (a lib/modules/VERSION directory) to name the version")
-        }
-        let version = URL(fileURLWithPath: modulesDirectory.absolute).lastPathComponent
-        let writer = try ArchiveWriter(format: .paxTar, label: label)
-        try writer.write(
-            ArchiveEntry(path: "boot/vmlinuz-\(version)", type: .regular, size: try size(of: image.absolute)),
-            contentsOf: image.absolute)
-        let files = FileManager.default.enumerator(atPath: modulesDirectory.absolute)?.allObjects as? [String] ?? []
-        for relative in files.sorted() {
-            let path = modulesDirectory.absolute + "/" + relative
-            var info = stat()
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            try writer.write(
-                ArchiveEntry(path: "lib/modules/\(version)/\(relative)", type: .regular, size: Int64(info.st_size)),
-                contentsOf: path)
-        }
-        return try KernelPackage(dataArchive: try ArchiveReader(bytes: try writer.close(), label: label), label: label)
-    }
-
-    private func size(of path: String) throws -> Int64 {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw BuildError(operation: "read the kernel image", path: path, message: String(cString: strerror(errno)))
-        }
-        return Int64(info.st_size)
-    }
-
+    /// The kernel, the packages it came from, and the initrd compression it unpacks.
     private func kernelPackage(_ source: Located<Profile.KernelSource>) throws -> (
-        KernelPackage, [Manifest.PackageRecord]
+        KernelPackage, [Manifest.PackageRecord], ArchiveCompression
     ) {
         switch source.value {
-        case .files(let image, let modulesDirectory):
-            return (try kernelFromFiles(image: image, modulesDirectory: modulesDirectory, at: source.location), [])
+        case .files(let image, let modulesDirectory, let config):
+            let files = KernelFiles(
+                image: image, modulesDirectory: modulesDirectory, config: config, location: source.location)
+            let kernel = try files.read()
+            return (kernel, [], try files.initrdCompression(config: kernel.config))
         case .package(let name):
             let cached = try apt.fetch(try apt.resolve([name]))
             // The named package is usually a metapackage; the image is in the one that ships /boot/vmlinuz-*.
@@ -96,7 +66,8 @@ struct KernelStage {
                             name: cached.package.name, version: cached.package.version,
                             architecture: cached.package.architecture, sha256: cached.package.sha256,
                             size: cached.package.size, source: cached.package.uri, maintainerScripts: [])
-                    }
+                    },
+                    kernel.initramfsCompression
                 )
             }
             throw BuildError(

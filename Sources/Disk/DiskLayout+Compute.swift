@@ -5,6 +5,12 @@ extension DiskLayout {
     /// The largest size accepted for any one partition or the disk; keeps all arithmetic far from overflow.
     public static let maximumSize: UInt64 = 64 << 40
 
+    /// The unique GUID (PARTUUID) the partition with `role` gets in every layout made with `seed`,
+    /// whatever the sizes: boot entries can name a slot's root before the layout is final.
+    public static func partitionGUID(_ role: Role, seed: String) -> GUID {
+        GUID.derived(seed: seed, purpose: "partition:" + role.name)
+    }
+
     /// Lays out the partitions for `sizes`, with GUIDs derived from `seed` (use the profile digest:
     /// the same profile then always gets the same disk and partition GUIDs).
     ///
@@ -47,7 +53,7 @@ extension DiskLayout {
             placed.append(
                 Partition(
                     role: role, offset: offset, size: rounded, type: role.type(root: rootType),
-                    guid: GUID.derived(seed: seed, purpose: "partition:" + role.name)))
+                    guid: DiskLayout.partitionGUID(role, seed: seed)))
             offset += rounded
         }
         let needed = offset + mebibyte  // the last MiB: backup entry array and header

@@ -45,6 +45,11 @@ extension Located: Equatable where Value: Equatable {
     public static func == (lhs: Located, rhs: Located) -> Bool { lhs.value == rhs.value }
 }
 
+extension Located: Hashable where Value: Hashable {
+    /// Hashes the value alone, matching `==`.
+    public func hash(into hasher: inout Hasher) { hasher.combine(value) }
+}
+
 extension Located: CustomStringConvertible {
     public var description: String { "\(value)" }
 }

@@ -18,8 +18,10 @@ extension Profile {
     public enum KernelSource: Sendable, Hashable {
         /// A Debian kernel package; vmlinuz and modules are taken from it.
         case package(String)
-        /// A kernel image and (optionally) a modules directory (`lib/modules/VERSION`) on the host.
-        case files(image: HostPath, modulesDirectory: HostPath?)
+        /// A kernel image on the host and, optionally, its modules directory (`lib/modules/VERSION`)
+        /// and its build configuration (which initrd compressions it unpacks); those two are located
+        /// for the build's errors.
+        case files(image: HostPath, modulesDirectory: Located<HostPath>?, config: Located<HostPath>?)
     }
 
     /// The default kernel package.

@@ -139,9 +139,10 @@ extension Profile.Kernel {
         var entries: [(String, CanonicalValue)]
         switch source.value {
         case .package(let name): entries = [("package", .string(name))]
-        case .files(let image, let modules):
+        case .files(let image, let modules, let config):
             var files: [(String, CanonicalValue)] = [("image", .string(image.canonical))]
-            if let modules { files.append(("modules-dir", .string(modules.canonical))) }
+            if let modules { files.append(("modules-dir", .string(modules.value.canonical))) }
+            if let config { files.append(("config", .string(config.value.canonical))) }
             entries = [("files", .map(files))]
         }
         entries.append(("cmdline", strings(cmdline)))

@@ -2,7 +2,7 @@
 
 extension Profile.Kernel {
     static let keys = ["package", "files", "cmdline", "modules"]
-    static let fileKeys = ["image", "modules-dir"]
+    static let fileKeys = ["image", "modules-dir", "config"]
     static let moduleKeys = ["initrd", "root"]
 
     static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext)
@@ -17,8 +17,11 @@ extension Profile.Kernel {
             if !files.has("image") { c.missing(files, "image") }
             let image = c.hostPath(files["image"], path.key("files").key("image"), .file)
             let modules = c.hostPath(files["modules-dir"], path.key("files").key("modules-dir"), .directory)
+            let config = c.hostPath(files["config"], path.key("files").key("config"), .file)
             if let image {
-                source = Located(.files(image: image.value, modulesDirectory: modules?.value), at: filesNode.location)
+                source = Located(
+                    .files(image: image.value, modulesDirectory: modules, config: config),
+                    at: filesNode.location)
             }
         }
         let modules = c.section(f["modules"], path.key("modules"), keys: moduleKeys, default: f.location)
@@ -28,7 +31,7 @@ extension Profile.Kernel {
             initrdModules: c.strings(modules["initrd"], path.key("modules").key("initrd"), .moduleName),
             rootModules: c.strings(modules["root"], path.key("modules").key("root"), .moduleName),
             location: f.location)
-        if case .files(_, nil) = source.value, let first = (kernel.initrdModules + kernel.rootModules).first {
+        if case .files(_, nil, _) = source.value, let first = (kernel.initrdModules + kernel.rootModules).first {
             c.report(
                 first.location, path.key("files").key("modules-dir"),
                 "kernel.modules lists modules but kernel.files has no modules-dir to take them from")

@@ -114,6 +114,9 @@ import Testing
         #expect(try runTool(["dpkg-deb", "-x", try Fixtures.kernelPackage(), unpacked]).status == 0)
         let version = try #require(
             try FileManager.default.contentsOfDirectory(atPath: unpacked + "/lib/modules").first)
+        // A hand-made configuration: the kernel unpacks zstd, so the initrd is zstd.
+        try "CONFIG_BLK_DEV_INITRD=y\nCONFIG_RD_GZIP=y\nCONFIG_RD_ZSTD=y\n".write(
+            toFile: dir.file("kernel.config"), atomically: true, encoding: .utf8)
         let profile = dir.file("files.yaml")
         try """
         name: minimal
@@ -123,6 +126,7 @@ import Testing
           files:
             image: \(unpacked)/boot/vmlinuz-\(version)
             modules-dir: \(unpacked)/lib/modules/\(version)
+            config: kernel.config
         """.write(toFile: profile, atomically: true, encoding: .utf8)
         let request = BuildRequest(
             profilePath: profile, outputDirectory: dir.file("out"), cacheDirectory: Self.cache,
@@ -131,7 +135,9 @@ import Testing
         let kernel = try #require(result.outputs["kernel"])
         #expect(try runTool(["cmp", kernel, "\(unpacked)/boot/vmlinuz-\(version)"]).status == 0)
         let initrd = try #require(result.outputs["initrd"])
-        let listing = try runTool(["sh", "-c", "zstdcat -f '\(initrd)' | cpio -t 2>/dev/null"]).stdout
+        let magic = try Data(contentsOf: URL(fileURLWithPath: initrd)).prefix(4)
+        #expect(Array(magic) == [0x28, 0xB5, 0x2F, 0xFD], "a zstd frame")
+        let listing = try runTool(["sh", "-c", "zstdcat '\(initrd)' | cpio -t 2>/dev/null"]).stdout
         #expect(listing.contains("virtio_blk.ko"), "\(listing.prefix(2000))")
     }
 

@@ -93,7 +93,7 @@ import Testing
         #expect(profile.description == nil)
         #expect(profile.root.size.value == .auto)
         #expect(profile.root.layers.count == 1)
-        guard case .files(let image, nil) = profile.kernel.source.value else {
+        guard case .files(let image, nil, nil) = profile.kernel.source.value else {
             Issue.record("kernel.files should replace the base's kernel.package: \(profile.kernel.source.value)")
             return
         }

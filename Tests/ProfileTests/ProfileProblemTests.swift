@@ -81,6 +81,13 @@ import Testing
             yaml: minimalProfile + "kernel:\n  package: linux-image-amd64\n  files: {image: vmlinuz}\n",
             expected: [#"p.yaml:7:3: kernel: "package" and "files" cannot be used together; keep one"#]),
         Case(
+            name: "kernel files that do not exist",
+            yaml: minimalProfile + "kernel:\n  files:\n    image: vmlinuz\n    config: kconfig\n",
+            expected: [
+                #"p.yaml:7:12: kernel.files.image "vmlinuz": no such file (looked for vmlinuz)"#,
+                #"p.yaml:8:13: kernel.files.config "kconfig": no such file (looked for kconfig)"#,
+            ]),
+        Case(
             name: "two kinds in one layer",
             yaml: "name: t\nroot:\n  layers:\n    - packages: [a1]\n      tar: x.tar\n",
             expected: [#"p.yaml:5:7: root.layers[0]: "packages" and "tar" cannot be used together; keep one"#]),
