@@ -76,6 +76,24 @@ public struct Debugfs: Sendable {
         return result
     }
 
+    /// The SHA-256 (lower-case hex, from sha256sum) of each path's bytes as `dump` writes them.
+    public func sha256(_ paths: [String], scratch: TemporaryDirectory) throws -> [String: String] {
+        let files = paths.indices.map { scratch.file("digest-\($0)") }
+        _ = try run(zip(paths, files).map { "dump \"\($0)\" \($1)" })
+        let dumped = zip(paths, files).filter { FileManager.default.fileExists(atPath: $0.1) }
+        guard !dumped.isEmpty else { return [:] }
+        let sums = try runTool(["sha256sum"] + dumped.map(\.1))
+        let byFile = Dictionary(
+            sums.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
+                let fields = line.split(separator: " ", maxSplits: 1)
+                guard fields.count == 2 else { return nil }
+                return (String(fields[1].drop { $0 == " " || $0 == "*" }), String(fields[0]))
+            }, uniquingKeysWith: { first, _ in first })
+        var result: [String: String] = [:]
+        for (path, file) in dumped { result[path] = byFile[file] }
+        return result
+    }
+
     /// Every xattr of each path, name to exact value: names from ea_list, values from ea_get -f.
     public func xattrs(_ paths: [String], scratch: TemporaryDirectory) throws -> [String: [String: [UInt8]]] {
         let lists = try run(paths.map { "ea_list \"\($0)\"" })
@@ -178,7 +196,8 @@ public struct Debugfs: Sendable {
                     let fields = line.split(separator: "/", omittingEmptySubsequences: false)
                     guard fields.count >= 7, let mode = Int(fields[2], radix: 8) else { continue }
                     let name = String(fields[5])
-                    guard name != "." && name != ".." else { continue }
+                    // Empty slots (lost+found's preallocated blocks) list as inode 0 with no name.
+                    guard !name.isEmpty, name != ".", name != "..", fields[1] != "0" else { continue }
                     let path = (directory == "/" ? "" : directory) + "/" + name
                     result[path] = mode
                     if mode & 0o170000 == 0o040000 { next.append(path) }
