@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RootfsTests", dependencies: ["Rootfs", "Archive", "TestSupport"]),
         .testTarget(name: "PackagesTests", dependencies: ["Packages", "Rootfs", "TestSupport"]),
-        .testTarget(name: "Ext4Tests", dependencies: ["Ext4", "Rootfs", "TestSupport"]),
+        .testTarget(name: "Ext4Tests", dependencies: ["Ext4", "Rootfs", "Hashing", "TestSupport"]),
         .testTarget(name: "DiskTests", dependencies: ["Disk", "Inspect", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot", "Rootfs", "Archive", "TestSupport"]),
         .testTarget(

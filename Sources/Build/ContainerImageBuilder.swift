@@ -95,7 +95,7 @@ final class ContainerImageBuilder {
         let repoTag = try DockerImageFormat.repoTag(reference)
         built += 1
         let stem = directory + "/\(built)"
-        let assembled = try assemble(image, label: repoTag, scratch: stem)
+        let assembled = try assemble(image, label: repoTag)
         assembled.tree.clampModificationTimes(to: epoch)
 
         progress.phase("write image \(repoTag)")
@@ -121,7 +121,7 @@ final class ContainerImageBuilder {
         try writer.write(member(imageHex + ".json"), bytes: configBytes)
         try writer.write(member("manifest.json"), bytes: try DockerImageFormat.encode(manifest))
         try writer.close()
-        for scratchFile in [layerPath, stem + ".oci"] { try? FileManager.default.removeItem(atPath: scratchFile) }
+        try? FileManager.default.removeItem(atPath: layerPath)
         let size = try LayerTarWriter.fileSize(archivePath, label: "image archive of \(repoTag)")
         progress.finish("\(size >> 10) KiB")
         return ContainerImageArchive(
@@ -142,7 +142,7 @@ final class ContainerImageBuilder {
         var packages: [Manifest.PackageRecord]
     }
 
-    private func assemble(_ image: Profile.Image, label: String, scratch: String) throws -> Assembled {
+    private func assemble(_ image: Profile.Image, label: String) throws -> Assembled {
         switch image.source {
         case .layers(let layers):
             let root = try RootfsStage(apt: apt, store: store, progress: progress).assemble(layers, label: label)
@@ -150,35 +150,14 @@ final class ContainerImageBuilder {
                 tree: root.tree, configuration: configuration(of: image), layers: root.layers,
                 packages: root.packages)
         case .archive(let path, let reference):
-            let host = path.value
-            let ref = reference?.value
+            // Any form of image archive; the Rootfs module tells which and picks the image.
             let assembler = RootfsAssembler(store: store)
-            let configuration: DockerImageFormat.Configuration
-            let record: Manifest.LayerRecord
-            switch try ContainerImageSource.kind(of: host.absolute) {
-            case .dockerArchive:
-                try assembler.apply([.dockerArchive(path: host.absolute, reference: ref)])
-                configuration = try ContainerImageSource.dockerArchiveConfiguration(host.absolute, reference: ref)
-                record = .init(
-                    kind: "docker-archive", source: host.canonical,
-                    digest: try FileHashing.sha256Hex(ofFile: host.absolute))
-            case .ociDirectory:
-                try assembler.apply([.ociLayout(directory: host.absolute, reference: ref)])
-                configuration = try ContainerImageSource.ociConfiguration(host.absolute, reference: ref)
-                record = .init(
-                    kind: "oci", source: host.canonical,
-                    digest: try FileHashing.sha256Hex(ofFile: host.absolute + "/index.json"))
-            case .ociTar:
-                let unpacked = scratch + ".oci"
-                // Uncompressed blobs are referenced in place: the copy stays until the layer is written.
-                try ContainerImageSource.extractOCITar(host.absolute, into: unpacked)
-                try assembler.apply([.ociLayout(directory: unpacked, reference: ref)])
-                configuration = try ContainerImageSource.ociConfiguration(unpacked, reference: ref)
-                record = .init(
-                    kind: "oci-archive", source: host.canonical,
-                    digest: try FileHashing.sha256Hex(ofFile: host.absolute))
-            }
-            return Assembled(tree: assembler.tree, configuration: configuration, layers: [record], packages: [])
+            let read = try assembler.layerReader.readImage(at: path.value.absolute, reference: reference?.value)
+            for layer in read.layers { try assembler.merge(layer) }
+            return Assembled(
+                tree: assembler.tree,
+                configuration: try ContainerImageSource.configuration(in: read.configuration, of: path.value.absolute),
+                layers: [try ContainerImageSource.record(path.value, format: read.format)], packages: [])
         }
     }
 

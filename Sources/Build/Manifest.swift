@@ -12,7 +12,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     }
 
     public struct LayerRecord: Codable, Sendable, Equatable {
-        /// packages, tar, oci, docker-archive, overlay, files
+        /// packages, tar, oci (a layout directory), oci-archive (a layout in a tar), docker-archive,
+        /// overlay, files, symlinks, directories
         public var kind: String
         /// Where it came from: a path, or for packages the package names.
         public var source: String

@@ -59,14 +59,13 @@ struct RootfsStage {
                 result.layers.append(
                     try record("tar", path.value, digest: FileHashing.sha256Hex(ofFile: path.value.absolute)))
             case .oci(let path, let reference):
-                try mergeArchives([.ociLayout(directory: path.value.absolute, reference: reference?.value)])
-                let index = path.value.absolute + "/index.json"
-                result.layers.append(try record("oci", path.value, digest: FileHashing.sha256Hex(ofFile: index)))
+                // A directory or a tar: Rootfs tells which, here for the record as in the reading.
+                try mergeArchives([.ociLayout(path: path.value.absolute, reference: reference?.value)])
+                result.layers.append(
+                    try ContainerImageSource.record(path.value, format: ImageArchive.format(of: path.value.absolute)))
             case .dockerArchive(let path, let reference):
                 try mergeArchives([.dockerArchive(path: path.value.absolute, reference: reference?.value)])
-                result.layers.append(
-                    try record("docker-archive", path.value, digest: FileHashing.sha256Hex(ofFile: path.value.absolute))
-                )
+                result.layers.append(try ContainerImageSource.record(path.value, format: .dockerArchive))
             case .overlay(let path, let owner):
                 let owner = owner?.value ?? .root
                 try assembler.apply([.directory(path: path.value.absolute, uid: owner.uid, gid: owner.gid)])

@@ -29,7 +29,7 @@ extension Profile {
         case packages([Located<String>])
         /// `tar: path`: a tar file, plain or gzip/xz/zstd compressed.
         case tar(Located<HostPath>)
-        /// `oci: dir` (+ `ref`): the layers of an image in an OCI image layout, in order.
+        /// `oci: path` (+ `ref`): the layers of an image in an OCI image layout (a directory or a tar), in order.
         case oci(Located<HostPath>, ref: Located<String>?)
         /// `docker-archive: path` (+ `ref`): the layers of an image in a `docker save` archive.
         case dockerArchive(Located<HostPath>, ref: Located<String>?)

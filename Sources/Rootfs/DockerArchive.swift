@@ -5,7 +5,8 @@
 //
 // When the outer tar is uncompressed (as docker writes it), each layer is read concurrently
 // through a byte range of the file and its file data is referenced in place. When it is
-// compressed, the layers can only be read one after another in archive order, in one job.
+// compressed, the layers can only be read one after another in archive order, in one job. The
+// image's config (the Config member) is read only when asked for, by `LayerReader.readImage`.
 import Archive
 import Foundation
 
@@ -28,7 +29,19 @@ enum DockerArchive {
         var size: Int64
     }
 
-    static func plan(path: String, reference: String?, limits: RootfsLimits) throws -> [LayerJob] {
+    /// One image of an archive: the manifest entry its reference picks, and where the archive's
+    /// members lie.
+    struct Opened {
+        var label: String
+        var file: String
+        var image: Image
+        var members: [String: Member]
+        /// Links between members (name → target name), followed when a manifest names a member.
+        var links: [String: String]
+    }
+
+    /// Reads the member list and manifest.json of the archive at `path` and picks the image.
+    static func open(path: String, reference: String?, limits: RootfsLimits) throws -> Opened {
         let label = reference.map { "\(path) (\($0))" } ?? path
         let file = absolutePath(path)
         var members: [String: Member] = [:]
@@ -51,47 +64,24 @@ enum DockerArchive {
         guard let manifest else {
             throw RootfsError(layer: label, rule: .layout("the archive has no manifest.json; is it from docker save?"))
         }
-        let image = try select(
-            try decodeJSON([Image].self, from: manifest, document: "manifest.json", layer: label), reference: reference,
-            label: label)
-        var layers: [(name: String, member: Member)] = []
-        for raw in image.layers {
-            var name = try TreePath.validated(raw, layer: label).joined(separator: "/")
-            for _ in 0..<8 { name = links[name] ?? name }
-            guard let member = members[name] else {
-                throw RootfsError(
-                    layer: label,
-                    rule: .layout("manifest.json lists layer \(quoted(raw)), which the archive does not hold"))
-            }
-            layers.append((name, member))
-        }
-        let count = layers.count
-        let located = layers.compactMap { layer in layer.member.offset.map { (layer.name, $0, layer.member.size) } }
-        if located.count == count {
-            return located.enumerated().map { index, layer in
-                let (name, offset, size) = layer
-                let layerLabel = "\(label) layer \(index + 1)/\(count) \(name)"
-                return LayerJob(cost: size) { layerReader in
-                    let reader = try archiveStep(layerLabel) {
-                        try ArchiveReader(path: file, offset: offset, length: size, label: layerLabel)
-                    }
-                    return [
-                        try layerReader.read(reader, label: layerLabel, referenceInPlace: true)
-                    ]
-                }
-            }
-        }
-        let names = layers.map(\.name)
-        return [
-            LayerJob(cost: fileSize(path)) { layerReader in
-                try readSequentially(path: file, label: label, names: names, layerReader: layerReader)
-            }
-        ]
+        let images = try decodeJSON([Image].self, from: manifest, document: "manifest.json", layer: label)
+        let image = try ImageSelection.choose(
+            images, names: { $0.repoTags ?? [] }, reference: reference,
+            accepted: reference.map(tagSpellings) ?? [],
+            wording: .init(document: "manifest.json", noun: "image", verb: "tagged", names: "tags"), label: label)
+        return Opened(label: label, file: file, image: image, members: members, links: links)
+    }
+
+    /// The tags a reference matches: itself, and with `:latest` when its last component has no tag
+    /// (`tools` and `localhost:5000/tools` both mean `...:latest`).
+    static func tagSpellings(_ reference: String) -> [String] {
+        let lastComponent = reference.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        return lastComponent.contains(":") ? [reference] : [reference, reference + ":latest"]
     }
 
     /// Reads the layers of a compressed archive in one pass, each through a reader nested in the
     /// outer one, and returns them in manifest order.
-    private static func readSequentially(path: String, label: String, names: [String], layerReader: LayerReader)
+    static func readSequentially(path: String, label: String, names: [String], layerReader: LayerReader)
         throws -> [Layer]
     {
         let wanted = Set(names)
@@ -130,24 +120,72 @@ enum DockerArchive {
         }
         return components.joined(separator: "/")
     }
+}
 
-    /// The image tagged `reference`, or the only image when no reference is given.
-    private static func select(_ images: [Image], reference: String?, label: String) throws -> Image {
-        let tags = images.flatMap { $0.repoTags ?? [] }
-        let known = tags.isEmpty ? "none" : tags.map { "\"\($0)\"" }.joined(separator: ", ")
-        if let reference {
-            let candidates = reference.contains(":") ? [reference] : [reference, reference + ":latest"]
-            guard let image = images.first(where: { !Set($0.repoTags ?? []).isDisjoint(with: candidates) }) else {
-                throw RootfsError(
-                    layer: label, rule: .layout("manifest.json has no image tagged \"\(reference)\" (tags: \(known))"))
-            }
-            return image
-        }
-        guard images.count == 1, let only = images.first else {
+extension DockerArchive.Opened {
+    /// The member a manifest names, links inside the archive followed.
+    func member(named raw: String, role: String) throws -> (name: String, member: DockerArchive.Member) {
+        var name = try TreePath.validated(raw, layer: label).joined(separator: "/")
+        for _ in 0..<8 { name = links[name] ?? name }
+        guard let member = members[name] else {
             throw RootfsError(
                 layer: label,
-                rule: .layout("manifest.json lists \(images.count) images; name one with a reference (tags: \(known))"))
+                rule: .layout("manifest.json lists \(role) \(quoted(raw)), which the archive does not hold"))
         }
-        return only
+        return (name, member)
+    }
+
+    /// Read jobs for the image's layers: one per layer when the archive is uncompressed, else one
+    /// for all, reading them in archive order.
+    func jobs() throws -> [LayerJob] {
+        let layers = try image.layers.map { try member(named: $0, role: "layer") }
+        let count = layers.count
+        let (file, label) = (file, label)
+        let located = layers.compactMap { layer in layer.member.offset.map { (layer.name, $0, layer.member.size) } }
+        if located.count == count {
+            return located.enumerated().map { index, layer in
+                let (name, offset, size) = layer
+                let layerLabel = "\(label) layer \(index + 1)/\(count) \(name)"
+                return .archive(.file(path: file, offset: offset, length: size), label: layerLabel, cost: size) {}
+            }
+        }
+        let names = layers.map(\.name)
+        return [
+            LayerJob(cost: fileSize(file)) { layerReader in
+                try DockerArchive.readSequentially(path: file, label: label, names: names, layerReader: layerReader)
+            }
+        ]
+    }
+
+    /// The image's config document (the member manifest.json names as Config).
+    func configuration(limits: RootfsLimits) throws -> [UInt8] {
+        guard let raw = image.config else {
+            throw RootfsError(
+                layer: label,
+                rule: .layout("manifest.json names no Config for the image; save it again with docker save"))
+        }
+        let (name, member) = try self.member(named: raw, role: "config")
+        guard member.size <= Int64(limits.maximumManifestBytes) else {
+            throw RootfsError(
+                layer: label,
+                rule: .layout(
+                    "\(name) is \(member.size) bytes, more than the \(limits.maximumManifestBytes) a config may have"))
+        }
+        if let offset = member.offset {
+            do {
+                return try FileContent.file(path: file, offset: offset, length: member.size).readBytes()
+            } catch let error as RootfsError {
+                throw RootfsError(layer: label, rule: error.rule)
+            }
+        }
+        // A compressed archive: read it again up to the member.
+        let reader = try archiveStep(label) { try ArchiveReader(path: file, label: label) }
+        while let entry = try archiveStep(label, { try reader.next() }) {
+            guard entry.type == .regular,
+                try TreePath.validated(entry.path, layer: label).joined(separator: "/") == name
+            else { continue }
+            return try archiveStep(label) { try reader.readAll(limit: limits.maximumManifestBytes) }
+        }
+        throw RootfsError(layer: label, rule: .layout("\(name) vanished from the archive while reading it"))
     }
 }

@@ -39,4 +39,35 @@ extension FileContent {
             return bytes
         }
     }
+
+    /// Calls `body` with successive chunks of the file's bytes (1 MiB at most), read with `pread`,
+    /// so a large range is never held whole. Fails as `readBytes` does.
+    public func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        switch self {
+        case .inline(let bytes):
+            try bytes.withUnsafeBytes(body)
+        case .file(let path, let offset, let length):
+            func failure(_ message: String) -> RootfsError {
+                RootfsError(
+                    layer: "file content",
+                    rule: .io(operation: "read \(length) bytes at \(offset) of", path: path, message: message))
+            }
+            guard length >= 0, offset >= 0 else { throw failure("the range is invalid") }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw failure(errnoText()) }
+            defer { close(fd) }
+            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+            defer { chunk.deallocate() }
+            var done: Int64 = 0
+            while done < length {
+                let wanted = Int(min(Int64(chunk.count), length - done))
+                let count = pread(fd, chunk.baseAddress, wanted, off_t(offset + done))
+                if count < 0 && errno == EINTR { continue }
+                if count < 0 { throw failure(errnoText()) }
+                if count == 0 { throw failure("the file ends before the range does") }
+                try body(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+                done += Int64(count)
+            }
+        }
+    }
 }

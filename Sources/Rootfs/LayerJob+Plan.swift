@@ -1,5 +1,6 @@
-// Turning each LayerSource into read jobs. Manifests are read here, on the calling thread; the
-// jobs do the slow part (hashing, decompression) later, concurrently.
+// Turning each LayerSource into read jobs. Manifests are read here, on the calling thread (and a
+// compressed OCI layout tar is copied into the content store); the jobs do the slow part (hashing,
+// decompression) later, concurrently.
 import Archive
 import Foundation
 
@@ -10,7 +11,8 @@ import Foundation
 #endif
 
 extension LayerJob {
-    static func plan(_ source: LayerSource, limits: RootfsLimits) throws -> [LayerJob] {
+    static func plan(_ source: LayerSource, reader: LayerReader) throws -> [LayerJob] {
+        let limits = reader.limits
         switch source {
         case .tar(let path):
             return [.archive(path: absolutePath(path), label: path, cost: fileSize(path))]
@@ -26,23 +28,36 @@ extension LayerJob {
         case .files(let files):
             let label = source.label
             return [LayerJob(cost: 0) { _ in [try Layer.read(files: files, label: label)] }]
-        case .ociLayout(let directory, let reference):
-            return try OCILayout.plan(directory: directory, reference: reference, limits: limits)
+        case .ociLayout(let path, let reference):
+            return try OCILayout.plan(path: path, reference: reference, reader: reader)
         case .dockerArchive(let path, let reference):
-            return try DockerArchive.plan(path: path, reference: reference, limits: limits)
+            return try DockerArchive.open(path: path, reference: reference, limits: limits).jobs()
         }
     }
 
     /// A job that reads the archive file at `path` as one layer, its data referenced in place.
-    static func archive(path: String, label: String, cost: Int64, before: @escaping @Sendable () throws -> Void = {})
-        -> LayerJob
-    {
+    static func archive(path: String, label: String, cost: Int64) -> LayerJob {
+        LayerJob(cost: cost) { layerReader in
+            let reader = try archiveStep(label) { try ArchiveReader(path: path, label: label) }
+            return [try layerReader.read(reader, label: label, referenceInPlace: true)]
+        }
+    }
+
+    /// A job that reads the archive in `content` (a file, or a member of an uncompressed tar) as one
+    /// layer, its data referenced in place. `before` runs first, in the job: a digest check.
+    static func archive(
+        _ content: FileContent, label: String, cost: Int64, before: @escaping @Sendable () throws -> Void
+    ) -> LayerJob {
         LayerJob(cost: cost) { layerReader in
             try before()
-            let reader = try archiveStep(label) { try ArchiveReader(path: path, label: label) }
-            return [
-                try layerReader.read(reader, label: label, referenceInPlace: true)
-            ]
+            let reader = try archiveStep(label) {
+                switch content {
+                case .file(let path, let offset, let length):
+                    try ArchiveReader(path: path, offset: offset, length: length, label: label)
+                case .inline(let bytes): try ArchiveReader(bytes: bytes, label: label)
+                }
+            }
+            return [try layerReader.read(reader, label: label, referenceInPlace: true)]
         }
     }
 }
@@ -59,19 +74,6 @@ func absolutePath(_ path: String) -> String {
 func fileSize(_ path: String) -> Int64 {
     var info = stat()
     return stat(path, &info) == 0 ? Int64(info.st_size) : 0
-}
-
-/// Reads a small file (a manifest) whole, refusing one larger than `limit`.
-func readSmallFile(_ path: String, limit: Int, layer: String) throws -> [UInt8] {
-    let size = fileSize(path)
-    guard size <= Int64(limit) else {
-        throw RootfsError(
-            layer: layer, rule: .layout("\(path) is \(size) bytes, more than the \(limit) a manifest may have"))
-    }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw RootfsError(layer: layer, rule: .io(operation: "read", path: path, message: "missing or unreadable"))
-    }
-    return [UInt8](data)
 }
 
 /// Decodes JSON from an image, naming the document in the error.

@@ -6,11 +6,13 @@ public enum LayerSource: Sendable, Hashable {
     /// A tar file, uncompressed or compressed with gzip, xz, zstd, bzip2 or lz4; the compression
     /// is recognised from the content, not the name. Uncompressed data is referenced in place.
     case tar(path: String)
-    /// An OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/...`). `reference`
-    /// selects a manifest by its `org.opencontainers.image.ref.name` annotation; it may be omitted
-    /// when the index lists one manifest. Each layer is a layer of the assembly, in manifest order;
-    /// every blob's size and SHA-256 are checked before it is read.
-    case ociLayout(directory: String, reference: String? = nil)
+    /// An OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/...`): a directory, or a tar
+    /// holding one (told apart by `ImageArchive.format(of:)`). `reference` selects a manifest by its
+    /// `org.opencontainers.image.ref.name` annotation; it may be omitted when the index lists one
+    /// manifest. Each layer is a layer of the assembly, in manifest order; every blob's size and
+    /// SHA-256 are checked before it is read. An uncompressed tar's blobs are read where they lie;
+    /// a compressed tar's are copied into the content store first.
+    case ociLayout(path: String, reference: String? = nil)
     /// A `docker save` archive: `manifest.json` lists the layers, which are read from the archive's
     /// members in that order. `reference` ("name:tag") selects an image when the archive holds
     /// several.
@@ -26,7 +28,7 @@ public enum LayerSource: Sendable, Hashable {
     public var label: String {
         switch self {
         case .tar(let path): path
-        case .ociLayout(let directory, let reference): reference.map { "\(directory) (\($0))" } ?? directory
+        case .ociLayout(let path, let reference): reference.map { "\(path) (\($0))" } ?? path
         case .dockerArchive(let path, let reference): reference.map { "\(path) (\($0))" } ?? path
         case .directory(let path, _, _): path
         case .files(let files): files.count == 1 ? "file \(files[0].path)" : "\(files.count) declared files"

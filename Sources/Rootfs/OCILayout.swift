@@ -1,4 +1,4 @@
-// OCI image layout directories (image-spec "image-layout.md"):
+// OCI image layouts (image-spec "image-layout.md"), as a directory or in a tar:
 //
 //   oci-layout                {"imageLayoutVersion": "1.0.0"}
 //   index.json                an image index: manifests[] with digests and ref-name annotations
@@ -6,7 +6,8 @@
 //
 // A manifest's layers[] are the layers in order, bottom first. Every blob read is checked against
 // its descriptor's size and SHA-256; the digest is also what names the blob's file, so it is
-// validated as 64 hex digits before it becomes part of a path.
+// validated as 64 hex digits before it becomes part of a path. Where the layout's files lie is
+// OCILayoutFiles' business; here they are byte ranges.
 import Foundation
 import Hashing
 
@@ -28,6 +29,7 @@ enum OCILayout {
     struct Document: Decodable {
         var manifests: [Descriptor]?
         var layers: [Descriptor]?
+        var config: Descriptor?
     }
 
     static let referenceAnnotation = "org.opencontainers.image.ref.name"
@@ -44,61 +46,63 @@ enum OCILayout {
     /// The platform picked from a multi-platform index: the images slipway builds are x86-64 Linux.
     static let platform = (os: "linux", architecture: "amd64")
 
-    static func plan(directory: String, reference: String?, limits: RootfsLimits) throws -> [LayerJob] {
-        let label = reference.map { "\(directory) (\($0))" } ?? directory
-        let directory = absolutePath(directory)
-        guard FileManager.default.fileExists(atPath: directory + "/oci-layout") else {
-            throw RootfsError(
-                layer: label, rule: .layout("\(directory) has no oci-layout file; is it an OCI image layout directory?")
-            )
+    /// One image of a layout: the manifest its reference picks, resolved through nested indexes.
+    struct Image {
+        var label: String
+        var files: OCILayoutFiles
+        var manifestDigest: String
+        var manifest: Document
+    }
+
+    static func plan(path: String, reference: String?, reader: LayerReader) throws -> [LayerJob] {
+        let format = try ImageArchive.format(of: path)
+        return try open(path: path, format: format, reference: reference, reader: reader).jobs()
+    }
+
+    /// Reads the index of the layout at `path` (a directory, or a tar: `docker save` of docker 25
+    /// and later writes a layout beside its manifest.json) and follows it to the manifest that
+    /// `reference` names.
+    static func open(path: String, format: ImageArchive.Format, reference: String?, reader: LayerReader) throws
+        -> Image
+    {
+        let label = reference.map { "\(path) (\($0))" } ?? path
+        let absolute = absolutePath(path)
+        let files =
+            format == .ociDirectory
+            ? OCILayoutFiles.directory(absolute) : try OCILayoutFiles.tar(absolute, label: label, reader: reader)
+        guard files.file("oci-layout") != nil else {
+            let problem =
+                format == .dockerArchive
+                ? "\(path) is a docker save archive without an OCI layout (no oci-layout file); "
+                    + "read it as a docker-archive layer"
+                : "\(absolute) has no oci-layout file; is it an OCI image layout (a directory or a tar)?"
+            throw RootfsError(layer: label, rule: .layout(problem))
         }
-        let indexBytes = try readSmallFile(directory + "/index.json", limit: limits.maximumManifestBytes, layer: label)
-        var document = try decodeJSON(Document.self, from: indexBytes, document: "index.json", layer: label)
-        var descriptor = try select(document.manifests ?? [], reference: reference, label: label)
+        let limit = reader.limits.maximumManifestBytes
+        guard let index = files.file("index.json") else {
+            throw RootfsError(layer: label, rule: .layout("\(absolute) has no index.json"))
+        }
+        var document = try decodeJSON(
+            Document.self, from: try readSmall(index, name: "index.json", limit: limit, label: label),
+            document: "index.json", layer: label)
+        var descriptor = try ImageSelection.choose(
+            document.manifests ?? [], names: referenceNames, reference: reference,
+            accepted: reference.map { [$0] } ?? [],
+            wording: .init(document: "index.json", noun: "manifest", verb: "named", names: "names"), label: label)
         // Follow nested indexes (multi-platform images) down to one manifest.
         for _ in 0..<8 {
             document = try decodeJSON(
-                Document.self, from: try blob(descriptor, in: directory, limits: limits, label: label),
+                Document.self, from: try blob(descriptor, in: files, limit: limit, label: label),
                 document: "blob \(descriptor.digest)", layer: label)
             guard let manifests = document.manifests else { break }
             descriptor = try selectPlatform(manifests, label: label)
         }
-        guard let layers = document.layers else {
-            throw RootfsError(layer: label, rule: .layout("manifest \(descriptor.digest) has no layers list"))
-        }
-        return try layers.enumerated().map { index, layer in
-            guard let mediaType = layer.mediaType, layerMediaTypes.contains(mediaType) else {
-                throw RootfsError(layer: label, rule: .unsupportedMediaType(layer.mediaType ?? "(none)"))
-            }
-            let hex = try digestHex(layer.digest, label: label)
-            let path = directory + "/blobs/sha256/" + hex
-            let layerLabel = "\(label) layer \(index + 1)/\(layers.count) sha256:\(hex.prefix(12))"
-            let size = layer.size
-            return .archive(path: path, label: layerLabel, cost: size) {
-                try verifyFile(path, hex: hex, size: size, label: layerLabel)
-            }
-        }
+        return Image(label: label, files: files, manifestDigest: descriptor.digest, manifest: document)
     }
 
-    /// The manifest named `reference`, or the only one when no reference is given.
-    private static func select(_ manifests: [Descriptor], reference: String?, label: String) throws -> Descriptor {
-        let names = manifests.compactMap { $0.annotations?[referenceAnnotation] }
-        let known = names.isEmpty ? "none" : names.map { "\"\($0)\"" }.joined(separator: ", ")
-        if let reference {
-            let matches = manifests.filter { $0.annotations?[referenceAnnotation] == reference }
-            guard let match = matches.first else {
-                throw RootfsError(
-                    layer: label, rule: .layout("index.json has no manifest named \"\(reference)\" (names: \(known))"))
-            }
-            return match
-        }
-        guard manifests.count == 1, let only = manifests.first else {
-            throw RootfsError(
-                layer: label,
-                rule: .layout(
-                    "index.json lists \(manifests.count) manifests; name one with a reference (names: \(known))"))
-        }
-        return only
+    /// The names a manifest of the index goes by: its ref-name annotation, if any.
+    private static func referenceNames(_ descriptor: Descriptor) -> [String] {
+        descriptor.annotations?[referenceAnnotation].map { [$0] } ?? []
     }
 
     private static func selectPlatform(_ manifests: [Descriptor], label: String) throws -> Descriptor {
@@ -113,38 +117,63 @@ enum OCILayout {
             rule: .layout("the image index has no \(platform.os)/\(platform.architecture) manifest (has: \(listed))"))
     }
 
-    /// The bytes of a small blob (an index or a manifest), checked against its descriptor.
-    private static func blob(_ descriptor: Descriptor, in directory: String, limits: RootfsLimits, label: String) throws
+    /// The bytes of a small blob (an index, a manifest, a config), checked against its descriptor.
+    static func blob(_ descriptor: Descriptor, in files: OCILayoutFiles, limit: Int, label: String) throws
         -> [UInt8]
     {
-        let hex = try digestHex(descriptor.digest, label: label)
-        let bytes = try readSmallFile(
-            directory + "/blobs/sha256/" + hex, limit: limits.maximumManifestBytes, layer: label)
-        guard Int64(bytes.count) == descriptor.size else {
-            throw RootfsError(
-                layer: label,
-                rule: .sizeMismatch(blob: descriptor.digest, expected: descriptor.size, actual: Int64(bytes.count)))
-        }
+        let content = try blobFile(descriptor, in: files, label: label)
+        let bytes = try readSmall(content, name: "blob \(descriptor.digest)", limit: limit, label: label)
         let actual = SHA256.hexDigest(bytes)
-        guard actual == hex else {
+        guard actual == (try digestHex(descriptor.digest, label: label)) else {
             throw RootfsError(layer: label, rule: .digestMismatch(blob: descriptor.digest, actual: actual))
         }
         return bytes
     }
 
-    /// Checks a layer blob's size and digest before it is parsed.
-    static func verifyFile(_ path: String, hex: String, size: Int64, label: String) throws {
-        let actualSize = fileSize(path)
-        guard actualSize == size else {
+    /// The file of the blob `descriptor` names, checked against the descriptor's size.
+    private static func blobFile(_ descriptor: Descriptor, in files: OCILayoutFiles, label: String) throws
+        -> FileContent
+    {
+        let hex = try digestHex(descriptor.digest, label: label)
+        guard let content = files.file("blobs/sha256/" + hex) else {
             throw RootfsError(
-                layer: label, rule: .sizeMismatch(blob: "sha256:" + hex, expected: size, actual: actualSize))
+                layer: label, rule: .layout("blob \(descriptor.digest) is not in the layout (blobs/sha256/\(hex))"))
         }
-        let actual: String
+        guard content.length == descriptor.size else {
+            throw RootfsError(
+                layer: label,
+                rule: .sizeMismatch(blob: descriptor.digest, expected: descriptor.size, actual: content.length))
+        }
+        return content
+    }
+
+    /// The bytes of a small file of the layout, refusing one larger than `limit`.
+    private static func readSmall(_ content: FileContent, name: String, limit: Int, label: String) throws -> [UInt8] {
+        guard content.length <= Int64(limit) else {
+            throw RootfsError(
+                layer: label,
+                rule: .layout("\(name) is \(content.length) bytes, more than the \(limit) a manifest may have"))
+        }
         do {
-            actual = try SHA256.hexDigest(ofFile: path)
-        } catch {
-            throw RootfsError(layer: label, rule: .io(operation: "read", path: path, message: "\(error)"))
+            return try content.readBytes(limit: Int64(limit))
+        } catch let error as RootfsError {
+            throw RootfsError(layer: label, rule: error.rule)
         }
+    }
+
+    /// Checks a layer blob's size and digest before it is parsed.
+    static func verify(_ content: FileContent, hex: String, size: Int64, label: String) throws {
+        guard content.length == size else {
+            throw RootfsError(
+                layer: label, rule: .sizeMismatch(blob: "sha256:" + hex, expected: size, actual: content.length))
+        }
+        var digest = SHA256()
+        do {
+            try content.forEachChunk { digest.update($0) }
+        } catch let error as RootfsError {
+            throw RootfsError(layer: label, rule: error.rule)
+        }
+        let actual = Hashing.hex(digest.finalize())
         guard actual == hex else {
             throw RootfsError(layer: label, rule: .digestMismatch(blob: "sha256:" + hex, actual: actual))
         }
@@ -159,11 +188,47 @@ enum OCILayout {
                 layer: label, rule: .layout("digest \(quoted(digest)) is not a sha256 digest; only sha256 is supported")
             )
         }
-        let hex = parts[1]
-        guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
-        else {
+        let hex = String(parts[1])
+        guard isDigestHex(hex) else {
             throw RootfsError(layer: label, rule: .layout("digest \(quoted(digest)) is not 64 lower-case hex digits"))
         }
-        return String(hex)
+        return hex
+    }
+
+    /// Whether `text` is 64 lower-case hex digits, the only blob names a layout may use.
+    static func isDigestHex(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}
+
+extension OCILayout.Image {
+    /// One read job per layer of the manifest, in order; each checks its blob before reading it.
+    func jobs() throws -> [LayerJob] {
+        guard let layers = manifest.layers else {
+            throw RootfsError(layer: label, rule: .layout("manifest \(manifestDigest) has no layers list"))
+        }
+        return try layers.enumerated().map { index, layer in
+            guard let mediaType = layer.mediaType, OCILayout.layerMediaTypes.contains(mediaType) else {
+                throw RootfsError(layer: label, rule: .unsupportedMediaType(layer.mediaType ?? "(none)"))
+            }
+            let hex = try OCILayout.digestHex(layer.digest, label: label)
+            let layerLabel = "\(label) layer \(index + 1)/\(layers.count) sha256:\(hex.prefix(12))"
+            guard let content = files.file("blobs/sha256/" + hex) else {
+                throw RootfsError(
+                    layer: layerLabel, rule: .layout("blob \(layer.digest) is not in the layout (blobs/sha256/\(hex))"))
+            }
+            let size = layer.size
+            return .archive(content, label: layerLabel, cost: size) {
+                try OCILayout.verify(content, hex: hex, size: size, label: layerLabel)
+            }
+        }
+    }
+
+    /// The config blob the manifest names, checked against its descriptor.
+    func configuration(limits: RootfsLimits) throws -> [UInt8] {
+        guard let config = manifest.config else {
+            throw RootfsError(layer: label, rule: .layout("manifest \(manifestDigest) has no config descriptor"))
+        }
+        return try OCILayout.blob(config, in: files, limit: limits.maximumManifestBytes, label: label)
     }
 }

@@ -74,7 +74,7 @@ public struct LayerReader: Sendable {
     /// If any layer fails, the error is that of the first failing layer in order.
     public func read(_ sources: [LayerSource]) throws -> [Layer] {
         var jobs: [LayerJob] = []
-        for source in sources { jobs += try LayerJob.plan(source, limits: limits) }
+        for source in sources { jobs += try LayerJob.plan(source, reader: self) }
         return try run(jobs)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Profile
+import Rootfs
 import TestSupport
 import Testing
 
@@ -239,11 +240,11 @@ struct ContainerImageTests {
 
             """, in: directory)
         let (builder, _) = try DockerHostFixtures.builder(in: directory)
-        let error = try #require(throws: BuildError.self) {
+        let error = try #require(throws: RootfsError.self) {
             try builder.build(try #require(profile.images.first), reference: "plain")
         }
-        #expect(error.path == directory.file("layer.tar"))
-        #expect(error.message.contains("neither manifest.json"), "\(error)")
+        #expect(error.layer == directory.file("layer.tar"))
+        #expect("\(error.rule)".hasPrefix("it has neither manifest.json (a docker save archive) nor oci-layout"))
     }
 
     @Test(arguments: [

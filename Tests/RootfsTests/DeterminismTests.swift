@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Rootfs
+import TestSupport
 import Testing
 
 /// The same inputs give the same tree, however the concurrent reads were scheduled.

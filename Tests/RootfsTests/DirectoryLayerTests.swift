@@ -1,5 +1,6 @@
 import Foundation
 import Rootfs
+import TestSupport
 import Testing
 
 /// Host directories (overlays) and declared files.
@@ -14,14 +15,14 @@ import Testing
         try Data("secret".utf8).write(to: URL(fileURLWithPath: outside + "/secret"))
         try Data("Port 22\n".utf8).write(to: URL(fileURLWithPath: overlay + "/etc/ssh/sshd_config"))
         try Data("#!/bin/sh\n".utf8).write(to: URL(fileURLWithPath: overlay + "/etc/rc.local"))
-        try check(["chmod", "4750", overlay + "/etc/rc.local"])
-        try check(["chmod", "0700", overlay + "/etc/ssh"])
-        try check(["touch", "-h", "-d", "@1600000000", overlay + "/etc/ssh/sshd_config"])
-        try check(["ln", overlay + "/etc/ssh/sshd_config", overlay + "/etc/ssh/sshd_config.copy"])
+        try runChecked(["chmod", "4750", overlay + "/etc/rc.local"])
+        try runChecked(["chmod", "0700", overlay + "/etc/ssh"])
+        try runChecked(["touch", "-h", "-d", "@1600000000", overlay + "/etc/ssh/sshd_config"])
+        try runChecked(["ln", overlay + "/etc/ssh/sshd_config", overlay + "/etc/ssh/sshd_config.copy"])
         try files.createSymbolicLink(atPath: overlay + "/etc/passwd-link", withDestinationPath: "/etc/passwd")
         try files.createSymbolicLink(atPath: overlay + "/escape", withDestinationPath: outside)
         try files.createSymbolicLink(atPath: overlay + "/up", withDestinationPath: "../../..")
-        try check(["mkfifo", overlay + "/etc/initctl"])
+        try runChecked(["mkfifo", overlay + "/etc/initctl"])
         try Data().write(to: URL(fileURLWithPath: overlay + "/.wh.old"))
         return overlay
     }

@@ -1,9 +1,12 @@
 import Foundation
 import Rootfs
+import TestSupport
 import Testing
 
 /// `docker save` archives: manifest.json names the layers, which are members of the same tar.
 @Suite struct DockerArchiveTests {
+    static let configJSON = #"{"rootfs": {"type": "layers"}, "config": {"Cmd": ["/app/run"]}}"#
+
     /// Two images sharing a base layer; layers stored in the archive in another order than applied.
     static func makeArchive(_ workspace: Workspace) throws -> String {
         let base = try writeTar(
@@ -11,7 +14,7 @@ import Testing
         let app = try writeTar(
             [.whiteout("etc/motd"), .file("app/run", "#!/bin/sh", mode: 0o755)], to: workspace.input("app.tar"))
         let config = workspace.input("config.json")
-        try Data(#"{"rootfs": {"type": "layers"}}"#.utf8).write(to: URL(fileURLWithPath: config))
+        try Data(Self.configJSON.utf8).write(to: URL(fileURLWithPath: config))
         let path = workspace.input("images.tar")
         try writeDockerArchive(
             at: path, members: [("bbb/layer.tar", app), ("aaa/layer.tar", base), ("cfg.json", config)],
@@ -40,7 +43,7 @@ import Testing
     @Test func compressedArchivesAreReadInOnePass() throws {
         let workspace = try Workspace()
         let path = try Self.makeArchive(workspace)
-        try check(["gzip", "-n", path])
+        try runChecked(["gzip", "-n", path])
         let assembler = workspace.assembler()
         try assembler.apply([.dockerArchive(path: path + ".gz", reference: "app:1")])
         #expect(assembler.tree.paths == ["/app", "/app/run", "/etc", "/etc/os-release"])

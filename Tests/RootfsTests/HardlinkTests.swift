@@ -1,4 +1,5 @@
 import Rootfs
+import TestSupport
 import Testing
 
 /// Hard links resolve to a node already in the tree and share it.

@@ -1,5 +1,6 @@
 import Foundation
 import Rootfs
+import TestSupport
 import Testing
 
 /// One whiteout or opaque-directory scenario: layers bottom first, and the paths the tree must hold.

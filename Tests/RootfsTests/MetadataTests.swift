@@ -1,5 +1,6 @@
 import Foundation
 import Rootfs
+import TestSupport
 import Testing
 
 /// Everything a tar member carries reaches the tree: types, owners, modes, mtimes, xattrs, bytes.
@@ -81,13 +82,13 @@ import Testing
     func sparseFilesReadBackWithZeros(format: String) throws {
         let workspace = try Workspace()
         let sparse = workspace.input("sparse")
-        try check(["truncate", "-s", "5M", sparse])
+        try runChecked(["truncate", "-s", "5M", sparse])
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: sparse))
         try handle.seek(toOffset: 3_000_000)
         try handle.write(contentsOf: Data("middle".utf8))
         try handle.close()
         let tar = workspace.input("sparse.tar")
-        try check(["tar", "--sparse", "--format=\(format)", "-cf", tar, "-C", workspace.inputs, "sparse"])
+        try runChecked(["tar", "--sparse", "--format=\(format)", "-cf", tar, "-C", workspace.inputs, "sparse"])
         let assembler = workspace.assembler()
         try assembler.apply([.tar(path: tar)])
         let bytes = try content(try #require(assembler.tree.node(at: "/sparse"))).readBytes(limit: 8 << 20)
@@ -104,6 +105,6 @@ import Testing
 
 /// The content of a regular node, or a recorded issue.
 func content(_ node: Node) throws -> FileContent {
-    guard case .regular(let content) = node.kind else { throw FixtureFailure(text: "not a regular file") }
+    guard case .regular(let content) = node.kind else { throw FixtureError("not a regular file") }
     return content
 }

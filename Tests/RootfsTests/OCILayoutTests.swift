@@ -1,5 +1,6 @@
 import Foundation
 import Rootfs
+import TestSupport
 import Testing
 
 /// OCI image layouts: index → manifest → layers in order, every blob checked.
@@ -34,7 +35,7 @@ import Testing
         let workspace = try Workspace()
         let (oci, blobs) = try Self.makeLayout(workspace)
         let assembler = workspace.assembler()
-        try assembler.apply([.ociLayout(directory: oci.directory, reference: "v1")])
+        try assembler.apply([.ociLayout(path: oci.directory, reference: "v1")])
         #expect(
             assembler.tree.paths == ["/bin", "/bin/sh", "/etc", "/etc/os-release", "/usr", "/usr/lib", "/usr/lib/y"])
         let plain = try content(try #require(assembler.tree.node(at: "/usr/lib/y")))
@@ -46,7 +47,7 @@ import Testing
         }
 
         let other = workspace.assembler()
-        try other.apply([.ociLayout(directory: oci.directory, reference: "v2")])
+        try other.apply([.ociLayout(path: oci.directory, reference: "v2")])
         #expect(other.tree.paths == ["/bin", "/bin/sh", "/etc", "/etc/motd", "/etc/os-release"])
     }
 
@@ -57,12 +58,12 @@ import Testing
             throws: RootfsError(
                 layer: oci.directory,
                 rule: .layout("index.json lists 2 manifests; name one with a reference (names: \"v1\", \"v2\")"))
-        ) { try workspace.assembler().apply([.ociLayout(directory: oci.directory)]) }
+        ) { try workspace.assembler().apply([.ociLayout(path: oci.directory)]) }
         #expect(
             throws: RootfsError(
                 layer: oci.directory + " (v3)",
                 rule: .layout("index.json has no manifest named \"v3\" (names: \"v1\", \"v2\")"))
-        ) { try workspace.assembler().apply([.ociLayout(directory: oci.directory, reference: "v3")]) }
+        ) { try workspace.assembler().apply([.ociLayout(path: oci.directory, reference: "v3")]) }
     }
 
     @Test func alteredBlobsAreRefused() throws {
@@ -73,7 +74,7 @@ import Testing
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let error = try #require(
-            rootfsError { try workspace.assembler().apply([.ociLayout(directory: oci.directory, reference: "v1")]) })
+            rootfsError { try workspace.assembler().apply([.ociLayout(path: oci.directory, reference: "v1")]) })
         #expect(error.layer == "\(oci.directory) (v1) layer 2/3 sha256:\(blobs[1].hex.prefix(12))")
         guard case .digestMismatch(let blob, let actual) = error.rule else {
             Issue.record("expected a digest mismatch, got \(error)")
@@ -87,7 +88,7 @@ import Testing
                 layer: error.layer,
                 rule: .sizeMismatch(
                     blob: blobs[1].digest, expected: Int64(blobs[1].size), actual: Int64(blobs[1].size - 1)))
-        ) { try workspace.assembler().apply([.ociLayout(directory: oci.directory, reference: "v1")]) }
+        ) { try workspace.assembler().apply([.ociLayout(path: oci.directory, reference: "v1")]) }
     }
 
     @Test func unsupportedMediaTypesAndDigestsAreRefused() throws {
@@ -100,7 +101,7 @@ import Testing
             throws: RootfsError(
                 layer: oci.directory,
                 rule: .unsupportedMediaType("application/vnd.oci.image.layer.v1.tar+gzip+encrypted"))
-        ) { try workspace.assembler().apply([.ociLayout(directory: oci.directory)]) }
+        ) { try workspace.assembler().apply([.ociLayout(path: oci.directory)]) }
 
         let escape =
             #"{"mediaType": "\#(OCIFixture.manifestType)", "digest": "sha256:../../../../etc/passwd", "size": 10}"#
@@ -109,7 +110,7 @@ import Testing
             throws: RootfsError(
                 layer: oci.directory,
                 rule: .layout("digest \"sha256:../../../../etc/passwd\" is not 64 lower-case hex digits"))
-        ) { try workspace.assembler().apply([.ociLayout(directory: oci.directory)]) }
+        ) { try workspace.assembler().apply([.ociLayout(path: oci.directory)]) }
     }
 
     @Test func multiPlatformIndexesResolveToLinuxAmd64() throws {
@@ -129,7 +130,7 @@ import Testing
             nested.descriptor(OCIFixture.indexType, annotations: ["org.opencontainers.image.ref.name": "latest"])
         ])
         let assembler = workspace.assembler()
-        try assembler.apply([.ociLayout(directory: oci.directory, reference: "latest")])
+        try assembler.apply([.ociLayout(path: oci.directory, reference: "latest")])
         #expect(assembler.tree.paths == ["/amd64"])
     }
 
@@ -138,7 +139,8 @@ import Testing
         #expect(
             throws: RootfsError(
                 layer: workspace.inputs,
-                rule: .layout("\(workspace.inputs) has no oci-layout file; is it an OCI image layout directory?"))
-        ) { try workspace.assembler().apply([.ociLayout(directory: workspace.inputs)]) }
+                rule: .layout(
+                    "\(workspace.inputs) has no oci-layout file; is it an OCI image layout (a directory or a tar)?"))
+        ) { try workspace.assembler().apply([.ociLayout(path: workspace.inputs)]) }
     }
 }

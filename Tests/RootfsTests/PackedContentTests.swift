@@ -44,7 +44,7 @@ import Testing
         }
         _ = try writer.close()
         guard filter == .xz else { return path }
-        try check(["xz", "-0", "-f", "-T1", path])
+        try runChecked(["xz", "-0", "-f", "-T1", path])
         return path + ".xz"
     }
 
@@ -78,7 +78,7 @@ import Testing
         // tar, not slipway, says what each file holds.
         let extracted = workspace.scratch.file("extracted")
         try FileManager.default.createDirectory(atPath: extracted, withIntermediateDirectories: true)
-        try check(["tar", "-xf", path, "-C", extracted])
+        try runChecked(["tar", "-xf", path, "-C", extracted])
         for result in results.withLock({ $0 }) {
             let layer = try #require(result).get()
             let assembler = workspace.assembler()

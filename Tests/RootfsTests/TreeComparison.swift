@@ -1,4 +1,5 @@
 import Rootfs
+import TestSupport
 
 /// The ways two trees differ: paths, kinds, metadata, file bytes (wherever they are stored) and
 /// which paths share an inode. Empty when the trees are equivalent.

@@ -1,4 +1,5 @@
 import Rootfs
+import TestSupport
 import Testing
 
 /// The rule for untrusted names: each violation is its own error.

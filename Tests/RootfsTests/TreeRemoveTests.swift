@@ -1,4 +1,5 @@
 import Rootfs
+import TestSupport
 import Testing
 
 struct TreeRemoveTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Rootfs
+import TestSupport
 import Testing
 
 /// Figures writers size images with, timestamp clamping, and the content store's lifetime.

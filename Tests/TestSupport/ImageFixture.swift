@@ -1,13 +1,14 @@
+// Image fixtures: OCI image layouts written by hand (blobs named by their digest) and `docker save`
+// archives from named members, for tests that read images.
 import Foundation
-import TestSupport
 
 /// A blob of an image: its digest and size.
-struct Blob: Sendable {
-    var hex: String
-    var size: Int
-    var digest: String { "sha256:" + hex }
+public struct Blob: Sendable {
+    public var hex: String
+    public var size: Int
+    public var digest: String { "sha256:" + hex }
 
-    func descriptor(_ mediaType: String, annotations: [String: String] = [:], platform: (String, String)? = nil)
+    public func descriptor(_ mediaType: String, annotations: [String: String] = [:], platform: (String, String)? = nil)
         -> String
     {
         var fields = ["\"mediaType\": \"\(mediaType)\"", "\"digest\": \"\(digest)\"", "\"size\": \(size)"]
@@ -23,28 +24,31 @@ struct Blob: Sendable {
 }
 
 /// An OCI image layout written by hand: blobs named by the digest `sha256sum` computes.
-struct OCIFixture {
-    static let layerGzip = "application/vnd.oci.image.layer.v1.tar+gzip"
-    static let layerZstd = "application/vnd.oci.image.layer.v1.tar+zstd"
-    static let layerPlain = "application/vnd.oci.image.layer.v1.tar"
-    static let manifestType = "application/vnd.oci.image.manifest.v1+json"
-    static let indexType = "application/vnd.oci.image.index.v1+json"
+public struct OCIFixture {
+    public static let layerGzip = "application/vnd.oci.image.layer.v1.tar+gzip"
+    public static let layerZstd = "application/vnd.oci.image.layer.v1.tar+zstd"
+    public static let layerPlain = "application/vnd.oci.image.layer.v1.tar"
+    public static let manifestType = "application/vnd.oci.image.manifest.v1+json"
+    public static let indexType = "application/vnd.oci.image.index.v1+json"
 
-    let directory: String
+    /// The config every manifest of `addManifest` names.
+    public static let configJSON = #"{"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers"}}"#
 
-    init(at directory: String) throws {
+    public let directory: String
+
+    public init(at directory: String) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory + "/blobs/sha256", withIntermediateDirectories: true)
         try Data(#"{"imageLayoutVersion": "1.0.0"}"#.utf8).write(to: URL(fileURLWithPath: directory + "/oci-layout"))
     }
 
-    func blobPath(_ blob: Blob) -> String { directory + "/blobs/sha256/" + blob.hex }
+    public func blobPath(_ blob: Blob) -> String { directory + "/blobs/sha256/" + blob.hex }
 
     /// Moves the file at `path` into the blobs directory under its digest.
-    func addBlob(file path: String) throws -> Blob {
+    public func addBlob(file path: String) throws -> Blob {
         let result = try runTool(["sha256sum", path])
         guard result.status == 0, let hex = result.stdout.split(separator: " ").first.map(String.init) else {
-            throw FixtureFailure(text: "sha256sum failed: \(result.stderr)")
+            throw FixtureError("sha256sum failed: \(result.stderr)")
         }
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
         let blob = Blob(hex: hex, size: size)
@@ -54,15 +58,15 @@ struct OCIFixture {
         return blob
     }
 
-    func addBlob(json: String) throws -> Blob {
+    public func addBlob(json: String) throws -> Blob {
         let path = directory + "/pending-\(UUID().uuidString)"
         try Data(json.utf8).write(to: URL(fileURLWithPath: path))
         return try addBlob(file: path)
     }
 
     /// A manifest blob for `layers` (each with its media type) and a minimal config.
-    func addManifest(_ layers: [(Blob, String)]) throws -> Blob {
-        let config = try addBlob(json: #"{"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers"}}"#)
+    public func addManifest(_ layers: [(Blob, String)]) throws -> Blob {
+        let config = try addBlob(json: Self.configJSON)
         let list = layers.map { $0.0.descriptor($0.1) }.joined(separator: ", ")
         return try addBlob(
             json: """
@@ -72,14 +76,14 @@ struct OCIFixture {
                 """)
     }
 
-    func writeIndex(_ descriptors: [String]) throws {
+    public func writeIndex(_ descriptors: [String]) throws {
         let json = "{\"schemaVersion\": 2, \"manifests\": [\(descriptors.joined(separator: ", "))]}"
         try Data(json.utf8).write(to: URL(fileURLWithPath: directory + "/index.json"))
     }
 }
 
 /// Writes a `docker save` archive at `path` from named members (files on disk) with python's tarfile.
-func writeDockerArchive(
+public func writeDockerArchive(
     at path: String, members: [(name: String, file: String)], links: [(name: String, target: String)] = [],
     manifest: String
 ) throws {
@@ -89,7 +93,7 @@ func writeDockerArchive(
     for (name, target) in links {
         adds.append("i = tarfile.TarInfo('\(name)'); i.type = tarfile.SYMTYPE; i.linkname = '\(target)'; t.addfile(i)")
     }
-    try check([
+    try runChecked([
         "python3", "-c",
         "import tarfile\nwith tarfile.open('\(path)', 'w') as t:\n    " + adds.joined(separator: "\n    "),
     ])

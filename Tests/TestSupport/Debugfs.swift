@@ -1,36 +1,40 @@
+// Reading an ext4 image back with debugfs (e2fsprogs), the independent reader the image tests
+// compare against: inodes, contents, xattrs and the whole directory tree, each for many paths in
+// one debugfs process.
 import Foundation
-import TestSupport
 
 /// What `debugfs -R "stat PATH"` says about one inode.
-struct DebugfsInode {
-    var number: Int
+public struct DebugfsInode: Sendable {
+    public var number: Int
     /// debugfs's type word: "regular", "directory", "symlink", "character special", "block special",
     /// "FIFO", "socket".
-    var type: String
-    var mode: Int
-    var flags: Int
-    var uid: Int
-    var gid: Int
-    var size: Int64
-    var links: Int
+    public var type: String
+    public var mode: Int
+    public var flags: Int
+    public var uid: Int
+    public var gid: Int
+    public var size: Int64
+    public var links: Int
     /// In 512-byte units.
-    var blockCount: Int64
-    var mtime: Int64
-    var ctime: Int64
-    var atime: Int64
-    var crtime: Int64
-    var fastLinkTarget: String?
-    var device: (major: Int, minor: Int)?
-    var extents: String?
+    public var blockCount: Int64
+    public var mtime: Int64
+    public var ctime: Int64
+    public var atime: Int64
+    public var crtime: Int64
+    public var fastLinkTarget: String?
+    public var device: (major: Int, minor: Int)?
+    public var extents: String?
 }
 
 /// Runs debugfs (read-only) against an image: one process for a whole batch of commands.
-struct Debugfs {
-    let image: String
+public struct Debugfs: Sendable {
+    public let image: String
+
+    public init(image: String) { self.image = image }
 
     /// Output of each command, in order. debugfs echoes every command of a `-f` file as
     /// "debugfs: COMMAND", which is where one output ends and the next begins.
-    func run(_ commands: [String]) throws -> [String] {
+    public func run(_ commands: [String]) throws -> [String] {
         let scratch = try TemporaryDirectory("debugfs")
         let script = scratch.file("commands")
         try commands.joined(separator: "\n").appending("\n").write(toFile: script, atomically: true, encoding: .utf8)
@@ -52,7 +56,7 @@ struct Debugfs {
     }
 
     /// stat for each path; nil where debugfs found nothing.
-    func stat(_ paths: [String]) throws -> [String: DebugfsInode] {
+    public func stat(_ paths: [String]) throws -> [String: DebugfsInode] {
         let outputs = try run(paths.map { "stat \"\($0)\"" })
         var result: [String: DebugfsInode] = [:]
         for (path, output) in zip(paths, outputs) {
@@ -62,7 +66,7 @@ struct Debugfs {
     }
 
     /// The bytes of each path (file content, or a slow symlink's target), dumped to files in `scratch`.
-    func contents(_ paths: [String], scratch: TemporaryDirectory) throws -> [String: [UInt8]] {
+    public func contents(_ paths: [String], scratch: TemporaryDirectory) throws -> [String: [UInt8]] {
         let files = paths.indices.map { scratch.file("dump-\($0)") }
         _ = try run(zip(paths, files).map { "dump \"\($0)\" \($1)" })
         var result: [String: [UInt8]] = [:]
@@ -72,8 +76,26 @@ struct Debugfs {
         return result
     }
 
+    /// The SHA-256 (lower-case hex, from sha256sum) of each path's bytes as `dump` writes them.
+    public func sha256(_ paths: [String], scratch: TemporaryDirectory) throws -> [String: String] {
+        let files = paths.indices.map { scratch.file("digest-\($0)") }
+        _ = try run(zip(paths, files).map { "dump \"\($0)\" \($1)" })
+        let dumped = zip(paths, files).filter { FileManager.default.fileExists(atPath: $0.1) }
+        guard !dumped.isEmpty else { return [:] }
+        let sums = try runTool(["sha256sum"] + dumped.map(\.1))
+        let byFile = Dictionary(
+            sums.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
+                let fields = line.split(separator: " ", maxSplits: 1)
+                guard fields.count == 2 else { return nil }
+                return (String(fields[1].drop { $0 == " " || $0 == "*" }), String(fields[0]))
+            }, uniquingKeysWith: { first, _ in first })
+        var result: [String: String] = [:]
+        for (path, file) in dumped { result[path] = byFile[file] }
+        return result
+    }
+
     /// Every xattr of each path, name to exact value: names from ea_list, values from ea_get -f.
-    func xattrs(_ paths: [String], scratch: TemporaryDirectory) throws -> [String: [String: [UInt8]]] {
+    public func xattrs(_ paths: [String], scratch: TemporaryDirectory) throws -> [String: [String: [UInt8]]] {
         let lists = try run(paths.map { "ea_list \"\($0)\"" })
         var result: [String: [String: [UInt8]]] = [:]
         var gets: [String] = []
@@ -96,7 +118,7 @@ struct Debugfs {
         return result
     }
 
-    static func parseStat(_ output: String) -> DebugfsInode? {
+    public static func parseStat(_ output: String) -> DebugfsInode? {
         var inode = DebugfsInode(
             number: 0, type: "", mode: 0, flags: 0, uid: 0, gid: 0, size: 0, links: 0, blockCount: 0, mtime: 0,
             ctime: 0, atime: 0, crtime: 0)
@@ -157,5 +179,32 @@ struct Debugfs {
             return nil
         }
         return (name, Int64(Int32(bitPattern: low)) + (Int64(extra & 3) << 32))
+    }
+
+    /// Every path in the image below the root ("/etc", "/etc/passwd"...; "." and ".." left out) with
+    /// its mode bits as `ls -p` gives them (type and permissions), read one directory level per
+    /// debugfs run.
+    public func listing() throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        var directories = ["/"]
+        while !directories.isEmpty {
+            let outputs = try run(directories.map { "ls -p \"\($0)\"" })
+            var next: [String] = []
+            for (directory, output) in zip(directories, outputs) {
+                // Lines are "/inode/mode/uid/gid/name/size/"; a name cannot hold "/".
+                for line in output.split(separator: "\n") where line.hasPrefix("/") {
+                    let fields = line.split(separator: "/", omittingEmptySubsequences: false)
+                    guard fields.count >= 7, let mode = Int(fields[2], radix: 8) else { continue }
+                    let name = String(fields[5])
+                    // Empty slots (lost+found's preallocated blocks) list as inode 0 with no name.
+                    guard !name.isEmpty, name != ".", name != "..", fields[1] != "0" else { continue }
+                    let path = (directory == "/" ? "" : directory) + "/" + name
+                    result[path] = mode
+                    if mode & 0o170000 == 0o040000 { next.append(path) }
+                }
+            }
+            directories = next
+        }
+        return result
     }
 }
