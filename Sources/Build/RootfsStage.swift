@@ -43,6 +43,12 @@ struct RootfsStage {
                 result.noteArchiveTime(read.newestModificationTime)
             }
         }
+        /// Shows a host-file layer's reading as a progress phase (a large image can take a while).
+        func reading(_ kind: String, _ path: Profile.HostPath, _ body: () throws -> Void) throws {
+            progress.phase("\(kind) \(path.written)")
+            try body()
+            progress.finish("merged")
+        }
         for layer in layers {
             switch layer.source {
             case .packages(let names):
@@ -55,20 +61,26 @@ struct RootfsStage {
                         kind: "packages", source: names.map(\.value).joined(separator: " "),
                         digest: SHA256.hexDigest(Array(packages.map { "\($0.name) \($0.sha256)\n" }.joined().utf8))))
             case .tar(let path):
-                try mergeArchives([.tar(path: path.value.absolute)])
+                try reading("tar", path.value) { try mergeArchives([.tar(path: path.value.absolute)]) }
                 result.layers.append(
                     try record("tar", path.value, digest: FileHashing.sha256Hex(ofFile: path.value.absolute)))
             case .oci(let path, let reference):
                 // A directory or a tar: Rootfs tells which, here for the record as in the reading.
-                try mergeArchives([.ociLayout(path: path.value.absolute, reference: reference?.value)])
+                try reading("oci", path.value) {
+                    try mergeArchives([.ociLayout(path: path.value.absolute, reference: reference?.value)])
+                }
                 result.layers.append(
                     try ContainerImageSource.record(path.value, format: ImageArchive.format(of: path.value.absolute)))
             case .dockerArchive(let path, let reference):
-                try mergeArchives([.dockerArchive(path: path.value.absolute, reference: reference?.value)])
+                try reading("docker-archive", path.value) {
+                    try mergeArchives([.dockerArchive(path: path.value.absolute, reference: reference?.value)])
+                }
                 result.layers.append(try ContainerImageSource.record(path.value, format: .dockerArchive))
             case .overlay(let path, let owner):
                 let owner = owner?.value ?? .root
-                try assembler.apply([.directory(path: path.value.absolute, uid: owner.uid, gid: owner.gid)])
+                try reading("overlay", path.value) {
+                    try assembler.apply([.directory(path: path.value.absolute, uid: owner.uid, gid: owner.gid)])
+                }
                 result.layers.append(
                     try record("overlay", path.value, digest: DirectoryDigest.of(path.value.absolute)))
             case .files(let files):
