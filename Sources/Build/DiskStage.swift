@@ -54,11 +54,11 @@ struct DiskStage {
     /// they do not fit the ESP.
     func prepareBoot(kernel: PreparedKernel, outputs: StagedOutputs) throws -> BootFiles {
         let name = profile.name.value
-        progress.phase("initrd")
         // The initrd executable links libc, libstdc++ and OpenSSL (https:// for first boot) dynamically.
         var bootPackages = ["libc6", "libgcc-s1", "libstdc++6", "libssl3", "systemd-boot-efi"]
         if profile.rescueShell.value { bootPackages.append("busybox-static") }
-        let boot = try rootStage.assemblePackages(bootPackages)
+        let boot = try rootStage.assemblePackages(bootPackages)  // with phases of its own
+        progress.phase("initrd")
         let busybox = profile.rescueShell.value ? try regularFile("bin/busybox", in: boot.tree) : nil
         let initrd = InitramfsBuilder(
             initExecutable: try InitramfsBuilder.hostFile(initrdExecutable), libraries: .tree(boot.tree),
