@@ -90,7 +90,8 @@ boot_milestones() { # image
     local start log=$work/boot.log
     # $EPOCHREALTIME, not a process per line: the guest shares the host's two cores with this loop.
     start=$EPOCHREALTIME
-    "$BIN" run "$1" --accel tcg --expect "slipway: ready" --timeout 600 2>/dev/null | while IFS= read -r line; do
+    # `|| [ -n "$line" ]`: the run stops on the match, maybe before the matched line's newline.
+    "$BIN" run "$1" --accel tcg --expect "slipway: ready" --timeout 600 2>/dev/null | while IFS= read -r line || [ -n "$line" ]; do
         printf '%s\t%s\n' "$EPOCHREALTIME" "$line"
     done > "$log"
     python3 - "$log" "$start" <<'PY'
@@ -106,7 +107,7 @@ for label, marker in milestones:
         continue
     host, text = hit
     host = float(host) - float(sys.argv[2])
-    stamp = re.search(r"\[\s*(\d+\.\d+)\]|uptime (\d+(?:\.\d+)?)s", text)
+    stamp = re.search(r"\[\s*(\d+\.\d+)\]|uptime (\d+(?:\.\d+)?)", text)
     guest = next((g for g in stamp.groups() if g), "-") if stamp else "-"
     print(f"  {label:<26} {guest:>14} {host:>8.2f}")
     if marker == "daemons ready":
