@@ -75,8 +75,8 @@ extension FirstBootBootTests {
         /// Replays STATE's journal into the filesystem: the guest is killed, not shut down, so what it
         /// wrote may still be only in the journal, which debugfs does not read otherwise.
         func replayStateJournal() throws {
-            let replay = try runTool(["debugfs", "-w", "-R", "journal_run", stateImage])
-            #expect(replay.status == 0, "\(replay.stderr)")
+            let complaint = try Debugfs(image: stateImage).replayJournal()
+            #expect(complaint == nil, "replaying STATE's journal: \(complaint ?? "")")
         }
 
         /// A file of STATE, read with debugfs (after replaying the journal).

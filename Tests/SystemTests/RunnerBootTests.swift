@@ -81,7 +81,8 @@ extension RunnerSystemTests {
             let variables = scratch.file("vars.fd")
             try FileManager.default.copyItem(atPath: firmware.variables, toPath: variables)
             let result = try runTool([
-                "timeout", "-s", "KILL", "20", "qemu-system-x86_64", "-machine", "q35", "-accel", "kvm", "-cpu", "max", "-m", "128",
+                "timeout", "-s", "KILL", "20", "qemu-system-x86_64", "-machine", "q35", "-accel", "kvm", "-cpu", "max",
+                "-m", "128",
                 "-nodefaults", "-display", "none", "-serial", "stdio",
                 "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(firmware.code)",
                 "-drive", "if=pflash,format=raw,unit=1,file=\(variables)",
