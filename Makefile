@@ -10,7 +10,7 @@ BIN := .build/$(CONFIG)/slipway
 APT_PACKAGES := pkg-config libarchive-dev libblkid-dev libext2fs-dev e2fsprogs \
 	qemu-system-x86 qemu-utils ovmf systemd-boot-efi dosfstools mtools fdisk gdisk \
 	busybox-static ignition zstd cpio xz-utils kmod skopeo systemd time python3 \
-	libssl-dev openssl openssh-client gpg gpg-agent
+	libssl-dev libzstd-dev openssl openssh-client gpg gpg-agent
 
 .PHONY: all build deps test test-fast bench fmt lint image run demo clean
 

@@ -14,10 +14,12 @@ let package = Package(
     products: [
         .executable(name: "slipway", targets: ["slipway"]),
         .executable(name: "slipway-initrd", targets: ["slipway-initrd"]),
+        .executable(name: "slipway-update", targets: ["slipway-update"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C libraries, each behind a module map and one shim header.
@@ -25,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CExt2fs", pkgConfig: "ext2fs", providers: [.apt(["libext2fs-dev"])]),
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Linux system calls without a Glibc wrapper Swift can call (finit_module), for slipway-initrd.
         .systemLibrary(name: "CLinux"),
 
@@ -42,8 +45,11 @@ let package = Package(
         .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs", "Hashing"], swiftSettings: strict),
         // The GPT format without Foundation: the image builder and the initrd (growing STATE) share it.
         .target(name: "PartitionTable", dependencies: ["Hashing"], swiftSettings: strict),
-        .target(name: "Disk", dependencies: ["PartitionTable", "Hashing"], swiftSettings: strict),
-        .target(name: "Boot", dependencies: ["Archive", "Rootfs"], swiftSettings: strict),
+        // Loader entry names and boot counting, as systemd-boot reads them (no Foundation: the
+        // in-image update tool uses it too).
+        .target(name: "BootSlots", swiftSettings: strict),
+        .target(name: "Disk", dependencies: ["PartitionTable", "Hashing", "BootSlots"], swiftSettings: strict),
+        .target(name: "Boot", dependencies: ["Archive", "Rootfs", "BootSlots"], swiftSettings: strict),
         // A verified TLS client over OpenSSL, without Foundation: https:// for first boot.
         .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "FirstBoot", dependencies: ["Hashing", "Quoting", "TLS"], swiftSettings: strict),
@@ -51,19 +57,31 @@ let package = Package(
         // Butane-style YAML → Ignition JSON for `slipway firstboot render` (YAML stays out of the image).
         .target(name: "Butane", dependencies: ["FirstBoot", "Yams"], swiftSettings: strict),
         .target(name: "Runner", swiftSettings: strict),
-        .target(name: "Inspect", dependencies: ["CBlkid", "Disk", "Quoting"], swiftSettings: strict),
+        .target(name: "Inspect", dependencies: ["CBlkid", "Disk", "BootSlots", "Quoting"], swiftSettings: strict),
+        // Update payloads (format, verification, zstd) and applying one to a disk's inactive slot,
+        // without Foundation: `slipway update apply` and the in-image `slipway-update` share it.
+        .target(
+            name: "Update",
+            dependencies: ["BootSlots", "PartitionTable", "COpenSSL", "CZstd", "CLinux", "FirstBoot"],
+            swiftSettings: strict + [.unsafeFlags(["-O"])]),
+        // Update signing keys: generation and signing with swift-crypto, PEM files.
+        .target(
+            name: "UpdateKeys", dependencies: ["Update", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        // Applying a payload to an image file: the ESP through mtools, the trusted keys from the root.
+        .target(name: "OfflineUpdate", dependencies: ["Update", "Disk", "Ext4", "BootSlots"], swiftSettings: strict),
         .target(
             name: "Build",
             dependencies: [
                 "Profile", "Rootfs", "Archive", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FileHashing",
-                "FirstBoot",
-                "Butane",
+                "FirstBoot", "Butane", "Update", "UpdateKeys",
             ],
             swiftSettings: strict),
         .target(
             name: "Commands",
             dependencies: [
-                "Build", "Profile", "FirstBoot", "Butane", "Runner", "Inspect",
+                "Build", "Profile", "FirstBoot", "Butane", "Runner", "Inspect", "Update", "UpdateKeys",
+                "OfflineUpdate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -81,13 +99,25 @@ let package = Package(
                 .unsafeFlags(["-Xlinker", "--strip-all"], .when(configuration: .release)),
             ]),
 
+        // Installed into every root: applies updates on the host, blesses and rolls back slots.
+        .executableTarget(
+            name: "slipway-update", dependencies: ["Update", "BootSlots", "FirstBoot", "TLS"],
+            swiftSettings: strict,
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"]),
+                .unsafeFlags(["-Xlinker", "--strip-all"], .when(configuration: .release)),
+            ]),
+
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "FileHashing", "TestSupport"]),
         .testTarget(name: "QuotingTests", dependencies: ["Quoting"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RootfsTests", dependencies: ["Rootfs", "Archive", "TestSupport"]),
         .testTarget(name: "PackagesTests", dependencies: ["Packages", "Rootfs", "TestSupport"]),
         .testTarget(name: "Ext4Tests", dependencies: ["Ext4", "Rootfs", "Hashing", "TestSupport"]),
-        .testTarget(name: "DiskTests", dependencies: ["Disk", "Inspect", "TestSupport"]),
+        .testTarget(name: "DiskTests", dependencies: ["Disk", "BootSlots", "Inspect", "TestSupport"]),
+        .testTarget(
+            name: "UpdateTests",
+            dependencies: ["Update", "UpdateKeys", "OfflineUpdate", "BootSlots", "Disk", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot", "Rootfs", "Archive", "TestSupport"]),
         .testTarget(
             name: "FirstBootTests", dependencies: ["FirstBoot", "TLS", "Butane", "TestSupport"], exclude: ["Corpus"]),

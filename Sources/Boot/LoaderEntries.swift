@@ -9,6 +9,8 @@
 // Paths in entries are absolute on the ESP with "/" separators. The kernel command line carries the
 // slipway.* parameters that slipway-initrd reads.
 
+import BootSlots
+
 /// One of the two root slots of a slipway disk.
 public enum BootSlot: String, Sendable, CaseIterable {
     case a
@@ -113,17 +115,12 @@ public enum LoaderEntries {
         "loader/entries/\(slot.entryID)+\(triesLeft).conf"
     }
 
-    /// A slot's entry. `title` is shown in the menu; `version` orders entries (the newest first).
+    /// A slot's entry. `title` is shown in the menu; `version` orders entries (the highest first):
+    /// the install generation, 1 for the slot the image is built with, one more for each update.
     public static func entry(slot: BootSlot, title: String, version: String, commandLine: KernelCommandLine) -> String {
-        """
-        title \(title) (slot \(slot.rawValue.uppercased()))
-        version \(version)
-        sort-key slipway
-        linux /\(slot.kernelPath)
-        initrd /\(slot.initrdPath)
-        options \(commandLine.text)
-
-        """
+        LoaderEntry.render(
+            title: "\(title) (slot \(slot.rawValue.uppercased()))", version: version, linux: "/" + slot.kernelPath,
+            initrd: "/" + slot.initrdPath, options: commandLine.text)
     }
 
     /// Every ESP file of one populated slot: kernel, initramfs and its boot-counting entry.

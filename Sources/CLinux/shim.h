@@ -111,4 +111,10 @@ static inline int slipway_delete_partition(int disk_fd, int number) {
 static inline int slipway_ext4_resize(int fd, uint64_t blocks) {
     return ioctl(fd, _IOW('f', 16, uint64_t), &blocks);
 }
+
+// Deallocates `length` bytes at `offset` of a regular file, which then read as zeros: writing a
+// chunk of zeros into an image file keeps it sparse. fallocate(2) needs _GNU_SOURCE in glibc.
+static inline int slipway_punch_hole(int fd, long long offset, long long length) {
+    return (int)syscall(SYS_fallocate, fd, 0x01 | 0x02 /* KEEP_SIZE | PUNCH_HOLE */, offset, length);
+}
 #endif

@@ -13,6 +13,8 @@ struct ExternalTool: Sendable {
     static let mcopy = ExternalTool(name: "mcopy", package: "mtools")
     static let mdir = ExternalTool(name: "mdir", package: "mtools")
     static let mtype = ExternalTool(name: "mtype", package: "mtools")
+    static let mdel = ExternalTool(name: "mdel", package: "mtools")
+    static let mren = ExternalTool(name: "mren", package: "mtools")
     static let qemuImg = ExternalTool(name: "qemu-img", package: "qemu-utils")
 
     /// What a finished run produced.

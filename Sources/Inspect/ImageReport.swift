@@ -1,5 +1,6 @@
 // What `slipway inspect` finds in an image. The JSON form has stable keys: every key is always
 // present (null when there is no value), and keys are sorted.
+public import BootSlots
 public import Disk
 
 /// Everything inspect reads from an image.

@@ -1,6 +1,7 @@
 // Reading an image back: our own GPT reader (which verifies both copies and their CRCs), libblkid
 // for each partition's filesystem and as a second opinion on the partition entries, mtools for the
 // ESP's loader entries, and the manifest beside the image.
+import BootSlots
 import Disk
 import Foundation
 

@@ -1,3 +1,4 @@
+import BootSlots
 import Disk
 import Testing
 
