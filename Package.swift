@@ -101,10 +101,13 @@ let package = Package(
 
         // Installed into every root: applies updates on the host, blesses and rolls back slots.
         .executableTarget(
-            name: "slipway-update", dependencies: ["Update", "BootSlots", "FirstBoot", "TLS"],
+            name: "slipway-update", dependencies: ["Update", "BootSlots", "FirstBoot", "TLS", "CLinux"],
             swiftSettings: strict,
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"]),
+                // The libraries a root lacks go to /usr/lib/slipway/lib (Boot's RootTool). An RPATH,
+                // unlike a RUNPATH, is searched for the libraries' own dependencies too.
+                .unsafeFlags(["-Xlinker", "--disable-new-dtags", "-Xlinker", "-rpath=/usr/lib/slipway/lib"]),
                 .unsafeFlags(["-Xlinker", "--strip-all"], .when(configuration: .release)),
             ]),
 

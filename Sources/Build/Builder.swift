@@ -1,5 +1,6 @@
 import Ext4
 import FileHashing
+import UpdateKeys
 // The build pipeline: profile → layers → tree → ext4 → (disk) → outputs, staged and renamed into
 // place together at the end.
 public import Foundation
@@ -23,6 +24,10 @@ public struct BuildRequest: Sendable {
     public var rootfsOnly = false
     /// Overrides the profile's `disk.format` ("raw" or "qcow2").
     public var format: String?
+    /// An update signing key (PEM): the build also writes NAME.update, signed with it.
+    public var signingKey: String?
+    /// The `slipway-update` executable to install into the root; nil takes the one beside this program.
+    public var updateExecutable: String?
 
     public init(
         profilePath: String, outputDirectory: String, cacheDirectory: String? = nil, sourceDateEpoch: Int64? = nil,
@@ -81,6 +86,13 @@ public struct Builder {
             profile.disk.format.value = value
         }
         let name = profile.name.value
+        // A bad signing key stops the build now, not after the slow stages.
+        let signingKey = try request.signingKey.map(UpdateStage.signingKey(at:))
+        if signingKey != nil && request.rootfsOnly {
+            throw BuildError(
+                operation: "write an update payload", path: "--signing-key",
+                message: "a payload holds the kernel and initrd too; leave out --rootfs-only")
+        }
         let outputs = try StagedOutputs(directory: URL(fileURLWithPath: request.outputDirectory))
         let store = try ContentStore(directory: request.outputDirectory)
         defer { store.remove() }
@@ -109,6 +121,10 @@ public struct Builder {
                 scratch: scratch.url, progress: progress)
             disk = (diskStage, try diskStage.prepareBoot(kernel: kernel, outputs: outputs), scratch)
         }
+        let updates = UpdateStage(profile: profile, epoch: epoch)
+        try updates.install(
+            into: root.tree, tool: disk == nil ? nil : try besideThisProgram("slipway-update", request.updateExecutable),
+            libraries: disk?.boot.libraries)
         try finishTree(root.tree, profile: profile, epoch: epoch)
         // Container images and units; the tree points into the image builder's files until the
         // root image is written.
@@ -143,6 +159,15 @@ public struct Builder {
             files["initrd"] = written.initrd
             files["qcow2"] = written.qcow2
             bootPackages = kernel.packages + written.packages
+            if let signingKey {
+                progress.phase("update payload")
+                let payload = outputs.stage("\(name).update")
+                let manifest = try updates.writePayload(
+                    to: payload, signingKey: signingKey, rootfs: rootfsPath, kernel: written.kernel,
+                    initrd: written.initrd, commandLine: disk.boot.commandLine)
+                files["update"] = payload
+                progress.finish("\(manifest.chunks.compactMap { $0 }.count) chunks, version \(manifest.version)")
+            }
         }
         disk = nil  // removes the scratch directory
 
@@ -209,12 +234,17 @@ public struct Builder {
 
     /// The initrd executable: the request's, or `slipway-initrd` beside the running program.
     private func initrdExecutable() throws -> String {
-        if let path = request.initrdExecutable { return path }
+        try besideThisProgram("slipway-initrd", request.initrdExecutable)
+    }
+
+    /// `given`, or the executable `name` beside the running program (built and installed with it).
+    private func besideThisProgram(_ name: String, _ given: String?) throws -> String {
+        if let given { return given }
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("slipway-initrd").path
+            .deletingLastPathComponent().appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: beside) else {
             throw BuildError(
-                operation: "find slipway-initrd", path: beside,
+                operation: "find \(name)", path: beside,
                 message: "it is built with slipway (`swift build` or `make`); build it, or install it beside slipway")
         }
         return beside

@@ -28,6 +28,10 @@ struct BootFiles {
     var espContent: UInt64
     /// The packages the initrd and systemd-boot came from.
     var packages: [Manifest.PackageRecord]
+    /// Those packages' files: the libraries slipway-update needs in the root come from here.
+    var libraries: Tree
+    /// Slot A's kernel command line, which update payloads carry for the slot they install.
+    var commandLine: KernelCommandLine
 }
 
 /// The files of a built disk, before they are renamed into place.
@@ -55,7 +59,8 @@ struct DiskStage {
     func prepareBoot(kernel: PreparedKernel, outputs: StagedOutputs) throws -> BootFiles {
         let name = profile.name.value
         // The initrd executable links libc, libstdc++ and OpenSSL (https:// for first boot) dynamically.
-        var bootPackages = ["libc6", "libgcc-s1", "libstdc++6", "libssl3", "systemd-boot-efi"]
+        // slipway-update, installed into the root, also needs libzstd.
+        var bootPackages = ["libc6", "libgcc-s1", "libstdc++6", "libssl3", "libzstd1", "systemd-boot-efi"]
         if profile.rescueShell.value { bootPackages.append("busybox-static") }
         let boot = try rootStage.assemblePackages(bootPackages)  // with phases of its own
         progress.phase("initrd")
@@ -73,10 +78,13 @@ struct DiskStage {
         let commandLine = KernelCommandLine(
             root: .uuid(DiskLayout.partitionGUID(.rootA, seed: profile.digest).description), state: .label("STATE"),
             initPath: profile.initPath.value,
-            extra: profile.kernel.cmdline.map(\.value) + platformArgument + ["SWIFT_DETERMINISTIC_HASHING=1"])
+            extra: ["slipway.slot=a", "slipway.version=\(profile.version.value)"] + profile.kernel.cmdline.map(\.value)
+                + platformArgument + ["SWIFT_DETERMINISTIC_HASHING=1"])
+        // Entry version 1: the first install generation; each update's entry gets a higher one.
         let slotFiles = LoaderEntries.slotFiles(
-            slot: .a, title: profile.description?.value ?? name, version: profile.version.value,
-            kernel: kernel.package.image, initrd: Array(try Data(contentsOf: initrdPath)), commandLine: commandLine)
+            slot: .a, title: profile.description?.value ?? name, version: "1",
+            kernel: kernel.package.image, initrd: Array(try Data(contentsOf: initrdPath)), commandLine: commandLine,
+            triesLeft: profile.update?.tries.value ?? LoaderEntries.defaultTries)
         let systemdBoot = try regularFile(Self.systemdBootPath, in: boot.tree).readBytes(limit: 16 << 20)
         var espFiles: [Disk.ESPFile] = [
             .init(path: "EFI/BOOT/BOOTX64.EFI", source: .bytes(systemdBoot)),
@@ -85,12 +93,18 @@ struct DiskStage {
             .directory("\(BootSlot.b.directory)"),
         ]
         espFiles += slotFiles.map { Disk.ESPFile(path: $0.path, source: .bytes($0.contents)) }
-        let espContent = try ESPBuilder.contentSize(of: espFiles)
+        // Room for an update's kernel and initrd in slot B beside slot A's: checked now, so an ESP
+        // too small for an update fails the build instead of the first update.
+        let slotB = [
+            Disk.ESPFile(path: "reserved/vmlinuz", source: .bytes(kernel.package.image)),
+            Disk.ESPFile(path: "reserved/initrd.img", source: .file(initrdPath.path)),
+        ]
+        let espContent = try ESPBuilder.contentSize(of: espFiles + slotB)
         _ = try layout(espContent: espContent, rootfs: nil)
         progress.finish("\(fileSize(initrdPath) >> 10) KiB \(kernel.initrdCompression.rawValue)")
         return BootFiles(
             kernel: kernelPath, initrd: initrdPath, espFiles: espFiles, espContent: espContent,
-            packages: boot.packages)
+            packages: boot.packages, libraries: boot.tree, commandLine: commandLine)
     }
 
     /// Lays out the disk around the root filesystem image `rootfs` (whose output name is

@@ -18,6 +18,7 @@ struct BuildCommand: AsyncParsableCommand {
               NAME.rootfs.ext4     the root filesystem (read-only feature set unless the profile says not)
               NAME.vmlinuz         the kernel, and NAME.initrd.img the slipway initrd, as on the ESP
               NAME.manifest.json   profile digest, every layer and package with its digest: an SBOM
+              NAME.update          with --signing-key: a signed update payload of this build's slot
 
             Outputs are written beside their final names and renamed into place only when the whole
             build succeeded, so a failed build leaves the previous outputs as they were.
@@ -30,6 +31,7 @@ struct BuildCommand: AsyncParsableCommand {
               slipway build profiles/minimal.yaml
               slipway build profiles/docker-host.yaml --output /tmp/images --json
               slipway build profiles/docker-host.yaml --rootfs-only    # just NAME.rootfs.ext4
+              slipway build profiles/minimal.yaml --signing-key keys/update.key   # also NAME.update
               SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
 
             Exit status: 0 success, 1 the build failed (the message names the file, entry and rule),
@@ -52,6 +54,12 @@ struct BuildCommand: AsyncParsableCommand {
         help:
             "Disk image format: raw (NAME.img) or qcow2 (NAME.img and NAME.qcow2); default: the profile's disk.format.")
     var format: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Also write NAME.update, an update payload signed with this private key (from `slipway keys generate`).",
+            valueName: "KEY"))
+    var signingKey: String?
 
     @Flag(help: "Write only the root filesystem image and the manifest (no kernel, initrd or disk).")
     var rootfsOnly = false
@@ -76,6 +84,7 @@ struct BuildCommand: AsyncParsableCommand {
             profilePath: profile, outputDirectory: output, cacheDirectory: cache, sourceDateEpoch: sourceDateEpoch)
         request.rootfsOnly = rootfsOnly
         request.format = format
+        request.signingKey = signingKey
         let progress: any ProgressReporter = quiet || json ? SilentProgress() : TerminalProgress()
         let result: BuildResult
         do {

@@ -13,12 +13,15 @@ public struct Slipway: AsyncParsableCommand {
               slipway run out/docker-host.img --config me.ign  # boot it, console on stdout
               slipway inspect out/docker-host.img              # partitions, slots, manifest
               slipway firstboot validate me.ign                # the checks the image runs at first boot
+              slipway keys generate keys/                      # sign updates: build --signing-key keys/update.key
+              slipway update apply out/minimal.img v2/minimal.update   # install v2 into slot B
 
             Exit codes: 0 success, 1 failure, 2 usage error; `run` passes on the guest's verdict.
             """,
         version: "0.1.0",
         subcommands: [
-            BuildCommand.self, RunCommand.self, InspectCommand.self, ProfileCommand.self, FirstbootCommand.self,
+            BuildCommand.self, RunCommand.self, InspectCommand.self, UpdateCommand.self, KeysCommand.self,
+            ProfileCommand.self, FirstbootCommand.self,
         ])
 
     public init() {}

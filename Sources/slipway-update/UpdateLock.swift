@@ -1,0 +1,23 @@
+// One apply (or rollback) at a time: an exclusive flock on /run/slipway/update.lock, taken without
+// waiting so a second command says so at once instead of queueing behind a long download or write.
+import Glibc
+import Update
+
+enum UpdateLock {
+    static let path = "/run/slipway/update.lock"
+
+    static func holding<T>(_ body: () throws(UpdateError) -> T) throws(UpdateError) -> T {
+        mkdir("/run/slipway", 0o755)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw UpdateError(path, "cannot open the lock: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            throw UpdateError(
+                path,
+                errno == EWOULDBLOCK
+                    ? "another slipway-update apply or rollback is running; wait for it to finish"
+                    : "cannot lock: \(String(cString: strerror(errno)))")
+        }
+        return try body()
+    }
+}
