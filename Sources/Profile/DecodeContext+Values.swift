@@ -1,4 +1,4 @@
-// Typed scalars with their own syntax: sizes, modes, owners, durations.
+// Typed scalars with their own syntax: sizes, modes, owners, durations, bounded numbers.
 
 extension DecodeContext {
     /// A size like 512MiB; `minimum` (bytes) and MiB alignment are checked when asked for.
@@ -80,6 +80,17 @@ extension DecodeContext {
             }
             guard number.isEmpty, !seenUnits.isEmpty, (1...86_400).contains(total) else { return failure }
             return .success(total)
+        }
+    }
+
+    /// A whole number in `range`, written as decimal digits.
+    func integer(_ node: SourceNode?, _ path: FieldPath, in range: ClosedRange<Int>) -> Located<Int>? {
+        let rule = "expected a whole number from \(range.lowerBound) to \(range.upperBound)"
+        return scalar(node, path, expected: rule) { text in
+            guard !text.isEmpty, text.count <= 18, text.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let value = Int(text), range.contains(value)
+            else { return .failure(Rule.Failure(rule)) }
+            return .success(value)
         }
     }
 

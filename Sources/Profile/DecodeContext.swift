@@ -218,6 +218,8 @@ final class DecodeContext {
 
     enum PathKind {
         case file, directory, fileOrDirectory
+        /// A regular file (not a directory, device, FIFO or socket) that this process can read.
+        case readableFile
     }
 
     /// A path on the build host, resolved against the directory of the file that wrote it. Reports
@@ -230,21 +232,43 @@ final class DecodeContext {
         let exists = FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory)
         let expected: String
         switch kind {
-        case .file: expected = "file"
+        case .file, .readableFile: expected = "file"
         case .directory: expected = "directory"
         case .fileOrDirectory: expected = "file or directory"
         }
         if !exists {
             report(node.location, path, value: written.value, "no such \(expected) (looked for \(absolute))")
-        } else if kind == .file && isDirectory.boolValue {
+        } else if (kind == .file || kind == .readableFile) && isDirectory.boolValue {
             report(node.location, path, value: written.value, "expected a file, found a directory at \(absolute)")
         } else if kind == .directory && !isDirectory.boolValue {
             report(node.location, path, value: written.value, "expected a directory, found a file at \(absolute)")
+        } else if kind == .readableFile, let problem = Self.unreadable(absolute) {
+            report(node.location, path, value: written.value, problem)
         }
         // Written absolute stays absolute: relative to the checkout it would depend on where that is.
         let canonical = written.value.hasPrefix("/") ? absolute : PathText.relative(absolute, from: rootDirectory)
         return Located(
             Profile.HostPath(written: written.value, absolute: absolute, canonical: canonical), at: node.location)
+    }
+
+    /// Why the existing non-directory at `absolute` is no readable regular file, or nil when it is one.
+    private static func unreadable(_ absolute: String) -> String? {
+        var info = stat()
+        guard stat(absolute, &info) == 0 else {
+            return "cannot inspect \(absolute): \(String(cString: strerror(errno)))"
+        }
+        let kinds: [mode_t: String] = [
+            S_IFIFO: "a FIFO", S_IFCHR: "a character device", S_IFBLK: "a block device", S_IFSOCK: "a socket",
+        ]
+        let type = info.st_mode & S_IFMT
+        if type != S_IFREG {
+            return "expected a regular file, found \(kinds[type] ?? "a special file") at \(absolute)"
+        }
+        if !FileManager.default.isReadableFile(atPath: absolute) {
+            return "cannot read the file at \(absolute) (permission denied); "
+                + "make it readable by the user running slipway"
+        }
+        return nil
     }
 
     // MARK: Suggestions

@@ -28,6 +28,7 @@ extension Profile {
             ("firstboot", firstboot.canonical),
             ("health", health.canonical),
         ]
+        if let update { top.append(("update", update.canonical)) }
         return .map(top)
     }
 
@@ -235,6 +236,15 @@ extension Profile.Health {
             ("units", strings(units)),
             ("daemons", .list(daemons.map { .string($0.value.rawValue) })),
             ("containers", strings(containers)),
+        ])
+    }
+}
+
+extension Profile.Update {
+    var canonical: CanonicalValue {
+        .map([
+            ("keys", .list(keys.map { .string($0.value.canonical) })),
+            ("tries", .integer(Int64(tries.value))),
         ])
     }
 }

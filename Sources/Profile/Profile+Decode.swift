@@ -7,6 +7,7 @@ extension Profile {
     static let topLevelKeys = [
         "name", "description", "version", "architecture", "hostname", "extends", "apt", "root", "kernel", "init",
         "rescue-shell", "disk", "users", "groups", "services", "system", "images", "firstboot", "health",
+        "update",
     ]
 
     static func decode(_ node: SourceNode, file: String, files: [String], in c: DecodeContext) -> Profile {
@@ -41,6 +42,7 @@ extension Profile {
             images: Image.decodeAll(top["images"], path("images"), in: c),
             firstboot: Firstboot.decode(top["firstboot"], path("firstboot"), default: at, in: c),
             health: Health.decode(top["health"], path("health"), default: at, in: c),
+            update: Update.decode(top["update"], path("update"), in: c),
             location: at)
     }
 }
@@ -106,6 +108,30 @@ extension Profile.Health {
             units: c.strings(f["units"], path.key("units"), .unitName),
             daemons: c.list(f["daemons"], path.key("daemons")).compactMap { c.choice($0.node, $0.path) },
             containers: c.strings(f["containers"], path.key("containers"), .containerName),
+            location: f.location)
+    }
+}
+
+extension Profile.Update {
+    static let keys = ["keys", "tries"]
+
+    /// Nil when the section is absent, reset with null, or not a mapping (reported).
+    static func decode(_ node: SourceNode?, _ path: FieldPath, in c: DecodeContext) -> Self? {
+        guard let node, let f = c.mapping(node, path, keys: keys) else { return nil }
+        if !f.has("keys") { c.missing(f, "keys") }
+        if let list = f["keys"], case .sequence(let items) = list.kind, items.isEmpty {
+            c.report(list, path.key("keys"), "list at least one public key file")
+        }
+        let keys = c.list(f["keys"], path.key("keys")).compactMap { item -> Located<Profile.HostPath>? in
+            if item.node.isNull {
+                c.report(item.node, item.path, "an item of this list is empty; remove it or give it a value")
+                return nil
+            }
+            return c.hostPath(item.node, item.path, .readableFile)
+        }
+        return Self(
+            keys: keys,
+            tries: c.integer(f["tries"], path.key("tries"), in: allowedTries) ?? Located(defaultTries, at: f.location),
             location: f.location)
     }
 }

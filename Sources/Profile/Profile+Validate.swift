@@ -10,6 +10,7 @@ extension Profile {
         checkServices(in: c)
         checkSystem(in: c)
         checkApt(in: c)
+        checkUpdateKeys(in: c)
         for (index, layer) in root.layers.enumerated() {
             layer.checkDuplicates(FieldPath().key("root").key("layers").index(index), in: c)
         }
@@ -169,6 +170,29 @@ extension Profile {
             apt.hostSources.location, FieldPath().key("apt").key("host-sources"), value: "false",
             "without the host's sources apt needs others (package layers, the kernel package and the boot "
                 + "files come from Debian packages): list apt.sources or set host-sources to true")
+    }
+
+    /// A key file listed twice in one profile file is a mistake; a base and its extension may both
+    /// list it (lists append across `extends:`), and then the repeat is dropped like other set-like lists.
+    private mutating func checkUpdateKeys(in c: DecodeContext) {
+        guard var update else { return }
+        let path = FieldPath().key("update").key("keys")
+        var first: [String: (index: Int, file: String)] = [:]
+        var kept: [Located<HostPath>] = []
+        for (index, key) in update.keys.enumerated() {
+            guard let earlier = first[key.value.absolute] else {
+                first[key.value.absolute] = (index, key.location.file)
+                kept.append(key)
+                continue
+            }
+            if earlier.file == key.location.file {
+                c.report(
+                    key.location, path.index(index), value: key.value.written,
+                    "the same file as update.keys[\(earlier.index)]; list each key once")
+            }
+        }
+        update.keys = kept
+        self.update = update
     }
 
     private func suggestion(_ word: String, _ candidates: [String]) -> String {

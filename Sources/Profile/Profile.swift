@@ -48,6 +48,9 @@ public struct Profile: Sendable {
     public var firstboot: Firstboot
     /// `health`: what must be up before the system prints `slipway: ready` and blesses its boot slot.
     public var health: Health
+    /// `update`: the keys that sign update payloads and the boot tries of a freshly installed slot;
+    /// nil when the profile has no `update:` section.
+    public var update: Update?
     /// The start of the loaded file.
     public var location: SourceLocation
 }
@@ -117,6 +120,21 @@ extension Profile {
     /// The two Docker daemons of a docker host.
     public enum Daemon: String, Sendable, Hashable, CaseIterable {
         case system, user
+    }
+
+    /// Updates the image accepts (`update:`).
+    public struct Update: Sendable {
+        /// The default of `tries`.
+        public static let defaultTries = 3
+        /// The values `tries` may take.
+        public static let allowedTries = 1...10
+
+        /// `keys`: ed25519 public keys (PEM `PUBLIC KEY` files on the build host) that update payloads
+        /// must be signed with; at least one, each file once. The builder reads `absolute` and parses them.
+        public var keys: [Located<HostPath>]
+        /// `tries`: how many boots a freshly installed slot gets before the loader falls back; 1 to 10.
+        public var tries: Located<Int>
+        public var location: SourceLocation
     }
 
     /// systemd units the builder enables or masks (`services:`), as symlinks, since no package
