@@ -11,6 +11,11 @@ public struct DiskSlots {
     /// Every slot entry on the ESP, in boot order.
     public var entries: [SlotEntry]
 
+    public init(table: GPT.Table, entries: [SlotEntry]) {
+        self.table = table
+        self.entries = BootOrder.sorted(entries)
+    }
+
     /// Reads the GPT of `disk` (verifying both copies) and the slot entries of `esp`.
     public static func read(disk: PosixFile, esp: any ESPVolume) throws(UpdateError) -> DiskSlots {
         let table = try partitionTable(of: disk)
@@ -20,7 +25,7 @@ public struct DiskSlots {
             let text = String(decoding: try esp.read(entriesDirectory + "/" + file), as: UTF8.self)
             entries.append(SlotEntry(slot: slot, fileName: name, entry: LoaderEntry(parsing: text)))
         }
-        return DiskSlots(table: table, entries: BootOrder.sorted(entries))
+        return DiskSlots(table: table, entries: entries)
     }
 
     /// The GPT of `disk`, both copies verified.
