@@ -47,9 +47,11 @@ public struct Payload {
             offset += UInt64(end + 1)
             return Substring(String(decoding: bytes[..<end], as: UTF8.self))
         }
-        guard try line("first") == Substring(Self.magic) else {
+        let start = Array((Self.magic + "\n").utf8)
+        guard try file.read(at: 0, count: start.count) == start else {
             throw UpdateError(path, "not a slipway update payload (it does not start with \"\(Self.magic)\")")
         }
+        offset = UInt64(start.count)
         let manifestLine = try line("manifest")
         guard manifestLine.hasPrefix("manifest "), let length = Int(manifestLine.dropFirst(9)), length > 0,
             length <= Self.maximumManifestBytes
