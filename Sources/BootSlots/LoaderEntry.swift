@@ -73,6 +73,8 @@ public struct LoaderEntry: Equatable, Sendable {
     /// Every "key value" line in order; comments and blank lines dropped.
     public var fields: [(key: String, value: String)]
 
+    public init(fields: [(key: String, value: String)]) { self.fields = fields }
+
     /// Parses entry text: one "key value" pair per line, "#" comments.
     public init(parsing text: String) {
         fields = text.split(whereSeparator: \.isNewline).compactMap { line in

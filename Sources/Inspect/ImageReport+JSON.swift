@@ -2,8 +2,9 @@
 //   image size sectorSize diskGUID warnings
 //   partitions[]: number name type typeName guid firstLBA lastLBA offset size attributes
 //                 filesystem{type label uuid version} | null
-//   slots[]: slot partition populated entries state triesLeft triesDone version
-//   bootEntries[]: file id slot state triesLeft triesDone title version linux initrd options
+//   slots[]: slot partition populated entries state triesLeft triesDone version (the OS version)
+//            generation bootsNext
+//   bootEntries[]: file id slot state triesLeft triesDone title version sortKey linux initrd options
 //   manifest{path tool profile profileDigest sourceDateEpoch layers packages outputs{role: {file sha256}}
 //            problem} | null
 // GUIDs are lower-case, as blkid prints them; sizes and offsets are bytes.
@@ -46,6 +47,7 @@ extension SlotReport {
             "slot": .string(slot), "partition": .string(partition), "populated": .bool(populated),
             "entries": .array(entries.map(JSONValue.string)), "state": .text(state?.rawValue),
             "triesLeft": .integer(triesLeft), "triesDone": .integer(triesDone), "version": .text(version),
+            "generation": .integer(generation), "bootsNext": .bool(bootsNext),
         ])
     }
 }
@@ -55,7 +57,7 @@ extension BootEntryReport {
         .object([
             "file": .string(file), "id": .string(id), "slot": .text(slot), "state": .string(state.rawValue),
             "triesLeft": .integer(triesLeft), "triesDone": .integer(triesDone), "title": .text(title),
-            "version": .text(version), "linux": .text(linux), "initrd": .array(initrd.map(JSONValue.string)),
+            "version": .text(version), "sortKey": .text(sortKey), "linux": .text(linux), "initrd": .array(initrd.map(JSONValue.string)),
             "options": .text(options),
         ])
     }

@@ -25,13 +25,13 @@ extension ImageReport {
 
         lines += ["", "slots"]
         var slotTable = TextTable([
-            "SLOT", "PARTITION", "ROOT", "ENTRY", "STATE", "TRIES LEFT", "TRIES DONE", "VERSION",
+            "SLOT", "PARTITION", "ROOT", "ENTRY", "STATE", "TRIES LEFT", "TRIES DONE", "VERSION", "BOOTS NEXT",
         ])
         for slot in slots {
             slotTable.add([
                 slot.slot, slot.partition, slot.populated ? "filesystem" : "empty", slot.entries.first ?? "-",
                 slot.state?.rawValue ?? "-", slot.triesLeft.map(String.init) ?? "-",
-                slot.triesDone.map(String.init) ?? "-", slot.version ?? "-",
+                slot.triesDone.map(String.init) ?? "-", slot.version ?? "-", slot.bootsNext ? "yes" : "-",
             ])
         }
         lines += slotTable.lines(indent: "  ")
@@ -40,7 +40,7 @@ extension ImageReport {
         if bootEntries.isEmpty {
             lines.append("  none")
         } else {
-            var entryTable = TextTable(["FILE", "SLOT", "STATE", "LEFT", "DONE", "VERSION", "LINUX", "TITLE"])
+            var entryTable = TextTable(["FILE", "SLOT", "STATE", "LEFT", "DONE", "GENERATION", "LINUX", "TITLE"])
             for entry in bootEntries {
                 entryTable.add([
                     entry.file, entry.slot ?? "-", entry.state.rawValue, entry.triesLeft.map(String.init) ?? "-",

@@ -57,8 +57,12 @@ public struct SlotReport: Equatable, Sendable {
     public var state: LoaderEntryName.State?
     public var triesLeft: Int?
     public var triesDone: Int?
-    /// The entry's "version" line.
+    /// The OS version the entry boots (`slipway.version=` on its command line).
     public var version: String?
+    /// The entry's install generation (its "version" line): the highest boots first.
+    public var generation: Int?
+    /// Whether the boot loader picks this slot next.
+    public var bootsNext: Bool
 }
 
 /// One loader entry file in the ESP.
@@ -72,7 +76,9 @@ public struct BootEntryReport: Equatable, Sendable {
     public var triesLeft: Int?
     public var triesDone: Int?
     public var title: String?
+    /// The "version" line: slipway writes the install generation there.
     public var version: String?
+    public var sortKey: String?
     public var linux: String?
     public var initrd: [String]
     public var options: String?

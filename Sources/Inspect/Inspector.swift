@@ -86,20 +86,30 @@ public enum Inspector {
                 // "+3" means three left and none done yet, as systemd-boot reads it.
                 file: file, id: name.id, slot: name.slot, state: name.state, triesLeft: name.triesLeft,
                 triesDone: name.triesLeft.map { _ in name.triesDone ?? 0 }, title: entry.value("title"),
-                version: entry.value("version"),
+                version: entry.value("version"), sortKey: entry.value("sort-key"),
                 linux: entry.value("linux"), initrd: entry.values("initrd"), options: entry.value("options"))
         }
     }
 
     /// One slot per ROOT-x partition, with the entries that boot it.
     static func slots(partitions: [PartitionReport], entries: [BootEntryReport]) -> [SlotReport] {
-        partitions.filter { $0.name.hasPrefix("ROOT-") && $0.name.count > 5 }.map { root in
+        let order = BootOrder.sorted(
+            entries.compactMap { report in
+                guard let slot = report.slot, let name = LoaderEntryName(fileName: report.file) else { return nil }
+                let fields = [("version", report.version), ("sort-key", report.sortKey), ("options", report.options)]
+                return SlotEntry(
+                    slot: slot, fileName: name,
+                    entry: LoaderEntry(fields: fields.compactMap { key, value in value.map { (key, $0) } }))
+            })
+        return partitions.filter { $0.name.hasPrefix("ROOT-") && $0.name.count > 5 }.map { root in
             let slot = root.name.dropFirst(5).lowercased()
             let mine = entries.filter { $0.slot == slot }
             let first = mine.first
+            let entry = order.first { $0.slot == slot }
             return SlotReport(
                 slot: slot, partition: root.name, populated: root.filesystem != nil, entries: mine.map(\.file),
-                state: first?.state, triesLeft: first?.triesLeft, triesDone: first?.triesDone, version: first?.version)
+                state: first?.state, triesLeft: first?.triesLeft, triesDone: first?.triesDone,
+                version: entry?.osVersion, generation: entry?.generation, bootsNext: order.first?.slot == slot)
         }
     }
 }

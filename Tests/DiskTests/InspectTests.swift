@@ -44,17 +44,18 @@ struct InspectTests {
                 SlotReport(
                     slot: "a", partition: "ROOT-A", populated: true, entries: ["slipway-a+3.conf"],
                     state: .indeterminate,
-                    triesLeft: 3, triesDone: 0, version: "1.0.0"),
+                    // The fixture's entry names no slipway.version, and its "version" is no generation.
+                    triesLeft: 3, triesDone: 0, version: nil, generation: 0, bootsNext: true),
                 SlotReport(
                     slot: "b", partition: "ROOT-B", populated: false, entries: [], state: nil, triesLeft: nil,
-                    triesDone: nil, version: nil),
+                    triesDone: nil, version: nil, generation: nil, bootsNext: false),
             ])
         #expect(
             report.bootEntries == [
                 BootEntryReport(
                     file: "slipway-a+3.conf", id: "slipway-a", slot: "a", state: .indeterminate, triesLeft: 3,
                     triesDone: 0,
-                    title: "Slipway (slot a)", version: "1.0.0", linux: "/slipway/a/vmlinuz",
+                    title: "Slipway (slot a)", version: "1.0.0", sortKey: nil, linux: "/slipway/a/vmlinuz",
                     initrd: ["/slipway/a/initrd.img"], options: "root=PARTLABEL=ROOT-A ro console=ttyS0")
             ])
         #expect(report.manifest == nil)
@@ -93,7 +94,8 @@ struct InspectTests {
         let slots = try #require(json["slots"] as? [[String: Any]])
         #expect(
             slots[1].keys.sorted() == [
-                "entries", "partition", "populated", "slot", "state", "triesDone", "triesLeft", "version",
+                "bootsNext", "entries", "generation", "partition", "populated", "slot", "state", "triesDone",
+                "triesLeft", "version",
             ])
         // Keys appear sorted in the text itself, not only after parsing.
         let text = report.jsonText()
