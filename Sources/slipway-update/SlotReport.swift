@@ -20,6 +20,9 @@ struct SlotReport {
             lines.append(
                 "slot \(slot): version \(entry.osVersion ?? "unknown"), \(describe(entry))"
                     + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))"))
+            if let failure = failure(slot) {
+                lines.append("  version \(failure.version) failed: \(failure.reason)")
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -40,11 +43,26 @@ struct SlotReport {
                             ("state", .string(entry.map { $0.fileName.state.rawValue } ?? "empty")),
                             ("triesLeft", entry?.fileName.triesLeft.map { .int($0) }),
                             ("triesDone", entry?.fileName.triesDone.map { .int($0) }),
+                            (
+                                "failure",
+                                failure(slot).map {
+                                    .object([("version", .string($0.version)), ("reason", .string($0.reason))])
+                                }
+                            ),
                         ])
                     }
                 )
             ),
         ]).serialized()
+    }
+
+    /// The slot's failure record, when it is about the version its entry boots and that entry has
+    /// not been blessed since (docker-host blesses through systemd-bless-boot, which leaves it).
+    private func failure(_ slot: String) -> FailureRecord? {
+        guard let record = FailureRecord.read(slot: slot), let entry = slots.entry(slot),
+            record.version == entry.osVersion, entry.fileName.state != .good
+        else { return nil }
+        return record
     }
 
     private func describe(_ entry: SlotEntry) -> String {

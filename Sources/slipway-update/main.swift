@@ -16,6 +16,8 @@ let usage = """
                                       it boots on the next reboot, with boot counting
       status [--json]                 the booted slot and both slots' versions and boot-entry states
       mark-good                       mark the booted slot good (called once the health check passed)
+      mark-failed REASON              record why the booted slot is not healthy; exits 0 when a reboot
+                                      lets the boot loader try again or fall back, 1 when nothing is left
       rollback                        make the other slot's version boot next (reboot to start it)
     exit status: 0 done, 1 refused or failed (the message says why), 2 usage error
     """
@@ -49,7 +51,9 @@ func run(_ arguments: [String]) throws(UpdateError) {
                     disk: disk, esp: esp, runningSlot: host.bootedSlot, release: release, trustedKeys: keys)
                 applier.allowDowngrade = flags.contains("--allow-downgrade")
                 applier.progress = { say("slipway-update: " + $0) }
-                return try applier.apply(payloadPath: files[0])
+                let applied = try applier.apply(payloadPath: files[0])
+                FailureRecord.clear(slot: applied.slot)
+                return applied
             }
             say(
                 "slipway-update: installed version \(applied.version) in slot \(applied.slot) "
@@ -69,9 +73,22 @@ func run(_ arguments: [String]) throws(UpdateError) {
             try SlotActions.markGood(
                 host.bootedSlot, esp: esp, slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp))
         }
+        FailureRecord.clear(slot: host.bootedSlot)
         say(
             "slipway: slot \(host.bootedSlot) version \(host.bootedVersion) is good"
                 + (renamed.map { " (entry \($0))" } ?? " (already marked)"))
+    case "mark-failed":
+        guard options.count == 1 else { fail(usage, status: 2) }
+        let host = try HostSystem.detect()
+        try FailureRecord(version: host.bootedVersion, reason: options[0]).write(slot: host.bootedSlot)
+        let helps = try host.withESP { esp throws(UpdateError) in
+            SlotActions.rebootHelps(
+                booted: host.bootedSlot, slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp))
+        }
+        say(
+            "slipway: slot \(host.bootedSlot) version \(host.bootedVersion) failed: \(options[0]); "
+                + (helps ? "a reboot lets the boot loader try again or fall back" : "no other slot or try is left"))
+        exit(helps ? 0 : 1)
     case "rollback":
         guard options.isEmpty else { fail(usage, status: 2) }
         try UpdateLock.holding { () throws(UpdateError) in

@@ -21,6 +21,7 @@ struct DockerHostScriptsTests {
             }
             try write("bin/docker", Self.docker, mode: 0o755)
             try write("bin/systemctl", Self.systemctl, mode: 0o755)
+            try write("bin/slipway-update", Self.slipwayUpdate, mode: 0o755)
         }
 
         func write(_ path: String, _ text: String, mode: Int = 0o644) throws {
@@ -90,6 +91,14 @@ struct DockerHostScriptsTests {
                 [ ! -f "$state/down" ]; exit $? ;;
             esac
             echo "docker stand-in: unexpected call: $*" >&2; exit 2
+            """#
+
+        /// slipway-update's stand-in: records the call; `mark-failed` answers "reboot" (exit 0) when
+        /// the state has a file `reboot-wanted`.
+        static let slipwayUpdate = #"""
+            #!/bin/sh
+            echo "slipway-update $*" >> "$STUB_STATE/calls"
+            [ "$1" = mark-failed ] && [ -f "$STUB_STATE/reboot-wanted" ]
             """#
 
         static let systemctl = #"""
@@ -256,7 +265,11 @@ struct DockerHostScriptsTests {
         #expect(run.status == 1)
         let console = try String(contentsOfFile: machine.console, encoding: .utf8)
         #expect(console == "slipway: not ready after 1s of uptime: missing unit system-docker.service;\n")
-        #expect(run.calls == ["systemctl is-active system-docker.service docker.service"])
+        #expect(
+            run.calls == [
+                "systemctl is-active system-docker.service docker.service",
+                "slipway-update mark-failed health gate: not ready after 1s of uptime: missing unit system-docker.service;",
+            ])
     }
 
     @Test func readyStopsAtAFailedUnit() throws {
@@ -267,5 +280,27 @@ struct DockerHostScriptsTests {
         #expect(run.status == 1)
         let console = try String(contentsOfFile: machine.console, encoding: .utf8)
         #expect(console == "slipway: not ready: failed: docker.service (see journalctl -b -u UNIT)\n")
+        // Recorded, and no reboot: slipway-update said there is nothing else to try.
+        #expect(
+            run.calls.contains(
+                "slipway-update mark-failed health gate: not ready: failed: docker.service (see journalctl -b -u UNIT)"))
+        #expect(!run.calls.contains("systemctl reboot"))
+    }
+
+    /// With tries left or another good slot, a failed gate reboots so the boot loader can fall back.
+    @Test func readyRebootsWhenTheLoaderHasSomethingLeftToTry() throws {
+        let machine = try Machine()
+        try machine.write("state/container-syslog", "D1\n")
+        try machine.write("state/stopped-syslog", "")
+        try machine.write("state/reboot-wanted", "")
+        let run = try machine.run("slipway-ready", environment: health.merging(["SLIPWAY_HEALTH_TIMEOUT": "1"]) { $1 })
+        #expect(run.status == 1)
+        #expect(
+            run.calls.suffix(2) == [
+                "slipway-update mark-failed health gate: not ready after 1s of uptime: missing system container syslog;",
+                "systemctl reboot",
+            ])
+        let console = try String(contentsOfFile: machine.console, encoding: .utf8)
+        #expect(console.hasSuffix("slipway: rebooting: the boot loader tries this slot again or falls back to the other one\n"))
     }
 }

@@ -91,4 +91,31 @@ struct SlotActionsTests {
         #expect(VersionOrder.compare("0.9", "0.10") < 0)
         #expect(VersionOrder.compare("1.0", "1.0.1") < 0)
     }
+
+    @Test func rebootHelpsWhileTriesOrAnotherSlotAreLeft() throws {
+        func slots(_ files: [String]) throws -> DiskSlots {
+            let directory = try TemporaryDirectory()
+            var entries: [String: String] = [:]
+            for file in files {
+                let slot = String(try #require(LoaderEntryName(fileName: file)?.slot))
+                entries[file] = Self.entry(slot, generation: slot == "b" ? 2 : 1, version: slot)
+            }
+            return try Self.esp(entries, in: directory).1
+        }
+        #expect(SlotActions.rebootHelps(booted: "b", slots: try slots(["slipway-a.conf", "slipway-b+0-2.conf"])))
+        #expect(SlotActions.rebootHelps(booted: "b", slots: try slots(["slipway-b+1-1.conf"])))
+        #expect(!SlotActions.rebootHelps(booted: "a", slots: try slots(["slipway-a.conf"])))
+        #expect(!SlotActions.rebootHelps(booted: "a", slots: try slots(["slipway-a+0-3.conf", "slipway-b+0-2.conf"])))
+    }
+
+    @Test func failureRecordsRoundTripAndClear() throws {
+        let directory = try TemporaryDirectory()
+        let place = directory.file("var/lib/slipway/update")
+        let record = FailureRecord(version: "2.0.0", reason: "health gate: not ready\nsecond line")
+        try record.write(slot: "b", in: place)
+        #expect(FailureRecord.read(slot: "b", in: place) == FailureRecord(version: "2.0.0", reason: "health gate: not ready second line"))
+        #expect(FailureRecord.read(slot: "a", in: place) == nil)
+        FailureRecord.clear(slot: "b", in: place)
+        #expect(FailureRecord.read(slot: "b", in: place) == nil)
+    }
 }
