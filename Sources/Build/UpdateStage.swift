@@ -4,6 +4,7 @@
 //   /usr/lib/slipway/update/trusted.pem   the profile's update.keys, each checked to be an Ed25519 key
 //   /usr/lib/slipway/slipway-update       the host tool (apply, status, mark-good, rollback), with
 //   /usr/bin/slipway-update               the libraries the root lacks in /usr/lib/slipway/lib
+//   /etc/ssl/certs/ca-certificates.crt    built from ca-certificates, when the root has that package
 //
 // With --signing-key the build also writes NAME.update: the root filesystem image, kernel and initrd
 // under a signed manifest (see the Update module's PayloadWriter).
@@ -27,6 +28,7 @@ struct UpdateStage {
             name: profile.name.value, architecture: profile.architecture.value.rawValue,
             version: profile.version.value)
         try insertFile(ReleaseInfo.releasePath, release.text, into: tree)
+        try CABundle.install(into: tree, timestamp: epoch)
         if let update = profile.update {
             var pem = ""
             for key in update.keys {

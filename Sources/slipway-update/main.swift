@@ -1,6 +1,6 @@
 // slipway-update: updates and slot state on a running slipway host.
 //
-//   slipway-update apply FILE [--allow-downgrade]   install a signed payload into the inactive slot
+//   slipway-update apply FILE|URL [--allow-downgrade]   install a signed payload into the inactive slot
 //   slipway-update status [--json]                  the booted slot, both slots' versions and entries
 //   slipway-update mark-good                        bless the booted slot (the health gate calls it)
 //   slipway-update rollback                         boot the other slot's version next
@@ -12,7 +12,9 @@ import Update
 
 let usage = """
     usage: slipway-update COMMAND
-      apply FILE [--allow-downgrade]  verify a signed update payload and install it into the inactive slot;
+      apply FILE|URL [--allow-downgrade]
+                                      verify a signed update payload (a file, or http:// or https://,
+                                      downloaded to STATE first) and install it into the inactive slot;
                                       it boots on the next reboot, with boot counting
       status [--json]                 the booted slot and both slots' versions and boot-entry states
       mark-good                       mark the booted slot good (called once the health check passed)
@@ -45,16 +47,19 @@ func run(_ arguments: [String]) throws(UpdateError) {
         try UpdateLock.holding { () throws(UpdateError) in
             let host = try HostSystem.detect()
             let (release, keys) = try host.release()
+            let progress = { (line: String) in say("slipway-update: " + line) }
+            let downloaded = Download.isURL(files[0])
+            let path = downloaded ? try Download.fetch(files[0], progress: progress) : files[0]
             let disk = try PosixFile(path: host.diskPath, writable: true)
             let applied = try host.withESP { esp throws(UpdateError) in
                 var applier = UpdateApplier(
                     disk: disk, esp: esp, runningSlot: host.bootedSlot, release: release, trustedKeys: keys)
                 applier.allowDowngrade = flags.contains("--allow-downgrade")
-                applier.progress = { say("slipway-update: " + $0) }
-                let applied = try applier.apply(payloadPath: files[0])
-                FailureRecord.clear(slot: applied.slot)
-                return applied
+                applier.progress = progress
+                return try applier.apply(payloadPath: path)
             }
+            FailureRecord.clear(slot: applied.slot)
+            if downloaded { unlink(path) }
             say(
                 "slipway-update: installed version \(applied.version) in slot \(applied.slot) "
                     + "(\(applied.entryFile)); reboot to start it")
