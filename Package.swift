@@ -91,7 +91,7 @@ let package = Package(
             swiftSettings: strict),
         // Runs inside the image as the initrd's /init; the Swift runtime is linked in statically.
         .executableTarget(
-            name: "slipway-initrd", dependencies: ["FirstBoot", "PartitionTable", "TLS", "CLinux"],
+            name: "slipway-initrd", dependencies: ["FirstBoot", "PartitionTable", "TLS", "CLinux", "BootSlots"],
             swiftSettings: strict,
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"]),

@@ -4,6 +4,9 @@
 //   slipway.state=PARTLABEL=STATE | PARTUUID=<guid>   the writable state partition (required)
 //   slipway.init=/sbin/init                           what to run after switching root
 //   slipway.timeout=30                                seconds to wait for the partitions
+//   slipway.slot=a | b                                the slot this entry boots (else from ROOT-A/B)
+//   slipway.version=2.0.0                             the OS version it boots, for the console and
+//                                                     /run/slipway/booted
 
 import FirstBoot
 
@@ -25,6 +28,8 @@ struct BootParameters {
     var state: PartitionReference
     var initPath = "/sbin/init"
     var timeoutSeconds = 30
+    var slot: String?
+    var version: String?
 
     /// Parses the kernel command line `text`.
     init(commandLine text: String) throws {
@@ -41,6 +46,11 @@ struct BootParameters {
             }
             self.initPath = initPath
         }
+        if let slot = values["slipway.slot"] {
+            guard slot == "a" || slot == "b" else { throw InitrdError("slipway.slot=\(slot): expected a or b") }
+            self.slot = slot
+        }
+        if let version = values["slipway.version"], !version.isEmpty { self.version = version }
         if let timeout = values["slipway.timeout"] {
             guard let seconds = Int(timeout), seconds > 0, seconds <= 3600 else {
                 throw InitrdError("slipway.timeout=\(timeout): expected whole seconds from 1 to 3600")

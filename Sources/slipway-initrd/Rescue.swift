@@ -7,11 +7,6 @@ import Glibc
 enum Rescue {
     static let shell = "/bin/sh"
 
-    static func fail(_ message: String) -> Never {
-        Console.error(message)
-        stop(repeating: { Console.error(message) })
-    }
-
     /// Stops the boot: the rescue shell if there is one, then `reminder` every 10 seconds (it prints
     /// the error, which has already been printed once).
     static func stop(repeating reminder: () -> Void) -> Never {

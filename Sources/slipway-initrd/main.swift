@@ -1,12 +1,13 @@
 // slipway-initrd: PID 1 of the initramfs. It mounts the API filesystems, loads the early-boot modules,
 // finds and mounts the root slot and STATE named on the kernel command line, applies the first-boot
 // config (once), and switches root to the system's init. Each step logs one line with the guest
-// uptime; any failure prints why and stops in a rescue shell (or repeats the error) instead of
-// panicking the kernel.
+// uptime; a failure prints why, reboots when the other slot can boot instead (SlotFallback), and
+// otherwise stops in a rescue shell (or repeats the error) instead of panicking the kernel.
 import CLinux
+import FirstBoot
 import Glibc
 
-func boot() throws -> Never {
+func boot(_ context: inout BootContext) throws -> Never {
     for directory in ["/proc", "/sys", "/dev", "/run", RootSetup.sysroot] { try System.makeDirectory(directory) }
     let nodev = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)
     try System.mount("proc", on: "/proc", type: "proc", flags: nodev, what: "mount /proc")
@@ -19,6 +20,8 @@ func boot() throws -> Never {
 
     let commandLine = try System.readText("/proc/cmdline")
     let parameters = try BootParameters(commandLine: commandLine)
+    context.slot = parameters.slot
+    context.version = parameters.version
     Console.log(
         "root \(parameters.root), state \(parameters.state), init \(parameters.initPath), timeout \(parameters.timeoutSeconds) s"
     )
@@ -28,6 +31,8 @@ func boot() throws -> Never {
 
     Console.log("waiting for root \(parameters.root)")
     let root = try BlockDevices.waitFor(parameters.root, role: "root", timeout: parameters.timeoutSeconds)
+    context.rootDisk = root.disk
+    if context.slot == nil { context.slot = root.partitionName.flatMap(SlotLoaderEntry.slot(ofRootPartition:)) }
     try RootSetup.mountRoot(root, reference: parameters.root, initPath: parameters.initPath)
     Console.log("mounted root \(parameters.root) (\(root.devicePath)) read-only on \(RootSetup.sysroot)")
 
@@ -67,14 +72,21 @@ func boot() throws -> Never {
     // New kernel arguments are in the boot entry; the next boot starts with them.
     if outcome == .reboot { try Reboot.now() }
 
+    let slot = context.slot ?? "unknown", version = context.version ?? "unknown"
+    // For programs of the booted system (slipway-update): which slot and version this is.
+    try System.makeDirectory("/run/slipway")
+    try System.writeFile("/run/slipway/booted", "slot \(slot)\nversion \(version)\n")
+    Console.line("slipway: booting slot \(slot), version \(version)")
     try SwitchRoot.moveAPIFilesystems(into: RootSetup.sysroot)
     try SwitchRoot.switchRoot(to: RootSetup.sysroot, initPath: parameters.initPath, arguments: initArguments)
 }
 
+var context = BootContext()
 do {
-    try boot()
-} catch let error as InitrdError {
-    Rescue.fail(error.message)
+    try boot(&context)
 } catch {
-    Rescue.fail("\(error)")
+    let message = (error as? InitrdError)?.message ?? "\(error)"
+    Console.error(message)
+    SlotFallback.rebootIfAnotherSlotCanBoot(context, reason: message)
+    Rescue.stop(repeating: { Console.error(message) })
 }
