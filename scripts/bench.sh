@@ -5,7 +5,7 @@
 #    slipway build (apt resolution, concurrent unpacking, libext2fs writer)
 #    vs. the baseline: extract the same .debs and overlay into a directory (dpkg-deb | tar) and
 #    run mkfs.ext4 -d on it at the same size.
-# Wall time and peak memory (GNU time) of each, and the ratio.
+# Wall time and peak memory (GNU time) of each, and the ratio. Sections 2-5 follow below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/slipway}
@@ -155,3 +155,6 @@ for run in $(seq "$RUNS"); do
 done
 diff -r "$fb/ours/srv" "$fb/ref/srv" >/dev/null && echo "(both roots hold the same 1000 files)"
 python3 -c "print(f'best of $RUNS: slipway {$best_fb_ours:.2f}s, ignition {$best_fb_ref:.2f}s → {$best_fb_ref/max($best_fb_ours,0.01):.2f}x')"
+
+# 5. Updates: payload sizes, offline apply, reboot to blessed, fallback (scripts/bench-update.sh).
+bash scripts/bench-update.sh "$BIN" "$work"
