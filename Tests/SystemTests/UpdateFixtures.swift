@@ -8,6 +8,8 @@ import TestSupport
 ///   v0        0.9.0, signed with keys/update.key (a downgrade)      out-v0/minimal.update
 ///   stranger  2.0.0, signed with other/update.key (not trusted)     out-stranger/minimal.update
 ///   noinit    2.0.0 whose init exits at once                        out-noinit/minimal.update
+///   cut       1.0.0 that applies /var/update.payload when it finds one out-cut/minimal.img
+///             (the power-cut tests give it one through the first-boot config)
 enum UpdateFixtures {
     struct Built {
         var directory: String
@@ -51,8 +53,30 @@ enum UpdateFixtures {
                         - { path: /sbin/exit-init, mode: "0755", content: "#!/bin/sh\\necho 'slipway: init exits'\\nexit 1\\n" }
                 init: /sbin/exit-init
                 """)
+        // busybox init runs the apply script once per boot, after rcS (which blesses the slot);
+        // STATE is large enough for a payload.
+        try profile(
+            "cut", version: "1.0.0",
+            extra: """
+                root:
+                  layers:
+                    - files:
+                        - path: /etc/inittab
+                          content: |
+                            ::sysinit:/etc/init.d/rcS
+                            ::once:/usr/lib/slipway-test/apply
+                            ::respawn:-/bin/sh
+                        - path: /usr/lib/slipway-test/apply
+                          mode: "0755"
+                          content: |
+                            #!/bin/sh
+                            [ -f /var/update.payload ] || exit 0
+                            slipway-update apply /var/update.payload && rm /var/update.payload && reboot
+                disk:
+                  state: 128MiB
+                """)
         for (name, key) in [
-            ("v1", nil), ("v2", "keys"), ("v0", "keys"), ("stranger", "other"), ("noinit", "keys"),
+            ("v1", nil), ("v2", "keys"), ("v0", "keys"), ("stranger", "other"), ("noinit", "keys"), ("cut", nil),
         ] as [(String, String?)] {
             var arguments = [slipway, "build", "\(directory)/\(name).yaml", "--output", "\(directory)/out-\(name)", "--quiet"]
             if let key { arguments += ["--signing-key", "\(directory)/\(key)/update.key"] }
