@@ -52,6 +52,17 @@ public struct UpdateApplier {
         try checkCompatible(manifest, source: payloadPath)
         let slots = try DiskSlots.read(disk: disk, esp: esp)
         let target = DiskSlots.other(runningSlot)
+        // While the running slot is still being tried, the other slot is what the loader falls
+        // back to: overwriting it would leave an untested version with nothing behind it.
+        if let running = slots.entry(runningSlot), running.fileName.state == .indeterminate,
+            let fallback = slots.entry(target), fallback.fileName.state != .bad
+        {
+            throw UpdateError(
+                payloadPath,
+                "slot \(runningSlot.uppercased()) (version \(running.osVersion ?? "unknown")) has not been blessed "
+                    + "yet, and slot \(target.uppercased()) (version \(fallback.osVersion ?? "unknown")) is its "
+                    + "fallback; boot it until its health check passes, then apply")
+        }
         let partition = try slots.partition(target)
         guard manifest.rootSize <= partition.size else {
             throw UpdateError(

@@ -38,10 +38,7 @@ enum BootEntryUpdate {
         }
         let esp = try findESP(near: root)
         do {
-            try System.makeDirectory(espMount)
-            try System.mount(
-                esp.devicePath, on: espMount, type: "vfat", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC),
-                what: "mount the ESP (is it FAT, and are vfat and its nls modules in the initrd?)")
+            try mountESP(esp)
         } catch {
             throw FirstBootFailure(source: source, entry: "ESP \(esp.devicePath)", reason: message(error))
         }
@@ -55,6 +52,14 @@ enum BootEntryUpdate {
         sync()
         unmount()
         return applied
+    }
+
+    /// Mounts `esp` (vfat) on `espMount`.
+    static func mountESP(_ esp: BlockDevice) throws {
+        try System.makeDirectory(espMount)
+        try System.mount(
+            esp.devicePath, on: espMount, type: "vfat", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC),
+            what: "mount the ESP (is it FAT, and are vfat and its nls modules in the initrd?)")
     }
 
     /// The partition named ESP on the root's disk.

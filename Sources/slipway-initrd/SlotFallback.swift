@@ -19,8 +19,6 @@ struct BootContext {
 }
 
 enum SlotFallback {
-    static let espMount = "/run/slipway-esp"
-
     /// Reboots when the other slot has a usable entry; returns (having said why not) otherwise.
     static func rebootIfAnotherSlotCanBoot(_ context: BootContext, reason: String) {
         guard let slot = context.slot else {
@@ -36,19 +34,16 @@ enum SlotFallback {
             return
         }
         do {
-            try System.makeDirectory(espMount)
-            try System.mount(
-                esp.devicePath, on: espMount, type: "vfat", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC),
-                what: "mount the ESP")
+            try BootEntryUpdate.mountESP(esp)
         } catch {
             Console.log("no fallback: \((error as? InitrdError)?.message ?? "\(error)")")
             return
         }
-        let names = (try? System.listDirectory(espMount + "/" + SlotLoaderEntry.directory)) ?? []
+        let names = (try? System.listDirectory(BootEntryUpdate.espMount + "/" + SlotLoaderEntry.directory)) ?? []
         let usable = names.compactMap(LoaderEntryName.init(fileName:)).first {
             $0.slot == other && $0.state != .bad
         }
-        umount(espMount)
+        umount(BootEntryUpdate.espMount)
         guard let usable else {
             Console.log("no fallback: slot \(other) has no usable boot entry")
             return

@@ -160,12 +160,7 @@ import Testing
     }
 
     static func boot(_ image: String, config: String, sshPort: Int) throws -> Machine {
-        let machine = Machine(
-            MachineConfiguration(
-                disk: DiskAttachment(path: image, persist: true), network: NetworkOptions(sshPort: sshPort),
-                ignitionConfig: config, acceleration: .tcg))
-        try machine.start()
-        return machine
+        try DockerHostBootTests.bootPersisted(image, config: config, sshPort: sshPort)
     }
 
     /// Waits for `text` (a regular expression), or throws with the console's end.

@@ -102,6 +102,22 @@ import Testing
         #expect(result.stdout.contains("installed version 0.9.0 in slot b"))
     }
 
+    /// A second update before the first was booted and blessed would overwrite its fallback.
+    @Test func refusesToOverwriteTheFallbackOfAnUnblessedSlot() throws {
+        let built = try UpdateFixtures.built.get()
+        let scratch = try TemporaryDirectory("slipway-update-twice")
+        let image = try UpdateFixtures.v1Copy(in: scratch)
+        #expect(try apply(image, built.payload("v2")).status == 0)
+        let before = try UpdateFixtures.sha256(image)
+        let again = try apply(image, built.payload("v0"), ["--allow-downgrade"])
+        #expect(again.status == 1)
+        #expect(
+            again.stderr.contains(
+                "slot B (version 2.0.0) has not been blessed yet, and slot A (version 1.0.0) is its fallback"),
+            "\(again.stderr)")
+        #expect(try UpdateFixtures.sha256(image) == before)
+    }
+
     @Test func rebuiltPayloadIsByteIdentical() throws {
         let built = try UpdateFixtures.built.get()
         let output = built.directory + "/out-v2-again"
