@@ -16,6 +16,8 @@ struct BootContext {
     var version: String?
     /// The disk holding the root slot, once the root device was found.
     var rootDisk: String?
+    /// Whether STATE is mounted on /sysroot/state.
+    var stateMounted = false
 }
 
 enum SlotFallback {
@@ -48,6 +50,7 @@ enum SlotFallback {
             Console.log("no fallback: slot \(other) has no usable boot entry")
             return
         }
+        SlotRecords.recordFailure(context, reason: reason)
         Console.line(
             "slipway: slot \(slot) failed: \(reason); slot \(other) has a usable boot entry (\(usable.fileName)), "
                 + "rebooting so the boot loader can fall back")

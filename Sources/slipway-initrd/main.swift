@@ -3,6 +3,7 @@
 // config (once), and switches root to the system's init. Each step logs one line with the guest
 // uptime; a failure prints why, reboots when the other slot can boot instead (SlotFallback), and
 // otherwise stops in a rescue shell (or repeats the error) instead of panicking the kernel.
+import BootSlots
 import CLinux
 import FirstBoot
 import Glibc
@@ -39,6 +40,7 @@ func boot(_ context: inout BootContext) throws -> Never {
     let state = try BlockDevices.waitFor(parameters.state, role: "state", timeout: parameters.timeoutSeconds)
     let growth = StateGrowth.prepare(state)
     let firstBoot = try RootSetup.mountState(state, reference: parameters.state)
+    context.stateMounted = true
     Console.log(
         "mounted state \(parameters.state) (\(state.devicePath)) on /state\(firstBoot ? ", first boot: created its layout" : "")"
     )
@@ -73,6 +75,11 @@ func boot(_ context: inout BootContext) throws -> Never {
     if outcome == .reboot { try Reboot.now() }
 
     let slot = context.slot ?? "unknown", version = context.version ?? "unknown"
+    if let slot = context.slot {
+        SlotRecords.write(
+            SlotRecord(version: version, reason: "switched root to \(parameters.initPath)"), slot: slot,
+            kind: .started, stateMount: RootSetup.stateMount)
+    }
     // For programs of the booted system (slipway-update): which slot and version this is.
     try System.makeDirectory("/run/slipway")
     try System.writeFile("/run/slipway/booted", "slot \(slot)\nversion \(version)\n")

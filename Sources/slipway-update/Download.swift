@@ -1,7 +1,8 @@
-// `slipway-update apply URL`: the payload is downloaded to STATE first (/var/lib/slipway/update,
+// `slipway-update apply URL`: the payload is downloaded to STATE first (/state/.slipway/update,
 // beside its final name and renamed into place once complete) and applied from there, so a slow or
 // broken connection never meets the disk writes. https:// servers are verified against the
 // system's bundle (/etc/ssl/certs/ca-certificates.crt, built from Debian's ca-certificates).
+import BootSlots
 import FirstBoot
 import Glibc
 import TLS
@@ -9,7 +10,7 @@ import Update
 
 enum Download {
     static let bundle = "/etc/ssl/certs/ca-certificates.crt"
-    static let directory = FailureRecord.directory
+    static let directory = SlotRecord.directory
 
     static func isURL(_ text: String) -> Bool { text.hasPrefix("http://") || text.hasPrefix("https://") }
 

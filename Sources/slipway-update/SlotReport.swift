@@ -56,13 +56,10 @@ struct SlotReport {
         ]).serialized()
     }
 
-    /// The slot's failure record, when it is about the version its entry boots and that entry has
-    /// not been blessed since (docker-host blesses through systemd-bless-boot, which leaves it).
-    private func failure(_ slot: String) -> FailureRecord? {
-        guard let record = FailureRecord.read(slot: slot), let entry = slots.entry(slot),
-            record.version == entry.osVersion, entry.fileName.state != .good
-        else { return nil }
-        return record
+    /// Why the slot's version was abandoned (or is failing), from the records on STATE.
+    private func failure(_ slot: String) -> SlotRecord? {
+        guard let entry = slots.entry(slot), let reason = SlotRecord.failure(of: entry) else { return nil }
+        return SlotRecord(version: entry.osVersion ?? "unknown", reason: reason)
     }
 
     private func describe(_ entry: SlotEntry) -> String {

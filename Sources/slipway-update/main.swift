@@ -7,6 +7,7 @@
 //
 // It shares the apply code with `slipway update apply IMAGE PAYLOAD`; only the disk (the booted
 // slot's block device) and the ESP (mounted) differ.
+import BootSlots
 import Glibc
 import Update
 
@@ -58,7 +59,7 @@ func run(_ arguments: [String]) throws(UpdateError) {
                 applier.progress = progress
                 return try applier.apply(payloadPath: path)
             }
-            FailureRecord.clear(slot: applied.slot)
+            SlotRecord.clear(slot: applied.slot)
             if downloaded { unlink(path) }
             say(
                 "slipway-update: installed version \(applied.version) in slot \(applied.slot) "
@@ -78,14 +79,14 @@ func run(_ arguments: [String]) throws(UpdateError) {
             try SlotActions.markGood(
                 host.bootedSlot, esp: esp, slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp))
         }
-        FailureRecord.clear(slot: host.bootedSlot)
+        SlotRecord.clear(slot: host.bootedSlot)
         say(
             "slipway: slot \(host.bootedSlot) version \(host.bootedVersion) is good"
                 + (renamed.map { " (entry \($0))" } ?? " (already marked)"))
     case "mark-failed":
         guard options.count == 1 else { fail(usage, status: 2) }
         let host = try HostSystem.detect()
-        try FailureRecord(version: host.bootedVersion, reason: options[0]).write(slot: host.bootedSlot)
+        try SlotRecord(version: host.bootedVersion, reason: options[0]).write(slot: host.bootedSlot, kind: .failed)
         let helps = try host.withESP { esp throws(UpdateError) in
             SlotActions.rebootHelps(
                 booted: host.bootedSlot, slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp))

@@ -39,13 +39,19 @@ import Testing
         let scratch = try TemporaryDirectory("slipway-update-noinit")
         let image = try UpdateFixtures.v1Copy(in: scratch)
         try apply(image, built.payload("noinit"))
-        let result = try boot(image, expect: "slipway: slot a version 1.0.0 is good", reboots: 3)
+        let result = try boot(image, expect: "version 2\\.0\\.0 failed: it started .* rebooted before\\)", reboots: 3)
         #expect(result.status == 0, "\(result.stdout.suffix(3000))")
         let console = result.stdout
         // Two tries of slot B (tries: 2), each ending in init's exit, then slot A: tries + 1 boots.
         #expect(console.components(separatedBy: "slipway: booting slot b, version 2.0.0").count - 1 == 2, "\(console.suffix(4000))")
         #expect(console.components(separatedBy: "slipway: init exits").count - 1 == 2)
         #expect(console.contains("slipway: booting slot a, version 1.0.0"))
+        #expect(console.contains("slipway: slot a version 1.0.0 is good"))
+        // slipway-update status on v1 names v2 and what happened to it.
+        #expect(console.contains("slot b: version 2.0.0, bad: failed 2 boots"), "\(console.suffix(2000))")
+        #expect(
+            console.contains(
+                "  version 2.0.0 failed: it started its init but never passed its health check"), "\(console.suffix(2000))")
         #expect(try UpdateFixtures.entries(of: image) == ["slipway-a.conf", "slipway-b+0-2.conf"])
     }
 
@@ -60,9 +66,14 @@ import Testing
         let rootB = try #require(try UpdateFixtures.partitions(of: image)["ROOT-B"])
         let zero = try runTool(["dd", "if=/dev/zero", "of=\(image)", "bs=512", "seek=\(rootB.start)", "count=2048", "conv=notrunc"])
         #expect(zero.status == 0)
-        let result = try boot(image, expect: "slipway: slot a version 1.0.0 is good", reboots: 3)
+        let result = try boot(image, expect: "version 2\\.0\\.0 failed: initrd: .*Invalid argument", reboots: 3)
         #expect(result.status == 0, "\(result.stdout.suffix(3000))")
         #expect(result.stdout.contains("rebooting so the boot loader can fall back"), "\(result.stdout.suffix(3000))")
+        #expect(result.stdout.contains("slipway: slot a version 1.0.0 is good"))
+        #expect(
+            result.stdout.contains(
+                "  version 2.0.0 failed: initrd: mount root PARTUUID=\(rootB.uuid) read-only (is the slot an ext4 filesystem?)"),
+            "\(result.stdout.suffix(2000))")
         #expect(!result.stdout.contains("starting rescue shell"))
         #expect(try UpdateFixtures.entries(of: image) == ["slipway-a.conf", "slipway-b+0-2.conf"])
     }

@@ -108,14 +108,25 @@ struct SlotActionsTests {
         #expect(!SlotActions.rebootHelps(booted: "a", slots: try slots(["slipway-a+0-3.conf", "slipway-b+0-2.conf"])))
     }
 
-    @Test func failureRecordsRoundTripAndClear() throws {
+    @Test func recordsSayWhyAVersionWasAbandoned() throws {
         let directory = try TemporaryDirectory()
-        let place = directory.file("var/lib/slipway/update")
-        let record = FailureRecord(version: "2.0.0", reason: "health gate: not ready\nsecond line")
-        try record.write(slot: "b", in: place)
-        #expect(FailureRecord.read(slot: "b", in: place) == FailureRecord(version: "2.0.0", reason: "health gate: not ready second line"))
-        #expect(FailureRecord.read(slot: "a", in: place) == nil)
-        FailureRecord.clear(slot: "b", in: place)
-        #expect(FailureRecord.read(slot: "b", in: place) == nil)
+        let place = directory.file("state/.slipway/update")
+        func entry(_ file: String) -> SlotEntry {
+            let name = LoaderEntryName(fileName: file)!
+            return SlotEntry(slot: "b", fileName: name, entry: LoaderEntry(parsing: Self.entry("b", generation: 2, version: "2.0.0")))
+        }
+        // Nothing recorded: the boots never reached init.
+        #expect(SlotRecord.failure(of: entry("slipway-b+0-2.conf"), in: place)?.hasPrefix("its boots never reached its init") == true)
+        try SlotRecord(version: "2.0.0", reason: "-").write(slot: "b", kind: .started, in: place)
+        #expect(SlotRecord.failure(of: entry("slipway-b+0-2.conf"), in: place)?.hasPrefix("it started its init but never") == true)
+        try SlotRecord(version: "2.0.0", reason: "health gate: not ready\nsecond line").write(slot: "b", kind: .failed, in: place)
+        #expect(SlotRecord.failure(of: entry("slipway-b+0-2.conf"), in: place) == "health gate: not ready second line")
+        // A record of another version, or a blessed entry, says nothing.
+        #expect(SlotRecord.failure(of: entry("slipway-b.conf"), in: place) == nil)
+        try SlotRecord(version: "1.9.0", reason: "old").write(slot: "b", kind: .failed, in: place)
+        #expect(SlotRecord.failure(of: entry("slipway-b+1-1.conf"), in: place) == nil)
+        SlotRecord.clear(slot: "b", in: place)
+        #expect(SlotRecord.read(slot: "b", kind: .failed, in: place) == nil)
+        #expect(SlotRecord.read(slot: "b", kind: .started, in: place) == nil)
     }
 }

@@ -1,0 +1,65 @@
+// Reading and writing the slot records of BootSlots' SlotRecord on a booted system. The health gate
+// writes `.failed` (slipway-update mark-failed); the initrd writes `.started` and, when it falls
+// back, `.failed`; blessing the slot or installing into it clears both.
+public import BootSlots
+import Glibc
+
+extension SlotRecord {
+    /// The record of `slot`, if there is one.
+    public static func read(slot: String, kind: Kind, in directory: String = SlotRecord.directory) -> SlotRecord? {
+        guard let file = try? PosixFile(path: directory + "/" + fileName(slot: slot, kind: kind)),
+            let bytes = try? file.read(at: 0, count: 64 << 10)
+        else { return nil }
+        return SlotRecord(parsing: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Writes the record beside its final name and renames it into place.
+    public func write(slot: String, kind: Kind, in directory: String = SlotRecord.directory) throws(UpdateError) {
+        var prefix = ""
+        for part in directory.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw UpdateError(prefix, "cannot create: \(PosixFile.reason())")
+            }
+        }
+        let final = directory + "/" + Self.fileName(slot: slot, kind: kind)
+        let file = try PosixFile(creating: final + ".new")
+        try file.write(Array(text.utf8), at: 0)
+        try file.sync()
+        guard rename(final + ".new", final) == 0 else {
+            throw UpdateError(final, "cannot rename into place: \(PosixFile.reason())")
+        }
+        // And the rename itself, before the reboot that usually follows.
+        try PosixFile(path: directory).sync()
+    }
+
+    /// Removes both records of `slot`.
+    public static func clear(slot: String, in directory: String = SlotRecord.directory) {
+        for kind in [Kind.started, .failed] { unlink(directory + "/" + fileName(slot: slot, kind: kind)) }
+    }
+
+    /// Why `entry`'s version was abandoned, from the records of its slot; nil unless its entry is
+    /// bad or still being tried (a blessed entry has not failed).
+    public static func failure(of entry: SlotEntry, in directory: String = SlotRecord.directory) -> String? {
+        guard entry.fileName.state != .good, let version = entry.osVersion else { return nil }
+        if let failed = read(slot: entry.slot, kind: .failed, in: directory), failed.version == version {
+            return failed.reason
+        }
+        guard entry.fileName.state == .bad else { return nil }
+        if let started = read(slot: entry.slot, kind: .started, in: directory), started.version == version {
+            return "it started its init but never passed its health check (it crashed, hung or rebooted before)"
+        }
+        return "its boots never reached its init (the kernel or the initrd failed before it could record why)"
+    }
+}
+
+extension SlotActions {
+    /// Whether a reboot gives the boot loader something else to try after the booted slot failed:
+    /// the booted entry's remaining tries (the loader took one when it started it), or another slot
+    /// with a good or untried entry.
+    public static func rebootHelps(booted: String, slots: DiskSlots) -> Bool {
+        if let entry = slots.entry(booted), entry.fileName.state == .indeterminate { return true }
+        guard let other = slots.entry(DiskSlots.other(booted)) else { return false }
+        return other.fileName.state != .bad
+    }
+}
