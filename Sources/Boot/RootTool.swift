@@ -32,7 +32,8 @@ public enum RootTool {
             let destination = isInterpreter ? library.destination : privateLibraries + "/" + soname
             try root.insert(
                 Node(
-                    kind: .regular(library.content), metadata: Metadata(permissions: 0o755, modificationTime: timestamp)),
+                    kind: .regular(library.content), metadata: Metadata(permissions: 0o755, modificationTime: timestamp)
+                ),
                 at: TreeLookup.placement(of: destination, in: root),
                 parentMetadata: directory)
             added.append(destination)

@@ -1,6 +1,5 @@
 import Ext4
 import FileHashing
-import UpdateKeys
 // The build pipeline: profile → layers → tree → ext4 → (disk) → outputs, staged and renamed into
 // place together at the end.
 public import Foundation
@@ -8,6 +7,7 @@ import Hashing
 import Packages
 import Profile
 import Rootfs
+import UpdateKeys
 
 /// What to build and where.
 public struct BuildRequest: Sendable {
@@ -123,7 +123,8 @@ public struct Builder {
         }
         let updates = UpdateStage(profile: profile, epoch: epoch)
         try updates.install(
-            into: root.tree, tool: disk == nil ? nil : try besideThisProgram("slipway-update", request.updateExecutable),
+            into: root.tree,
+            tool: disk == nil ? nil : try besideThisProgram("slipway-update", request.updateExecutable),
             libraries: disk?.boot.libraries)
         try finishTree(root.tree, profile: profile, epoch: epoch)
         // Container images and units; the tree points into the image builder's files until the

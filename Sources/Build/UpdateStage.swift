@@ -86,7 +86,8 @@ struct UpdateStage {
     private func insertFile(_ path: String, _ text: String, into tree: Tree) throws {
         try tree.insert(
             Node(
-                kind: .regular(.inline(Array(text.utf8))), metadata: Metadata(permissions: 0o644, modificationTime: epoch)),
+                kind: .regular(.inline(Array(text.utf8))),
+                metadata: Metadata(permissions: 0o644, modificationTime: epoch)),
             at: TreePath.components(path), parentMetadata: Metadata(permissions: 0o755, modificationTime: epoch))
     }
 }

@@ -17,7 +17,9 @@ public enum ESPWriter {
         let source = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-esp-\(UUID().uuidString)")
         try Data(bytes).write(to: source)
         defer { try? FileManager.default.removeItem(at: source) }
-        try ExternalTool.mcopy.check(["-i", volume(image, offset), "-o", "-m", source.path, "::/" + parts.joined(separator: "/")])
+        try ExternalTool.mcopy.check([
+            "-i", volume(image, offset), "-o", "-m", source.path, "::/" + parts.joined(separator: "/"),
+        ])
     }
 
     /// Renames `from` to `to` (in the same directory), replacing `to`.

@@ -27,7 +27,7 @@ public enum Ext4FileReader {
         while done < size {
             var got: UInt32 = 0
             let read = bytes.withUnsafeMutableBytes {
-                ext2fs_file_read(file, $0.baseAddress! + done, UInt32(size - done), &got)
+                ext2fs_file_read(file, $0.baseAddress.map { $0 + done }, UInt32(size - done), &got)
             }
             guard read == 0 else { throw failure("read", path, read) }
             if got == 0 { break }

@@ -57,7 +57,8 @@ extension BootEntryReport {
         .object([
             "file": .string(file), "id": .string(id), "slot": .text(slot), "state": .string(state.rawValue),
             "triesLeft": .integer(triesLeft), "triesDone": .integer(triesDone), "title": .text(title),
-            "version": .text(version), "sortKey": .text(sortKey), "linux": .text(linux), "initrd": .array(initrd.map(JSONValue.string)),
+            "version": .text(version), "sortKey": .text(sortKey), "linux": .text(linux),
+            "initrd": .array(initrd.map(JSONValue.string)),
             "options": .text(options),
         ])
     }

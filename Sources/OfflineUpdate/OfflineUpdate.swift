@@ -51,7 +51,8 @@ public enum OfflineUpdate {
             return String(decoding: bytes, as: UTF8.self)
         }
         let source = "\(image) (\(root.name)) /"
-        let release = try ReleaseInfo(parsing: try file(ReleaseInfo.releasePath), source: source + ReleaseInfo.releasePath)
+        let release = try ReleaseInfo(
+            parsing: try file(ReleaseInfo.releasePath), source: source + ReleaseInfo.releasePath)
         let keys = try UpdatePublicKey.parseAll(
             pem: try file(ReleaseInfo.trustedKeysPath), source: source + ReleaseInfo.trustedKeysPath)
         return (esp, next.slot, release, keys)

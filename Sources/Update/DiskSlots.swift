@@ -21,7 +21,9 @@ public struct DiskSlots {
         let table = try partitionTable(of: disk)
         var entries: [SlotEntry] = []
         for file in try esp.list(entriesDirectory) {
-            guard let name = LoaderEntryName(fileName: file), let slot = name.slot, slots.contains(slot) else { continue }
+            guard let name = LoaderEntryName(fileName: file), let slot = name.slot, slots.contains(slot) else {
+                continue
+            }
             let text = String(decoding: try esp.read(entriesDirectory + "/" + file), as: UTF8.self)
             entries.append(SlotEntry(slot: slot, fileName: name, entry: LoaderEntry(parsing: text)))
         }

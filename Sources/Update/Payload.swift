@@ -42,7 +42,8 @@ public struct Payload {
             let bytes = try file.read(at: offset, count: 256)
             guard let end = bytes.firstIndex(of: 0x0A) else {
                 throw UpdateError(
-                    path, bytes.count < 256 ? "truncated: it ends inside the \(what) line" : "the \(what) line is too long")
+                    path,
+                    bytes.count < 256 ? "truncated: it ends inside the \(what) line" : "the \(what) line is too long")
             }
             offset += UInt64(end + 1)
             return Substring(String(decoding: bytes[..<end], as: UTF8.self))
@@ -101,7 +102,8 @@ public struct Payload {
                 let manifest = try PayloadManifest(
                     parsing: String(decoding: manifestBytes, as: UTF8.self), source: file.path)
                 guard manifest.dataSize == dataSize else {
-                    throw UpdateError(file.path, "the data is \(dataSize) bytes, the manifest lists \(manifest.dataSize)")
+                    throw UpdateError(
+                        file.path, "the data is \(dataSize) bytes, the manifest lists \(manifest.dataSize)")
                 }
                 return manifest
             }
@@ -116,7 +118,8 @@ public struct Payload {
         throw UpdateError(
             file.path,
             "untrusted: signed by key \(signatures.map(\.keyID).joined(separator: ", ")), which this system does not "
-                + "trust (trusted: \(trusted.isEmpty ? "none; set update.keys in the profile" : trusted.map(\.id).joined(separator: ", ")))")
+                + "trust (trusted: \(trusted.isEmpty ? "none; set update.keys in the profile" : trusted.map(\.id).joined(separator: ", ")))"
+        )
     }
 
     /// Frames in data order: kernel, initrd, then each stored chunk (with its index).
@@ -150,10 +153,12 @@ public struct Payload {
     }
 
     /// Reads one stored frame and checks its digest.
-    public func storedFrame(_ role: PieceRole, _ piece: PayloadPiece, at offset: UInt64) throws(UpdateError) -> [UInt8] {
+    public func storedFrame(_ role: PieceRole, _ piece: PayloadPiece, at offset: UInt64) throws(UpdateError) -> [UInt8]
+    {
         let frame = try file.readExactly(at: offset, count: piece.storedSize, what: role.label)
         guard Digest.sha256Hex(frame) == piece.storedSHA256 else {
-            throw UpdateError(file.path, "\(role.label) does not match its digest in the signed manifest (tampered or damaged)")
+            throw UpdateError(
+                file.path, "\(role.label) does not match its digest in the signed manifest (tampered or damaged)")
         }
         return frame
     }
@@ -167,8 +172,14 @@ public struct Payload {
         return bytes
     }
 
+    /// The checked, decompressed contents of one piece of `layout`.
+    public func read(_ item: (role: PieceRole, piece: PayloadPiece, offset: UInt64)) throws(UpdateError) -> [UInt8] {
+        try contents(item.role, item.piece, frame: try storedFrame(item.role, item.piece, at: item.offset))
+    }
+
     /// Checks every frame's digest without decompressing: the pass that runs before any write.
-    public func verifyData(_ manifest: PayloadManifest, progress: (Int, Int) -> Void = { _, _ in }) throws(UpdateError) {
+    public func verifyData(_ manifest: PayloadManifest, progress: (Int, Int) -> Void = { _, _ in }) throws(UpdateError)
+    {
         let pieces = layout(manifest)
         for (index, item) in pieces.enumerated() {
             _ = try storedFrame(item.role, item.piece, at: item.offset)

@@ -139,7 +139,8 @@ public struct PayloadManifest: Sendable, Equatable {
         rootSize = try number(rootParts[0], "root", line: root.line)
         chunkSize = try number(rootParts[1], "root", line: root.line)
         let count: Int = try number(rootParts[2], "root", line: root.line)
-        guard chunkSize > 0, chunkSize <= 64 << 20, UInt64(count) == (rootSize + UInt64(chunkSize) - 1) / UInt64(chunkSize),
+        guard chunkSize > 0, chunkSize <= 64 << 20,
+            UInt64(count) == (rootSize + UInt64(chunkSize) - 1) / UInt64(chunkSize),
             chunkLines.count == count
         else {
             throw UpdateError(

@@ -50,7 +50,7 @@ public final class PosixFile: @unchecked Sendable {  // the descriptor never cha
         var done = 0
         while done < count {
             let got = bytes.withUnsafeMutableBytes {
-                pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                pread(fd, $0.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
             }
             if got < 0 && errno == EINTR { continue }
             guard got >= 0 else { throw UpdateError(path, "read at byte \(offset + UInt64(done)): \(Self.reason())") }
@@ -74,7 +74,7 @@ public final class PosixFile: @unchecked Sendable {  // the descriptor never cha
         var done = 0
         while done < bytes.count {
             let wrote = bytes.withUnsafeBytes {
-                pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+                pwrite(fd, $0.baseAddress.map { $0 + done }, bytes.count - done, off_t(offset) + off_t(done))
             }
             if wrote < 0 && errno == EINTR { continue }
             guard wrote > 0 else {

@@ -13,7 +13,8 @@ public enum SlotActions {
         guard entry.fileName.state != .good else { return nil }
         let good = LoaderEntryName(id: entry.fileName.id)
         try esp.rename(
-            DiskSlots.entriesDirectory + "/" + entry.fileName.fileName, to: DiskSlots.entriesDirectory + "/" + good.fileName)
+            DiskSlots.entriesDirectory + "/" + entry.fileName.fileName,
+            to: DiskSlots.entriesDirectory + "/" + good.fileName)
         try esp.sync()
         return good.fileName
     }
@@ -26,7 +27,8 @@ public enum SlotActions {
     {
         let other = DiskSlots.other(running)
         guard let entry = slots.entry(other) else {
-            throw UpdateError("rollback", "slot \(other.uppercased()) has no boot entry: there is no previous version to return to")
+            throw UpdateError(
+                "rollback", "slot \(other.uppercased()) has no boot entry: there is no previous version to return to")
         }
         guard entry.fileName.state != .bad else {
             throw UpdateError(

@@ -81,13 +81,14 @@ public struct UpdateApplier {
         progress("writing slot \(target.uppercased()) (\(partition.name), \(manifest.rootSize >> 20) MiB)")
         try writeRoot(payload, manifest, into: partition)
         let directory = "slipway-" + target
-        for (role, piece, path) in [
-            (Payload.PieceRole.kernel, manifest.kernel, directory + "/vmlinuz"),
-            (Payload.PieceRole.initrd, manifest.initrd, directory + "/initrd.img"),
-        ] {
-            let item = payload.layout(manifest).first { $0.role == role }!
-            let bytes = try payload.contents(role, piece, frame: try payload.storedFrame(role, piece, at: item.offset))
-            try esp.write(path + ".new", bytes)
+        for item in payload.layout(manifest) {
+            let path: String
+            switch item.role {
+            case .kernel: path = directory + "/vmlinuz"
+            case .initrd: path = directory + "/initrd.img"
+            case .chunk: continue
+            }
+            try esp.write(path + ".new", try payload.read(item))
             try esp.rename(path + ".new", to: path)
         }
         try esp.sync()
@@ -126,21 +127,14 @@ public struct UpdateApplier {
     private func writeRoot(_ payload: Payload, _ manifest: PayloadManifest, into partition: GPT.Partition)
         throws(UpdateError)
     {
-        let frames = payload.layout(manifest)
-        var offsets: [Int: UInt64] = [:]
-        for case (.chunk(let index), _, let offset) in frames { offsets[index] = offset }
-        for (index, chunk) in manifest.chunks.enumerated() {
-            let position = partition.offset + UInt64(index) * UInt64(manifest.chunkSize)
-            if let chunk {
-                let role = Payload.PieceRole.chunk(index)
-                let bytes = try payload.contents(
-                    role, chunk, frame: try payload.storedFrame(role, chunk, at: offsets[index]!))
-                try disk.write(bytes, at: position)
-            } else {
-                let size = index == manifest.chunks.count - 1
-                    ? Int(manifest.rootSize - UInt64(index) * UInt64(manifest.chunkSize)) : manifest.chunkSize
-                try disk.zero(at: position, count: size)
-            }
+        let chunkSize = UInt64(manifest.chunkSize)
+        for item in payload.layout(manifest) {
+            guard case .chunk(let index) = item.role else { continue }
+            try disk.write(try payload.read(item), at: partition.offset + UInt64(index) * chunkSize)
+        }
+        for (index, chunk) in manifest.chunks.enumerated() where chunk == nil {
+            let start = UInt64(index) * chunkSize
+            try disk.zero(at: partition.offset + start, count: Int(min(chunkSize, manifest.rootSize - start)))
         }
         try disk.sync()
     }
@@ -150,7 +144,10 @@ public struct UpdateApplier {
     static func options(_ manifest: PayloadManifest, slot: String, partition: GPT.Partition) -> String {
         let own = ["slipway.root=", "slipway.slot=", "slipway.version="]
         let kept = manifest.options.split(separator: " ").filter { word in !own.contains { word.hasPrefix($0) } }
-        return (["slipway.root=PARTUUID=\(partition.guid.description.lowercased())", "slipway.slot=\(slot)",
-            "slipway.version=\(manifest.version)"] + kept.map(String.init)).joined(separator: " ")
+        return
+            ([
+                "slipway.root=PARTUUID=\(partition.guid.description.lowercased())", "slipway.slot=\(slot)",
+                "slipway.version=\(manifest.version)",
+            ] + kept.map(String.init)).joined(separator: " ")
     }
 }

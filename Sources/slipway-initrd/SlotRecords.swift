@@ -26,7 +26,8 @@ enum SlotRecords {
                 close(fd)
             }
         } catch {
-            Console.log("could not record the boot of slot \(slot) on STATE: \((error as? InitrdError)?.message ?? "\(error)")")
+            Console.log(
+                "could not record the boot of slot \(slot) on STATE: \((error as? InitrdError)?.message ?? "\(error)")")
         }
     }
 
@@ -48,7 +49,8 @@ enum SlotRecords {
             try System.mount(
                 state.devicePath, on: fallbackMount, type: "ext4", flags: UInt(MS_NOATIME), what: "mount STATE")
         } catch {
-            Console.log("could not mount STATE to record the failure: \((error as? InitrdError)?.message ?? "\(error)")")
+            Console.log(
+                "could not mount STATE to record the failure: \((error as? InitrdError)?.message ?? "\(error)")")
             return
         }
         write(record, slot: slot, kind: .failed, stateMount: fallbackMount)

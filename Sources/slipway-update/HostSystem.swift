@@ -25,7 +25,8 @@ struct HostSystem {
             if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
         }
         guard let slot = values["slot"], DiskSlots.slots.contains(slot) else {
-            throw UpdateError(bootedFile, "does not name the booted slot (a or b): was this system booted by slipway's initrd?")
+            throw UpdateError(
+                bootedFile, "does not name the booted slot (a or b): was this system booted by slipway's initrd?")
         }
         let partitions = Self.partitions()
         guard let root = partitions.first(where: { $0.name == "ROOT-" + slot.uppercased() }) else {
@@ -46,7 +47,8 @@ struct HostSystem {
         mkdir(Self.privateESPMount, 0o700)
         guard mount(espDevice, Self.privateESPMount, "vfat", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), "umask=0077") == 0
         else {
-            throw UpdateError(espDevice, "cannot mount the ESP on \(Self.privateESPMount): \(String(cString: strerror(errno)))")
+            throw UpdateError(
+                espDevice, "cannot mount the ESP on \(Self.privateESPMount): \(String(cString: strerror(errno)))")
         }
         defer { umount(Self.privateESPMount) }
         return try body(MountedESP(root: Self.privateESPMount))

@@ -77,7 +77,8 @@ func run(_ arguments: [String]) throws(UpdateError) {
         let host = try HostSystem.detect()
         let renamed = try host.withESP { esp throws(UpdateError) in
             try SlotActions.markGood(
-                host.bootedSlot, esp: esp, slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp))
+                host.bootedSlot, esp: esp, slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp)
+            )
         }
         SlotRecord.clear(slot: host.bootedSlot)
         say(

@@ -1,8 +1,9 @@
-@testable import Build
 import Foundation
 import Rootfs
 import TestSupport
 import Testing
+
+@testable import Build
 
 /// The certificate bundle update-ca-certificates would have built, checked with OpenSSL.
 struct CABundleTests {
@@ -35,7 +36,8 @@ struct CABundleTests {
         try Data(bundle).write(to: URL(fileURLWithPath: directory.file("bundle.crt")))
         // OpenSSL reads both certificates back, a-root first.
         let subjects = try runTool([
-            "sh", "-c", "openssl crl2pkcs7 -nocrl -certfile '\(directory.file("bundle.crt"))' | openssl pkcs7 -print_certs -noout",
+            "sh", "-c",
+            "openssl crl2pkcs7 -nocrl -certfile '\(directory.file("bundle.crt"))' | openssl pkcs7 -print_certs -noout",
         ])
         let names = subjects.stdout.split(separator: "\n").filter { $0.hasPrefix("subject=") }
         #expect(names == ["subject=CN = a-root", "subject=CN = b-root"], "\(subjects.stdout)")

@@ -283,7 +283,8 @@ struct DockerHostScriptsTests {
         // Recorded, and no reboot: slipway-update said there is nothing else to try.
         #expect(
             run.calls.contains(
-                "slipway-update mark-failed health gate: not ready: failed: docker.service (see journalctl -b -u UNIT)"))
+                "slipway-update mark-failed health gate: not ready: failed: docker.service (see journalctl -b -u UNIT)")
+        )
         #expect(!run.calls.contains("systemctl reboot"))
     }
 
@@ -301,6 +302,8 @@ struct DockerHostScriptsTests {
                 "systemctl reboot",
             ])
         let console = try String(contentsOfFile: machine.console, encoding: .utf8)
-        #expect(console.hasSuffix("slipway: rebooting: the boot loader tries this slot again or falls back to the other one\n"))
+        #expect(
+            console.hasSuffix(
+                "slipway: rebooting: the boot loader tries this slot again or falls back to the other one\n"))
     }
 }

@@ -43,7 +43,9 @@ import Testing
         #expect(result.status == 0, "\(result.stdout.suffix(3000))")
         let console = result.stdout
         // Two tries of slot B (tries: 2), each ending in init's exit, then slot A: tries + 1 boots.
-        #expect(console.components(separatedBy: "slipway: booting slot b, version 2.0.0").count - 1 == 2, "\(console.suffix(4000))")
+        #expect(
+            console.components(separatedBy: "slipway: booting slot b, version 2.0.0").count - 1 == 2,
+            "\(console.suffix(4000))")
         #expect(console.components(separatedBy: "slipway: init exits").count - 1 == 2)
         #expect(console.contains("slipway: booting slot a, version 1.0.0"))
         #expect(console.contains("slipway: slot a version 1.0.0 is good"))
@@ -51,7 +53,8 @@ import Testing
         #expect(console.contains("slot b: version 2.0.0, bad: failed 2 boots"), "\(console.suffix(2000))")
         #expect(
             console.contains(
-                "  version 2.0.0 failed: it started its init but never passed its health check"), "\(console.suffix(2000))")
+                "  version 2.0.0 failed: it started its init but never passed its health check"),
+            "\(console.suffix(2000))")
         #expect(try UpdateFixtures.entries(of: image) == ["slipway-a.conf", "slipway-b+0-2.conf"])
     }
 
@@ -64,7 +67,9 @@ import Testing
         try apply(image, built.payload("v2"))
         // Zero ROOT-B's first MiB: the ext4 superblock goes, the GPT and entries stay.
         let rootB = try #require(try UpdateFixtures.partitions(of: image)["ROOT-B"])
-        let zero = try runTool(["dd", "if=/dev/zero", "of=\(image)", "bs=512", "seek=\(rootB.start)", "count=2048", "conv=notrunc"])
+        let zero = try runTool([
+            "dd", "if=/dev/zero", "of=\(image)", "bs=512", "seek=\(rootB.start)", "count=2048", "conv=notrunc",
+        ])
         #expect(zero.status == 0)
         let result = try boot(image, expect: "version 2\\.0\\.0 failed: initrd: .*Invalid argument", reboots: 3)
         #expect(result.status == 0, "\(result.stdout.suffix(3000))")
@@ -72,7 +77,8 @@ import Testing
         #expect(result.stdout.contains("slipway: slot a version 1.0.0 is good"))
         #expect(
             result.stdout.contains(
-                "  version 2.0.0 failed: initrd: mount root PARTUUID=\(rootB.uuid) read-only (is the slot an ext4 filesystem?)"),
+                "  version 2.0.0 failed: initrd: mount root PARTUUID=\(rootB.uuid) read-only (is the slot an ext4 filesystem?)"
+            ),
             "\(result.stdout.suffix(2000))")
         #expect(!result.stdout.contains("starting rescue shell"))
         #expect(try UpdateFixtures.entries(of: image) == ["slipway-a.conf", "slipway-b+0-2.conf"])

@@ -15,13 +15,16 @@ import Testing
         let image = try UpdateFixtures.v1Copy(in: scratch)
         let parts = try UpdateFixtures.partitions(of: image)
         let rootA = try #require(parts["ROOT-A"]), rootB = try #require(parts["ROOT-B"])
-        let before = try runTool(["sh", "-c", "dd if='\(image)' bs=512 skip=\(rootA.start) count=\(rootA.size) status=none | sha256sum"])
+        let before = try runTool([
+            "sh", "-c", "dd if='\(image)' bs=512 skip=\(rootA.start) count=\(rootA.size) status=none | sha256sum",
+        ])
 
         let result = try apply(image, built.payload("v2"))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("installed version 2.0.0 in slot b (slipway-b+2.conf)"))
         // Slot B holds v2's root filesystem byte for byte, and it checks clean.
-        let rootfsSize = try #require(try FileManager.default.attributesOfItem(atPath: built.rootfs("v2"))[.size] as? Int)
+        let rootfsSize = try #require(
+            try FileManager.default.attributesOfItem(atPath: built.rootfs("v2"))[.size] as? Int)
         let compare = try runTool([
             "sh", "-c",
             "dd if='\(image)' bs=512 skip=\(rootB.start) count=\(rootfsSize / 512) status=none | cmp - '\(built.rootfs("v2"))'",
@@ -30,15 +33,21 @@ import Testing
         let fsck = try runTool(["e2fsck", "-fn", "\(image)?offset=\(rootB.start * 512)"])
         #expect(fsck.status == 0, "\(fsck.stdout)")
         // Slot A is untouched, and its entry is still there.
-        let after = try runTool(["sh", "-c", "dd if='\(image)' bs=512 skip=\(rootA.start) count=\(rootA.size) status=none | sha256sum"])
+        let after = try runTool([
+            "sh", "-c", "dd if='\(image)' bs=512 skip=\(rootA.start) count=\(rootA.size) status=none | sha256sum",
+        ])
         #expect(after.stdout == before.stdout)
         #expect(try UpdateFixtures.entries(of: image) == ["slipway-a+2.conf", "slipway-b+2.conf"])
         // The new entry boots ROOT-B by PARTUUID with v2's version, and sorts first (generation 2).
         let esp = try #require(parts["ESP"])
         let entry = try runTool(["mtype", "-i", "\(image)@@\(esp.start * 512)", "::/loader/entries/slipway-b+2.conf"])
         #expect(entry.stdout.contains("version 2\n"))
-        #expect(entry.stdout.contains("options slipway.root=PARTUUID=\(rootB.uuid) slipway.slot=b slipway.version=2.0.0 "))
-        let kernel = try runTool(["sh", "-c", "mtype -i '\(image)@@\(esp.start * 512)' ::/slipway-b/vmlinuz | cmp - '\(built.directory)/out-v2/minimal.vmlinuz'"])
+        #expect(
+            entry.stdout.contains("options slipway.root=PARTUUID=\(rootB.uuid) slipway.slot=b slipway.version=2.0.0 "))
+        let kernel = try runTool([
+            "sh", "-c",
+            "mtype -i '\(image)@@\(esp.start * 512)' ::/slipway-b/vmlinuz | cmp - '\(built.directory)/out-v2/minimal.vmlinuz'",
+        ])
         #expect(kernel.status == 0)
         // inspect reports both slots.
         let inspect = try runTool([try Fixtures.slipwayExecutable(), "inspect", image])

@@ -78,7 +78,9 @@ enum UpdateFixtures {
         for (name, key) in [
             ("v1", nil), ("v2", "keys"), ("v0", "keys"), ("stranger", "other"), ("noinit", "keys"), ("cut", nil),
         ] as [(String, String?)] {
-            var arguments = [slipway, "build", "\(directory)/\(name).yaml", "--output", "\(directory)/out-\(name)", "--quiet"]
+            var arguments = [
+                slipway, "build", "\(directory)/\(name).yaml", "--output", "\(directory)/out-\(name)", "--quiet",
+            ]
             if let key { arguments += ["--signing-key", "\(directory)/\(key)/update.key"] }
             let build = try runTool(arguments)
             guard build.status == 0 else { throw FixtureError("slipway build \(name): \(build.stderr)") }
@@ -110,7 +112,7 @@ enum UpdateFixtures {
 
     /// The ESP's loader entry file names, read with mtools.
     static func entries(of image: String) throws -> [String] {
-        let esp = try partitions(of: image)["ESP"]!
+        guard let esp = try partitions(of: image)["ESP"] else { throw FixtureError("\(image) has no ESP") }
         let listing = try runTool(["mdir", "-b", "-i", "\(image)@@\(esp.start * 512)", "::/loader/entries"])
         return listing.stdout.split(separator: "\n").compactMap { $0.split(separator: "/").last.map(String.init) }
             .filter { $0.hasSuffix(".conf") }.sorted()

@@ -42,7 +42,8 @@ import Testing
         first.stop()
         let cut = first.consoleLog
         #expect(cut.contains("slipway: booting slot a, version 1.0.0"))
-        #expect(!cut.contains("slipway-update: installed"), "the cut came too late to test anything: \(cut.suffix(2000))")
+        #expect(
+            !cut.contains("slipway-update: installed"), "the cut came too late to test anything: \(cut.suffix(2000))")
 
         // The next boot: v1 again (the entry of the half-written slot was removed first), then the
         // apply runs again, succeeds, and the machine reboots into v2.

@@ -57,7 +57,8 @@ struct PayloadTests {
         let root = try Self.rootImage(in: directory)
         _ = try Self.write(directory.file("1.update"), root: root, key: key)
         _ = try Self.write(directory.file("2.update"), root: root, key: key)
-        #expect(FileManager.default.contentsEqual(atPath: directory.file("1.update"), andPath: directory.file("2.update")))
+        #expect(
+            FileManager.default.contentsEqual(atPath: directory.file("1.update"), andPath: directory.file("2.update")))
     }
 
     @Test func refusesAnUntrustedKeyNamingBothKeys() throws {

@@ -9,7 +9,8 @@ import Update
 struct SlotActionsTests {
     static func entry(_ slot: String, generation: Int, version: String) -> String {
         LoaderEntry.render(
-            title: "Minimal (slot \(slot.uppercased()))", version: String(generation), linux: "/slipway-\(slot)/vmlinuz",
+            title: "Minimal (slot \(slot.uppercased()))", version: String(generation),
+            linux: "/slipway-\(slot)/vmlinuz",
             initrd: "/slipway-\(slot)/initrd.img", options: "slipway.slot=\(slot) slipway.version=\(version)")
     }
 
@@ -26,7 +27,8 @@ struct SlotActionsTests {
                 SlotEntry(
                     slot: try #require(fileName.slot), fileName: fileName,
                     entry: LoaderEntry(
-                        parsing: String(decoding: try esp.read(DiskSlots.entriesDirectory + "/" + name), as: UTF8.self))))
+                        parsing: String(decoding: try esp.read(DiskSlots.entriesDirectory + "/" + name), as: UTF8.self))
+                ))
         }
         let table = GPT.Table(diskGUID: GUID.zero, sectorCount: 0, partitions: [])
         return (esp, DiskSlots(table: table, entries: BootOrder.sorted(slots)))
@@ -35,8 +37,10 @@ struct SlotActionsTests {
     @Test func markGoodDropsTheCounter() throws {
         let directory = try TemporaryDirectory()
         let (esp, slots) = try Self.esp(
-            ["slipway-a.conf": Self.entry("a", generation: 1, version: "1"),
-             "slipway-b+1-1.conf": Self.entry("b", generation: 2, version: "2")], in: directory)
+            [
+                "slipway-a.conf": Self.entry("a", generation: 1, version: "1"),
+                "slipway-b+1-1.conf": Self.entry("b", generation: 2, version: "2"),
+            ], in: directory)
         #expect(try SlotActions.markGood("b", esp: esp, slots: slots) == "slipway-b.conf")
         #expect(try esp.list(DiskSlots.entriesDirectory) == ["slipway-a.conf", "slipway-b.conf"])
         let (_, again) = try Self.esp([:], in: directory)
@@ -46,8 +50,10 @@ struct SlotActionsTests {
     @Test func rollbackMakesTheOtherSlotBootFirst() throws {
         let directory = try TemporaryDirectory()
         let (esp, slots) = try Self.esp(
-            ["slipway-a.conf": Self.entry("a", generation: 1, version: "1"),
-             "slipway-b.conf": Self.entry("b", generation: 2, version: "2")], in: directory)
+            [
+                "slipway-a.conf": Self.entry("a", generation: 1, version: "1"),
+                "slipway-b.conf": Self.entry("b", generation: 2, version: "2"),
+            ], in: directory)
         #expect(slots.nextBoot?.slot == "b")
         let entry = try SlotActions.rollback(running: "b", tries: 3, esp: esp, slots: slots)
         #expect(entry.fileName.fileName == "slipway-a+3.conf")
@@ -61,13 +67,16 @@ struct SlotActionsTests {
     @Test func rollbackRefusesABadOrMissingSlot() throws {
         let directory = try TemporaryDirectory()
         let (esp, slots) = try Self.esp(
-            ["slipway-a.conf": Self.entry("a", generation: 1, version: "1"),
-             "slipway-b+0-2.conf": Self.entry("b", generation: 2, version: "2")], in: directory)
+            [
+                "slipway-a.conf": Self.entry("a", generation: 1, version: "1"),
+                "slipway-b+0-2.conf": Self.entry("b", generation: 2, version: "2"),
+            ], in: directory)
         let bad = try #require(throws: UpdateError.self) {
             try SlotActions.rollback(running: "a", tries: 3, esp: esp, slots: slots)
         }
         #expect(bad.rule.contains("failed its boots"))
-        let (lonely, one) = try Self.esp(["slipway-a.conf": Self.entry("a", generation: 1, version: "1")], in: try TemporaryDirectory())
+        let (lonely, one) = try Self.esp(
+            ["slipway-a.conf": Self.entry("a", generation: 1, version: "1")], in: try TemporaryDirectory())
         let missing = try #require(throws: UpdateError.self) {
             try SlotActions.rollback(running: "a", tries: 3, esp: lonely, slots: one)
         }
@@ -77,11 +86,14 @@ struct SlotActionsTests {
     @Test func bootOrderFollowsSystemdBoot() {
         func make(_ file: String, _ generation: Int) -> SlotEntry {
             let name = LoaderEntryName(fileName: file)!
-            return SlotEntry(slot: name.slot!, fileName: name, entry: LoaderEntry(parsing: Self.entry(name.slot!, generation: generation, version: "v")))
+            return SlotEntry(
+                slot: name.slot!, fileName: name,
+                entry: LoaderEntry(parsing: Self.entry(name.slot!, generation: generation, version: "v")))
         }
         // The newest generation first, unless it has no tries left.
         #expect(BootOrder.sorted([make("slipway-a.conf", 1), make("slipway-b+2.conf", 2)]).map(\.slot) == ["b", "a"])
-        #expect(BootOrder.sorted([make("slipway-a.conf", 1), make("slipway-b+0-2.conf", 2)]).map(\.slot) == ["a", "b"])
+        #expect(
+            BootOrder.sorted([make("slipway-a.conf", 1), make("slipway-b+0-2.conf", 2)]).map(\.slot) == ["a", "b"])
         #expect(BootOrder.sorted([make("slipway-a.conf", 10), make("slipway-b.conf", 9)]).map(\.slot) == ["a", "b"])
     }
 
@@ -113,13 +125,20 @@ struct SlotActionsTests {
         let place = directory.file("state/.slipway/update")
         func entry(_ file: String) -> SlotEntry {
             let name = LoaderEntryName(fileName: file)!
-            return SlotEntry(slot: "b", fileName: name, entry: LoaderEntry(parsing: Self.entry("b", generation: 2, version: "2.0.0")))
+            return SlotEntry(
+                slot: "b", fileName: name, entry: LoaderEntry(parsing: Self.entry("b", generation: 2, version: "2.0.0"))
+            )
         }
         // Nothing recorded: the boots never reached init.
-        #expect(SlotRecord.failure(of: entry("slipway-b+0-2.conf"), in: place)?.hasPrefix("its boots never reached its init") == true)
+        #expect(
+            SlotRecord.failure(of: entry("slipway-b+0-2.conf"), in: place)?.hasPrefix(
+                "its boots never reached its init") == true)
         try SlotRecord(version: "2.0.0", reason: "-").write(slot: "b", kind: .started, in: place)
-        #expect(SlotRecord.failure(of: entry("slipway-b+0-2.conf"), in: place)?.hasPrefix("it started its init but never") == true)
-        try SlotRecord(version: "2.0.0", reason: "health gate: not ready\nsecond line").write(slot: "b", kind: .failed, in: place)
+        #expect(
+            SlotRecord.failure(of: entry("slipway-b+0-2.conf"), in: place)?.hasPrefix("it started its init but never")
+                == true)
+        try SlotRecord(version: "2.0.0", reason: "health gate: not ready\nsecond line").write(
+            slot: "b", kind: .failed, in: place)
         #expect(SlotRecord.failure(of: entry("slipway-b+0-2.conf"), in: place) == "health gate: not ready second line")
         // A record of another version, or a blessed entry, says nothing.
         #expect(SlotRecord.failure(of: entry("slipway-b.conf"), in: place) == nil)
