@@ -23,7 +23,7 @@ public struct UpdateApplier {
     public var release: ReleaseInfo
     public var trustedKeys: [UpdatePublicKey]
     public var allowDowngrade = false
-    /// Called with a line for each step, and with (done, total) while streaming.
+    /// Called with a line at each step (verifying, writing).
     public var progress: (String) -> Void = { _ in }
 
     public init(

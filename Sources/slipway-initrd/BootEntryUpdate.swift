@@ -9,12 +9,10 @@
 //
 // The caller records the first boot as done and reboots. Boot counting keeps running: the reboot is
 // one more try of the entry, which the loader renames as usual.
-import CLinux
 import FirstBoot
 import Glibc
 
 enum BootEntryUpdate {
-    static let espMount = "/run/slipway-esp"
     static let source = "kernel arguments"
 
     /// What was written: the entry's path on the ESP and the change.
@@ -36,9 +34,17 @@ enum BootEntryUpdate {
                 reason: "cannot tell the booted slot: the root partition is not named ROOT-A or ROOT-B, so its "
                     + "boot entry is unknown; boot from a slipway disk or leave kernelArguments out of the config")
         }
-        let esp = try findESP(near: root)
+        let esp: BlockDevice
         do {
-            try mountESP(esp)
+            esp = try ESP.find(onDisk: root.disk)
+        } catch {
+            throw FirstBootFailure(
+                source: source, entry: "PARTLABEL=\(ESP.partitionName)",
+                reason: message(error)
+                    + "; the kernel arguments need the boot entry on the ESP (boot the image through UEFI)")
+        }
+        do {
+            try ESP.mount(esp)
         } catch {
             throw FirstBootFailure(source: source, entry: "ESP \(esp.devicePath)", reason: message(error))
         }
@@ -46,42 +52,16 @@ enum BootEntryUpdate {
         do {
             applied = try rewriteEntry(slot: slot, arguments: arguments)
         } catch {
-            unmount()
+            ESP.unmount()
             throw error
         }
         sync()
-        unmount()
+        ESP.unmount()
         return applied
     }
 
-    /// Mounts `esp` (vfat) on `espMount`.
-    static func mountESP(_ esp: BlockDevice) throws {
-        try System.makeDirectory(espMount)
-        try System.mount(
-            esp.devicePath, on: espMount, type: "vfat", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC),
-            what: "mount the ESP (is it FAT, and are vfat and its nls modules in the initrd?)")
-    }
-
-    /// The partition named ESP on the root's disk.
-    private static func findESP(near root: BlockDevice) throws(FirstBootFailure) -> BlockDevice {
-        let devices = BlockDevices.scan()
-        let candidates = devices.filter { $0.isPartition && $0.partitionName == "ESP" && $0.disk == root.disk }
-        guard candidates.count == 1, let esp = candidates.first, System.exists(esp.devicePath) else {
-            let disk = root.disk ?? "?"
-            let partitions = devices.filter { $0.isPartition && $0.disk == root.disk }.map(\.summary)
-            throw FirstBootFailure(
-                source: source, entry: "PARTLABEL=ESP",
-                reason: (candidates.isEmpty
-                    ? "no partition named ESP on \(disk), the root's disk"
-                    : "\(candidates.count) partitions named ESP on \(disk)")
-                    + " (partitions: \(partitions.isEmpty ? "none" : partitions.joined(separator: ", "))); "
-                    + "the kernel arguments need the boot entry on the ESP (boot the image through UEFI)")
-        }
-        return esp
-    }
-
     private static func rewriteEntry(slot: String, arguments: KernelArguments) throws(FirstBootFailure) -> Applied {
-        let directory = espMount + "/" + SlotLoaderEntry.directory
+        let directory = ESP.mountPoint + "/" + SlotLoaderEntry.directory
         let names: [String]
         do {
             names = try System.listDirectory(directory).filter { SlotLoaderEntry.isEntry($0, ofSlot: slot) }
@@ -97,7 +77,7 @@ enum BootEntryUpdate {
                         + "remove the stale one")
         }
         let entryPath = SlotLoaderEntry.directory + "/" + name
-        let path = espMount + "/" + entryPath
+        let path = ESP.mountPoint + "/" + entryPath
         do {
             let text = try System.readText(path)
             let edit = arguments.edit(SlotLoaderEntry.options(of: text))
@@ -118,12 +98,6 @@ enum BootEntryUpdate {
             return Applied(entryPath: entryPath, edit: edit)
         } catch {
             throw FirstBootFailure(source: source, entry: entryPath, reason: message(error))
-        }
-    }
-
-    private static func unmount() {
-        if umount(espMount) != 0 {
-            Console.log("first boot: could not unmount the ESP from \(espMount): \(System.reason())")
         }
     }
 

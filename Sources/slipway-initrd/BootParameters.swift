@@ -6,7 +6,7 @@
 //   slipway.timeout=30                                seconds to wait for the partitions
 //   slipway.slot=a | b                                the slot this entry boots (else from ROOT-A/B)
 //   slipway.version=2.0.0                             the OS version it boots, for the console and
-//                                                     /run/slipway/booted
+//                                                     /run/slipway/booted (FirstBoot's BootedSlot)
 
 import FirstBoot
 
@@ -28,8 +28,8 @@ struct BootParameters {
     var state: PartitionReference
     var initPath = "/sbin/init"
     var timeoutSeconds = 30
-    var slot: String?
-    var version: String?
+    /// slipway.slot= and slipway.version=; the caller fills in the slot from the root's name.
+    var booted: BootedSlot
 
     /// Parses the kernel command line `text`.
     init(commandLine text: String) throws {
@@ -46,11 +46,11 @@ struct BootParameters {
             }
             self.initPath = initPath
         }
-        if let slot = values["slipway.slot"] {
-            guard slot == "a" || slot == "b" else { throw InitrdError("slipway.slot=\(slot): expected a or b") }
-            self.slot = slot
+        do {
+            booted = try BootedSlot(commandLine: text)
+        } catch {
+            throw InitrdError("\(error.subject): \(error.message)")
         }
-        if let version = values["slipway.version"], !version.isEmpty { self.version = version }
         if let timeout = values["slipway.timeout"] {
             guard let seconds = Int(timeout), seconds > 0, seconds <= 3600 else {
                 throw InitrdError("slipway.timeout=\(timeout): expected whole seconds from 1 to 3600")

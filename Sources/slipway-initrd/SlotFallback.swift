@@ -3,17 +3,14 @@
 // works. So the initrd first looks at the ESP: if the other slot has an entry the boot loader will
 // still pick (good, or with tries left), it says why and reboots. The loader took one of this
 // entry's tries when it started it, so after the last one it boots the other slot. Only when there
-// is nothing to fall back to does the boot stop with the error on the console.
-import BootSlots
-import CLinux
+// is nothing to fall back to, or rebooting would start this same boot again (a blessed entry is
+// never counted; see SlotLoaderEntry.fallback), does the boot stop with the error on the console.
 import FirstBoot
-import Glibc
 
 /// What the failing boot had found out before it failed.
 struct BootContext {
-    /// "a" or "b", from slipway.slot= or the root partition's name; nil while unknown.
-    var slot: String?
-    var version: String?
+    /// The slot ("a", "b") from slipway.slot= or the root partition's name, and the version.
+    var booted = BootedSlot()
     /// The disk holding the root slot, once the root device was found.
     var rootDisk: String?
     /// Whether STATE is mounted on /sysroot/state.
@@ -23,41 +20,46 @@ struct BootContext {
 enum SlotFallback {
     /// Reboots when the other slot has a usable entry; returns (having said why not) otherwise.
     static func rebootIfAnotherSlotCanBoot(_ context: BootContext, reason: String) {
-        guard let slot = context.slot else {
-            Console.log("no fallback: cannot tell which slot this is (no slipway.slot= and no ROOT-A/ROOT-B root)")
+        guard let slot = context.booted.slot else {
+            noFallback("cannot tell which slot this is (no slipway.slot= and the root is not ROOT-A or ROOT-B)")
             return
         }
-        let other = slot == "a" ? "b" : "a"
-        let esps = BlockDevices.scan().filter {
-            $0.isPartition && $0.partitionName == "ESP" && (context.rootDisk == nil || $0.disk == context.rootDisk)
-        }
-        guard esps.count == 1, let esp = esps.first else {
-            Console.log("no fallback: \(esps.isEmpty ? "no" : "\(esps.count)") partitions named ESP")
+        // Booted without firmware (QEMU -kernel on SeaBIOS): no boot loader counts the tries.
+        guard System.exists("/sys/firmware/efi") else {
+            noFallback("not booted through UEFI (no /sys/firmware/efi), so no boot loader counts this boot's tries")
             return
         }
+        let names: [String]
         do {
-            try BootEntryUpdate.mountESP(esp)
+            try ESP.mount(try ESP.find(onDisk: context.rootDisk))
+            defer { ESP.unmount() }
+            names = try System.listDirectory(ESP.mountPoint + "/" + SlotLoaderEntry.directory)
         } catch {
-            Console.log("no fallback: \((error as? InitrdError)?.message ?? "\(error)")")
+            noFallback(message(error))
             return
         }
-        let names = (try? System.listDirectory(BootEntryUpdate.espMount + "/" + SlotLoaderEntry.directory)) ?? []
-        let usable = names.compactMap(LoaderEntryName.init(fileName:)).first {
-            $0.slot == other && $0.state != .bad
+        switch SlotLoaderEntry.fallback(from: slot, entries: names) {
+        case .none(let why):
+            noFallback(why)
+        case .reboot(let other, let entry):
+            Console.log("fallback: slot \(other)'s entry \(entry) can boot, and slot \(slot)'s entry counts its tries")
+            SlotRecords.recordFailure(context, reason: reason)
+            Console.line(
+                "slipway: slot \(slot) failed: \(reason); slot \(other) has a usable boot entry, "
+                    + "rebooting so the boot loader can fall back")
+            do {
+                try Reboot.now()
+            } catch {
+                Console.error(message(error))
+            }
         }
-        umount(BootEntryUpdate.espMount)
-        guard let usable else {
-            Console.log("no fallback: slot \(other) has no usable boot entry")
-            return
-        }
-        SlotRecords.recordFailure(context, reason: reason)
-        Console.line(
-            "slipway: slot \(slot) failed: \(reason); slot \(other) has a usable boot entry (\(usable.fileName)), "
-                + "rebooting so the boot loader can fall back")
-        do {
-            try Reboot.now()
-        } catch {
-            Console.error("\(error)")
-        }
+    }
+
+    private static func noFallback(_ why: String) {
+        Console.log("no fallback to the other slot: \(why)")
+    }
+
+    private static func message(_ error: any Error) -> String {
+        (error as? InitrdError)?.message ?? "\(error)"
     }
 }

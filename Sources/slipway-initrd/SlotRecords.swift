@@ -31,11 +31,11 @@ enum SlotRecords {
         }
     }
 
-    /// Records why the boot of `context.slot` failed, mounting STATE (on the root's disk) if the
+    /// Records why the boot of `context.booted.slot` failed, mounting STATE (on the root's disk) if the
     /// boot had not got that far.
     static func recordFailure(_ context: BootContext, reason: String) {
-        guard let slot = context.slot else { return }
-        let record = SlotRecord(version: context.version ?? "unknown", reason: "initrd: " + reason)
+        guard let slot = context.booted.slot else { return }
+        let record = SlotRecord(version: context.booted.version ?? "unknown", reason: "initrd: " + reason)
         if context.stateMounted {
             write(record, slot: slot, kind: .failed, stateMount: RootSetup.stateMount)
             return

@@ -21,8 +21,7 @@ func boot(_ context: inout BootContext) throws -> Never {
 
     let commandLine = try System.readText("/proc/cmdline")
     let parameters = try BootParameters(commandLine: commandLine)
-    context.slot = parameters.slot
-    context.version = parameters.version
+    context.booted = parameters.booted
     Console.log(
         "root \(parameters.root), state \(parameters.state), init \(parameters.initPath), timeout \(parameters.timeoutSeconds) s"
     )
@@ -33,7 +32,7 @@ func boot(_ context: inout BootContext) throws -> Never {
     Console.log("waiting for root \(parameters.root)")
     let root = try BlockDevices.waitFor(parameters.root, role: "root", timeout: parameters.timeoutSeconds)
     context.rootDisk = root.disk
-    if context.slot == nil { context.slot = root.partitionName.flatMap(SlotLoaderEntry.slot(ofRootPartition:)) }
+    context.booted = context.booted.resolved(rootPartition: root.partitionName)
     try RootSetup.mountRoot(root, reference: parameters.root, initPath: parameters.initPath)
     Console.log("mounted root \(parameters.root) (\(root.devicePath)) read-only on \(RootSetup.sysroot)")
 
@@ -74,16 +73,17 @@ func boot(_ context: inout BootContext) throws -> Never {
     // New kernel arguments are in the boot entry; the next boot starts with them.
     if outcome == .reboot { try Reboot.now() }
 
-    let slot = context.slot ?? "unknown", version = context.version ?? "unknown"
-    if let slot = context.slot {
+    let booted = context.booted
+    if let slot = booted.slot {
         SlotRecords.write(
-            SlotRecord(version: version, reason: "switched root to \(parameters.initPath)"), slot: slot,
-            kind: .started, stateMount: RootSetup.stateMount)
+            SlotRecord(version: booted.version ?? "unknown", reason: "switched root to \(parameters.initPath)"),
+            slot: slot, kind: .started, stateMount: RootSetup.stateMount)
     }
-    // For programs of the booted system (slipway-update): which slot and version this is.
-    try System.makeDirectory("/run/slipway")
-    try System.writeFile("/run/slipway/booted", "slot \(slot)\nversion \(version)\n")
-    Console.line("slipway: booting slot \(slot), version \(version)")
+    // For programs of the booted system (slipway-update): which slot and version this is. /run moves
+    // into the new root below, the file with it.
+    try System.makeDirectory("/run/slipway", mode: 0o755)
+    try System.writeFile(BootedSlot.path, booted.fileText, mode: 0o644)
+    Console.line(booted.consoleLine)
     try SwitchRoot.moveAPIFilesystems(into: RootSetup.sysroot)
     try SwitchRoot.switchRoot(to: RootSetup.sysroot, initPath: parameters.initPath, arguments: initArguments)
 }

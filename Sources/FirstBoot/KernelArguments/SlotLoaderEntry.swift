@@ -13,6 +13,20 @@ public enum SlotLoaderEntry {
     /// The entries' directory on the ESP.
     public static let directory = "loader/entries"
 
+    /// The slots of a slipway disk, as entry names and slipway.slot= spell them.
+    public static let slots = ["a", "b"]
+
+    /// What the boot loader makes of an entry, from the counter in its name (systemd's Automatic
+    /// Boot Assessment).
+    public enum EntryState: Equatable, Sendable {
+        /// No counter: blessed, or never counted. The loader boots it without counting.
+        case good
+        /// Tries left: the loader boots it, counting one more try each time.
+        case trying(left: Int)
+        /// No tries left: the loader sorts it after every other entry.
+        case bad
+    }
+
     /// The slot ("a", "b") of a root partition named `ROOT-A`, `ROOT-B`; nil for any other name.
     public static func slot(ofRootPartition name: String) -> String? {
         guard name.hasPrefix("ROOT-"), name.count > 5 else { return nil }
@@ -23,16 +37,26 @@ public enum SlotLoaderEntry {
     /// Whether `fileName` is the entry of `slot`, whatever its boot counter: `slipway-a.conf`,
     /// `slipway-a+3.conf`, `slipway-a+2-1.conf` (and not `slipway-ab.conf` or `slipway-a.conf.new`).
     public static func isEntry(_ fileName: String, ofSlot slot: String) -> Bool {
+        state(of: fileName, slot: slot) != nil
+    }
+
+    /// The state the boot counter in `fileName` gives `slot`'s entry; nil when the file is not that
+    /// slot's entry.
+    public static func state(of fileName: String, slot: String) -> EntryState? {
         let stem = "slipway-" + slot
         guard fileName.hasPrefix(stem), fileName.hasSuffix(".conf"), fileName.count >= stem.count + 5 else {
-            return false
+            return nil
         }
         let counter = fileName.dropFirst(stem.count).dropLast(5)
-        if counter.isEmpty { return true }
-        guard counter.first == "+" else { return false }
+        if counter.isEmpty { return .good }
+        guard counter.first == "+" else { return nil }
         let numbers = counter.dropFirst().split(separator: "-", omittingEmptySubsequences: false)
-        return (1...2).contains(numbers.count)
-            && numbers.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard (1...2).contains(numbers.count),
+            numbers.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
+        else { return nil }
+        // More digits than an Int holds are still tries left.
+        let left = Int(numbers[0]) ?? Int.max
+        return left > 0 ? .trying(left: left) : .bad
     }
 
     /// The kernel command line of an entry: its `options` lines, joined by a space.

@@ -1,13 +1,15 @@
 // One apply (or rollback) at a time: an exclusive flock on /run/slipway/update.lock, taken without
 // waiting so a second command says so at once instead of queueing behind a long download or write.
 import Glibc
-import Update
 
-enum UpdateLock {
-    static let path = "/run/slipway/update.lock"
+public enum UpdateLock {
+    public static let path = "/run/slipway/update.lock"
 
-    static func holding<T>(_ body: () throws(UpdateError) -> T) throws(UpdateError) -> T {
-        mkdir("/run/slipway", 0o755)
+    /// Runs `body` holding the lock at `path`; throws at once when another holder has it.
+    public static func holding<T>(at path: String = UpdateLock.path, _ body: () throws(UpdateError) -> T)
+        throws(UpdateError) -> T
+    {
+        if let slash = path.lastIndex(of: "/") { mkdir(String(path[..<slash]), 0o755) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw UpdateError(path, "cannot open the lock: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
