@@ -26,7 +26,7 @@ import Testing
         Wants=slipway-ready.service
         [Service]
         Type=oneshot
-        ExecStart=/bin/sh -c 'slipway-update status 2>&1 | while IFS= read -r l; do echo "probe: $l"; done > /dev/console; echo "probe: done" > /dev/console'
+        ExecStart=/bin/sh -c 'slipway-update status 2>&1 | while IFS= read -r l; do echo "probe: $l"; done > /dev/console; slipway-update status --json > /run/slipway-test-status.json; echo "probe: json $(tr -d "\\n" < /run/slipway-test-status.json)" > /dev/console; echo "probe: done" > /dev/console'
         [Install]
         WantedBy=multi-user.target
         """
@@ -287,6 +287,15 @@ import Testing
         #expect(consoles[2].contains("slipway: booting slot a, version 1.0.0"))
         let status = Self.status(consoles[2])
         #expect(status.contains("booted: slot a, version 1.0.0"), "\(status)")
+        // The same as JSON, for scripts.
+        let json = try #require(status.first { $0.hasPrefix("json ") }).dropFirst(5)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((report["booted"] as? [String: Any])?["slot"] as? String == "a")
+        #expect(report["nextBoot"] as? String == "a")
+        let slotB = try #require((report["slots"] as? [[String: Any]])?.first { $0["slot"] as? String == "b" })
+        #expect(slotB["state"] as? String == "bad")
+        #expect(slotB["version"] as? String == "2.0.1")
+        #expect(((slotB["failure"] as? [String: Any])?["reason"] as? String)?.hasPrefix("health gate: not ready") == true, "\(slotB)")
         #expect(status.contains("slot b: version 2.0.1, bad: failed 2 boots"), "\(status)")
         #expect(
             status.contains(

@@ -58,6 +58,7 @@ import Testing
         ("stranger", "untrusted: signed by key"),
         ("v0", "version 0.9.0 is older than the running 1.0.0"),
         ("v1-again", "not a slipway update payload"),
+        ("big", "the root filesystem is 104857600 bytes and slot B (ROOT-B) holds 67108864"),
     ])
     func refusesAndLeavesTheImageByteIdentical(payload: String, message: String) throws {
         let built = try UpdateFixtures.built.get()

@@ -8,6 +8,7 @@ import TestSupport
 ///   v0        0.9.0, signed with keys/update.key (a downgrade)      out-v0/minimal.update
 ///   stranger  2.0.0, signed with other/update.key (not trusted)     out-stranger/minimal.update
 ///   noinit    2.0.0 whose init exits at once                        out-noinit/minimal.update
+///   big       2.0.0 with a 100 MiB root filesystem (v1's slots hold 64 MiB)  out-big/minimal.update
 ///   cut       1.0.0 that applies /var/update.payload when it finds one out-cut/minimal.img
 ///             (the power-cut tests give it one through the first-boot config)
 enum UpdateFixtures {
@@ -53,6 +54,14 @@ enum UpdateFixtures {
                         - { path: /sbin/exit-init, mode: "0755", content: "#!/bin/sh\\necho 'slipway: init exits'\\nexit 1\\n" }
                 init: /sbin/exit-init
                 """)
+        try profile(
+            "big", version: "2.0.0",
+            extra: """
+                root:
+                  size: 100MiB
+                disk:
+                  root: 128MiB
+                """)
         // busybox init runs the apply script once per boot, after rcS (which blesses the slot);
         // STATE is large enough for a payload.
         try profile(
@@ -76,7 +85,7 @@ enum UpdateFixtures {
                   state: 128MiB
                 """)
         for (name, key) in [
-            ("v1", nil), ("v2", "keys"), ("v0", "keys"), ("stranger", "other"), ("noinit", "keys"), ("cut", nil),
+            ("v1", nil), ("v2", "keys"), ("v0", "keys"), ("stranger", "other"), ("noinit", "keys"), ("cut", nil), ("big", "keys"),
         ] as [(String, String?)] {
             var arguments = [
                 slipway, "build", "\(directory)/\(name).yaml", "--output", "\(directory)/out-\(name)", "--quiet",
