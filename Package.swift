@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Boot", dependencies: ["Archive", "Rootfs", "BootSlots"], swiftSettings: strict),
         // A verified TLS client over OpenSSL, without Foundation: https:// for first boot.
         .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: strict),
-        .target(name: "FirstBoot", dependencies: ["Hashing", "Quoting", "TLS"], swiftSettings: strict),
+        .target(name: "FirstBoot", dependencies: ["Hashing", "Quoting", "TLS", "BootSlots"], swiftSettings: strict),
         .target(name: "Profile", dependencies: ["Yams", "Hashing", "Quoting"], swiftSettings: strict),
         // Butane-style YAML → Ignition JSON for `slipway firstboot render` (YAML stays out of the image).
         .target(name: "Butane", dependencies: ["FirstBoot", "Yams"], swiftSettings: strict),

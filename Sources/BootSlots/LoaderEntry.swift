@@ -7,6 +7,8 @@
 public struct LoaderEntryName: Equatable, Sendable {
     /// The entry names of slot entries start with this; the rest is the slot ("a", "b").
     public static let slotPrefix = "slipway-"
+    /// The slots of a slipway disk, as entry names, partition names and slipway.slot= spell them.
+    public static let slots = ["a", "b"]
 
     /// The entry ID, the name without counter and ".conf" ("slipway-a").
     public var id: String
@@ -38,7 +40,10 @@ public struct LoaderEntryName: Equatable, Sendable {
         var id = stem, left: Int?, done: Int?
         if let plus = stem.lastIndex(of: "+") {
             let counter = stem[stem.index(after: plus)...].split(separator: "-", omittingEmptySubsequences: false)
-            let numbers = counter.map { part in part.allSatisfy { $0.isASCII && $0.isNumber } ? Int(part) : nil }
+            // More digits than an Int holds are still a count: as many tries as can be.
+            let numbers = counter.map { part in
+                !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } ? (Int(part) ?? Int.max) : nil
+            }
             if (1...2).contains(numbers.count), numbers.allSatisfy({ ($0 ?? -1) >= 0 }) {
                 id = String(stem[..<plus])
                 left = numbers[0]

@@ -5,7 +5,7 @@ public import PartitionTable
 
 public struct DiskSlots {
     public static let entriesDirectory = "loader/entries"
-    public static let slots = ["a", "b"]
+    public static let slots = LoaderEntryName.slots
 
     public var table: GPT.Table
     /// Every slot entry on the ESP, in boot order.

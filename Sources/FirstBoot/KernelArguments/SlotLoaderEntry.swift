@@ -8,13 +8,15 @@
 //   title ...                            one "key value" pair per line, "#" comments
 //   options slipway.root=... console=... the kernel command line; several lines are joined by spaces
 
+import BootSlots
+
 /// Finding and editing the loader entry of a slot.
 public enum SlotLoaderEntry {
     /// The entries' directory on the ESP.
     public static let directory = "loader/entries"
 
     /// The slots of a slipway disk, as entry names and slipway.slot= spell them.
-    public static let slots = ["a", "b"]
+    public static let slots = LoaderEntryName.slots
 
     /// What the boot loader makes of an entry, from the counter in its name (systemd's Automatic
     /// Boot Assessment).
@@ -43,19 +45,8 @@ public enum SlotLoaderEntry {
     /// The state the boot counter in `fileName` gives `slot`'s entry; nil when the file is not that
     /// slot's entry.
     public static func state(of fileName: String, slot: String) -> EntryState? {
-        let stem = "slipway-" + slot
-        guard fileName.hasPrefix(stem), fileName.hasSuffix(".conf"), fileName.count >= stem.count + 5 else {
-            return nil
-        }
-        let counter = fileName.dropFirst(stem.count).dropLast(5)
-        if counter.isEmpty { return .good }
-        guard counter.first == "+" else { return nil }
-        let numbers = counter.dropFirst().split(separator: "-", omittingEmptySubsequences: false)
-        guard (1...2).contains(numbers.count),
-            numbers.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
-        else { return nil }
-        // More digits than an Int holds are still tries left.
-        let left = Int(numbers[0]) ?? Int.max
+        guard let name = LoaderEntryName(fileName: fileName), name.slot == slot else { return nil }
+        guard let left = name.triesLeft else { return .good }
         return left > 0 ? .trying(left: left) : .bad
     }
 
