@@ -10,8 +10,10 @@
 // with neither, its kernel or initrd failed before the initrd could write anything.
 
 public struct SlotRecord: Sendable, Equatable {
+    /// Where the records live inside STATE.
+    public static let directoryOnState = ".slipway/update"
     /// Where the records live on a booted system (the initrd mounts STATE on /state).
-    public static let directory = "/state/.slipway/update"
+    public static let directory = "/state/" + directoryOnState
 
     public enum Kind: String, Sendable {
         case started, failed

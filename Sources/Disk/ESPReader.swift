@@ -28,7 +28,8 @@ public enum ESPReader {
         return Array(try ExternalTool.mtype.check(arguments).stdout)
     }
 
-    private static func volume(_ image: String, _ offset: UInt64) -> String {
+    /// mtools' name of the FAT filesystem at `offset` of `image`.
+    static func volume(_ image: String, _ offset: UInt64) -> String {
         offset == 0 ? image : "\(image)@@\(offset)"
     }
 }

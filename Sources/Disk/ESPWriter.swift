@@ -11,14 +11,16 @@ public enum ESPWriter {
             for part in parts.dropLast() {
                 directory += "/" + part
                 let listed = try ESPReader.list(image: image, offset: offset, directory: String(directory.dropFirst()))
-                if listed == nil { try ExternalTool.mmd.check(["-i", volume(image, offset), "::" + directory]) }
+                if listed == nil {
+                    try ExternalTool.mmd.check(["-i", ESPReader.volume(image, offset), "::" + directory])
+                }
             }
         }
         let source = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-esp-\(UUID().uuidString)")
         try Data(bytes).write(to: source)
         defer { try? FileManager.default.removeItem(at: source) }
         try ExternalTool.mcopy.check([
-            "-i", volume(image, offset), "-o", "-m", source.path, "::/" + parts.joined(separator: "/"),
+            "-i", ESPReader.volume(image, offset), "-o", "-m", source.path, "::/" + parts.joined(separator: "/"),
         ])
     }
 
@@ -26,18 +28,14 @@ public enum ESPWriter {
     public static func rename(image: String, offset: UInt64 = 0, from: String, to: String) throws {
         try remove(image: image, offset: offset, path: to)
         let name = to.split(separator: "/").last.map(String.init) ?? to
-        try ExternalTool.mren.check(["-i", volume(image, offset), "::/" + from, name])
+        try ExternalTool.mren.check(["-i", ESPReader.volume(image, offset), "::/" + from, name])
     }
 
     /// Removes `path`; nothing when it does not exist.
     public static func remove(image: String, offset: UInt64 = 0, path: String) throws {
-        let output = try ExternalTool.mdel.run(["-i", volume(image, offset), "::/" + path])
+        let output = try ExternalTool.mdel.run(["-i", ESPReader.volume(image, offset), "::/" + path])
         if output.status != 0 && !output.stderr.contains("not found") {
-            throw ExternalTool.mdel.failure(["-i", volume(image, offset), "::/" + path], output)
+            throw ExternalTool.mdel.failure(["-i", ESPReader.volume(image, offset), "::/" + path], output)
         }
-    }
-
-    private static func volume(_ image: String, _ offset: UInt64) -> String {
-        offset == 0 ? image : "\(image)@@\(offset)"
     }
 }

@@ -27,11 +27,12 @@ public enum OfflineUpdate {
     static func describe(image: String, disk: PosixFile) throws(UpdateError)
         -> (MtoolsESP, String, ReleaseInfo, [UpdatePublicKey])
     {
-        guard let espPartition = try DiskSlots.partitionTable(of: disk).partition(named: "ESP") else {
+        let table = try DiskSlots.partitionTable(of: disk)
+        guard let espPartition = table.partition(named: "ESP") else {
             throw UpdateError(image, "has no partition named ESP: not a slipway image")
         }
         let esp = MtoolsESP(image: image, offset: espPartition.offset)
-        let slots = try DiskSlots.read(disk: disk, esp: esp)
+        let slots = try DiskSlots.read(table: table, esp: esp)
         guard let next = slots.nextBoot else {
             throw UpdateError(image, "the ESP has no slot entry (loader/entries/slipway-a*.conf): nothing boots")
         }

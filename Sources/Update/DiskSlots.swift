@@ -18,7 +18,11 @@ public struct DiskSlots {
 
     /// Reads the GPT of `disk` (verifying both copies) and the slot entries of `esp`.
     public static func read(disk: PosixFile, esp: any ESPVolume) throws(UpdateError) -> DiskSlots {
-        let table = try partitionTable(of: disk)
+        try read(table: try partitionTable(of: disk), esp: esp)
+    }
+
+    /// The slot entries of `esp`, with the GPT `table` already read.
+    public static func read(table: GPT.Table, esp: any ESPVolume) throws(UpdateError) -> DiskSlots {
         var entries: [SlotEntry] = []
         for file in try esp.list(entriesDirectory) {
             guard let name = LoaderEntryName(fileName: file), let slot = name.slot, slots.contains(slot) else {

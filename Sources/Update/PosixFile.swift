@@ -100,5 +100,32 @@ public final class PosixFile: @unchecked Sendable {  // the descriptor never cha
         guard fsync(fd) == 0 else { throw UpdateError(path, "fsync: \(Self.reason())") }
     }
 
+    /// Creates `path` and its missing parents (mode 0755), like `mkdir -p`.
+    public static func makeDirectories(_ path: String) throws(UpdateError) {
+        var prefix = ""
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw UpdateError(prefix, "cannot create: \(reason())")
+            }
+        }
+    }
+
+    /// Writes `bytes` beside `path` (as `path.new`, with `mode` whatever the umask), flushes it,
+    /// renames it over `path` and flushes the directory: a crash leaves the old file or the new one,
+    /// and a reboot right after keeps the new one.
+    public static func replace(_ path: String, with bytes: [UInt8], mode: UInt32 = 0o644) throws(UpdateError) {
+        let temporary = path + ".new"
+        let file = try PosixFile(creating: temporary, mode: mode)
+        guard fchmod(file.fd, mode_t(mode)) == 0 else { throw UpdateError(temporary, "chmod: \(reason())") }
+        try file.write(bytes, at: 0)
+        try file.sync()
+        guard rename(temporary, path) == 0 else {
+            throw UpdateError(path, "cannot rename \(temporary) into place: \(reason())")
+        }
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        try PosixFile(path: directory.isEmpty ? "/" : directory).sync()
+    }
+
     static func reason() -> String { String(cString: strerror(errno)) }
 }

@@ -15,22 +15,9 @@ extension SlotRecord {
 
     /// Writes the record beside its final name and renames it into place.
     public func write(slot: String, kind: Kind, in directory: String = SlotRecord.directory) throws(UpdateError) {
-        var prefix = ""
-        for part in directory.split(separator: "/") {
-            prefix += "/" + part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw UpdateError(prefix, "cannot create: \(PosixFile.reason())")
-            }
-        }
-        let final = directory + "/" + Self.fileName(slot: slot, kind: kind)
-        let file = try PosixFile(creating: final + ".new")
-        try file.write(Array(text.utf8), at: 0)
-        try file.sync()
-        guard rename(final + ".new", final) == 0 else {
-            throw UpdateError(final, "cannot rename into place: \(PosixFile.reason())")
-        }
-        // And the rename itself, before the reboot that usually follows.
-        try PosixFile(path: directory).sync()
+        try PosixFile.makeDirectories(directory)
+        // Flushed with its directory: the reboot that usually follows must not lose it.
+        try PosixFile.replace(directory + "/" + Self.fileName(slot: slot, kind: kind), with: Array(text.utf8))
     }
 
     /// Removes both records of `slot`.

@@ -9,7 +9,7 @@ public enum UpdateLock {
     public static func holding<T>(at path: String = UpdateLock.path, _ body: () throws(UpdateError) -> T)
         throws(UpdateError) -> T
     {
-        if let slash = path.lastIndex(of: "/") { mkdir(String(path[..<slash]), 0o755) }
+        if let slash = path.lastIndex(of: "/") { try PosixFile.makeDirectories(String(path[..<slash])) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw UpdateError(path, "cannot open the lock: \(String(cString: strerror(errno)))") }
         defer { close(fd) }

@@ -54,23 +54,9 @@ public struct UpdateSigningKey {
         for path in [keyPath, pubPath] where access(path, F_OK) == 0 {
             throw UpdateError(path, "already exists; keys are never overwritten (move it away first)")
         }
-        try Self.writeNew(keyPath, pem, mode: 0o600)
-        try Self.writeNew(pubPath, publicKey.pem, mode: 0o644)
+        // Beside the targets and renamed into place, so a crash leaves no half key.
+        try PosixFile.replace(keyPath, with: Array(pem.utf8), mode: 0o600)
+        try PosixFile.replace(pubPath, with: Array(publicKey.pem.utf8), mode: 0o644)
         return (keyPath, pubPath)
     }
-
-    /// Writes beside the target and renames into place, so a crash leaves no half key.
-    private static func writeNew(_ path: String, _ text: String, mode: mode_t) throws(UpdateError) {
-        let temporary = path + ".new"
-        let file = try PosixFile(creating: temporary, mode: mode)
-        guard fchmod(file.descriptor, mode) == 0 else {
-            throw UpdateError(temporary, "chmod: \(String(cString: strerror(errno)))")
-        }
-        try file.write(Array(text.utf8), at: 0)
-        try file.sync()
-        guard rename(temporary, path) == 0 else {
-            throw UpdateError(path, "cannot rename \(temporary) into place: \(String(cString: strerror(errno)))")
-        }
-    }
-
 }

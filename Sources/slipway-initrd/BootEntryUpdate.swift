@@ -90,11 +90,7 @@ enum BootEntryUpdate {
             guard rename(path + ".new", path) == 0 else {
                 throw InitrdError("rename \(name).new to \(name): \(System.reason())")
             }
-            let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if fd >= 0 {
-                fsync(fd)
-                close(fd)
-            }
+            System.syncDirectory(directory)
             return Applied(entryPath: entryPath, edit: edit)
         } catch {
             throw FirstBootFailure(source: source, entry: entryPath, reason: message(error))

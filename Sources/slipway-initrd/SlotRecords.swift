@@ -11,20 +11,19 @@ enum SlotRecords {
 
     /// Writes `record` as `kind` for `slot` under the STATE mounted at `stateMount`.
     static func write(_ record: SlotRecord, slot: String, kind: SlotRecord.Kind, stateMount: String) {
-        let directory = stateMount + "/.slipway/update"
+        let directory = stateMount + "/" + SlotRecord.directoryOnState
         let path = directory + "/" + SlotRecord.fileName(slot: slot, kind: kind)
         do {
-            try System.makeDirectory(stateMount + "/.slipway")
-            try System.makeDirectory(directory)
+            var prefix = stateMount
+            for part in SlotRecord.directoryOnState.split(separator: "/") {
+                prefix += "/" + part
+                try System.makeDirectory(prefix)
+            }
             try System.writeFile(path + ".new", record.text)
             guard rename(path + ".new", path) == 0 else { throw InitrdError("rename \(path).new: \(System.reason())") }
             // The rename must be on the disk too: a panic right after the switch (an init that
             // exits at once) resets the machine before ext4 commits its journal.
-            let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if fd >= 0 {
-                fsync(fd)
-                close(fd)
-            }
+            System.syncDirectory(directory)
         } catch {
             Console.log(
                 "could not record the boot of slot \(slot) on STATE: \((error as? InitrdError)?.message ?? "\(error)")")

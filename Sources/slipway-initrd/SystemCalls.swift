@@ -90,6 +90,14 @@ enum System {
         guard fsync(fd) == 0 else { throw InitrdError("flush \(path): \(reason())") }
     }
 
+    /// Flushes `directory` itself, so that a rename in it survives a reset right after.
+    static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
     /// Names in a directory, without "." and "..", in byte order.
     static func listDirectory(_ path: String) throws -> [String] {
         guard let directory = opendir(path) else { throw InitrdError("list \(path): \(reason())") }

@@ -26,18 +26,9 @@ enum Download {
             throw UpdateError(url, "download failed: \(error)")
         }
         guard response.status == 200 else { throw UpdateError(url, "the server answered HTTP \(response.status)") }
-        var prefix = ""
-        for part in directory.split(separator: "/") {
-            prefix += "/" + part
-            mkdir(prefix, 0o755)
-        }
+        try PosixFile.makeDirectories(directory)
         let path = directory + "/download.update"
-        let file = try PosixFile(creating: path + ".new", mode: 0o600)
-        try file.write(response.body, at: 0)
-        try file.sync()
-        guard rename(path + ".new", path) == 0 else {
-            throw UpdateError(path, "cannot rename the download into place: \(String(cString: strerror(errno)))")
-        }
+        try PosixFile.replace(path, with: response.body, mode: 0o600)
         progress("downloaded \(response.body.count >> 20) MiB to \(path)")
         return path
     }

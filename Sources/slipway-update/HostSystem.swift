@@ -54,6 +54,13 @@ struct HostSystem {
         return try body(MountedESP(root: Self.privateESPMount))
     }
 
+    /// Runs `body` with the ESP mounted and the disk's slots read from it.
+    func withSlots<T>(_ body: (MountedESP, DiskSlots) throws(UpdateError) -> T) throws(UpdateError) -> T {
+        try withESP { esp throws(UpdateError) in
+            try body(esp, try DiskSlots.read(disk: try PosixFile(path: diskPath), esp: esp))
+        }
+    }
+
     /// The release and trusted keys of the running root.
     func release() throws(UpdateError) -> (ReleaseInfo, [UpdatePublicKey]) {
         let release = try ReleaseInfo(

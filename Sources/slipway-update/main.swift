@@ -68,17 +68,13 @@ func run(_ arguments: [String]) throws(UpdateError) {
     case "status":
         guard options.allSatisfy({ $0 == "--json" }) else { fail(usage, status: 2) }
         let host = try HostSystem.detect()
-        let report = try host.withESP { esp throws(UpdateError) in
-            SlotReport(host: host, slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp))
-        }
+        let report = try host.withSlots { _, slots throws(UpdateError) in SlotReport(host: host, slots: slots) }
         say(options.contains("--json") ? report.json : report.text)
     case "mark-good":
         guard options.isEmpty else { fail(usage, status: 2) }
         let host = try HostSystem.detect()
-        let renamed = try host.withESP { esp throws(UpdateError) in
-            try SlotActions.markGood(
-                host.bootedSlot, esp: esp, slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp)
-            )
+        let renamed = try host.withSlots { esp, slots throws(UpdateError) in
+            try SlotActions.markGood(host.bootedSlot, esp: esp, slots: slots)
         }
         SlotRecord.clear(slot: host.bootedSlot)
         say(
@@ -88,9 +84,8 @@ func run(_ arguments: [String]) throws(UpdateError) {
         guard options.count == 1 else { fail(usage, status: 2) }
         let host = try HostSystem.detect()
         try SlotRecord(version: host.bootedVersion, reason: options[0]).write(slot: host.bootedSlot, kind: .failed)
-        let helps = try host.withESP { esp throws(UpdateError) in
-            SlotActions.rebootHelps(
-                booted: host.bootedSlot, slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp))
+        let helps = try host.withSlots { _, slots throws(UpdateError) in
+            SlotActions.rebootHelps(booted: host.bootedSlot, slots: slots)
         }
         say(
             "slipway: slot \(host.bootedSlot) version \(host.bootedVersion) failed: \(options[0]); "
@@ -100,10 +95,8 @@ func run(_ arguments: [String]) throws(UpdateError) {
         guard options.isEmpty else { fail(usage, status: 2) }
         try UpdateLock.holding { () throws(UpdateError) in
             let host = try HostSystem.detect()
-            let entry = try host.withESP { esp throws(UpdateError) in
-                try SlotActions.rollback(
-                    running: host.bootedSlot, tries: 3, esp: esp,
-                    slots: try DiskSlots.read(disk: try PosixFile(path: host.diskPath), esp: esp))
+            let entry = try host.withSlots { esp, slots throws(UpdateError) in
+                try SlotActions.rollback(running: host.bootedSlot, tries: 3, esp: esp, slots: slots)
             }
             say(
                 "slipway-update: slot \(entry.slot) (version \(entry.osVersion ?? "unknown")) boots next "
