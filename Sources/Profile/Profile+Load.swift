@@ -75,8 +75,11 @@ struct ExtendsLoader {
         do {
             text = try String(contentsOfFile: absolute, encoding: .utf8)
         } catch {
+            var isDirectory: ObjCBool = false
             let reason =
-                FileManager.default.fileExists(atPath: absolute) ? "cannot read it as UTF-8 text" : "no such file"
+                !FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory)
+                ? "no such file"
+                : isDirectory.boolValue ? "is a directory; name a profile file (.yaml) in it" : "cannot read it as UTF-8 text"
             if let via {
                 problems.append(
                     ProfileProblem(

@@ -55,6 +55,21 @@ import Testing
                 #"p.yaml:3:9: root.size "1GiB": the root filesystem is larger than a root slot (disk.root 512MiB); raise disk.root or shrink root.size"#
             ]),
         Case(
+            name: "sizes past the ceiling, which builds would take minutes to hash or hosts cannot hold",
+            yaml: "name: t\nroot:\n  size: 64TiB\n  headroom: 1TiB\n  layers:\n    - packages: [x1]\n"
+                + "disk:\n  size: 65GiB\n  state: 1TiB\n  oem: 100GiB\n",
+            expected: [
+                #"p.yaml:3:9: root.size "64TiB": must be at most 64GiB: images are written and hashed whole; build a small image and give it a larger disk, which STATE grows to fill on first boot"#,
+                #"p.yaml:4:13: root.headroom "1TiB": must be at most 64GiB: images are written and hashed whole; build a small image and give it a larger disk, which STATE grows to fill on first boot"#,
+                #"p.yaml:8:9: disk.size "65GiB": must be at most 64GiB: images are written and hashed whole; build a small image and give it a larger disk, which STATE grows to fill on first boot"#,
+                #"p.yaml:9:10: disk.state "1TiB": must be at most 64GiB: images are written and hashed whole; build a small image and give it a larger disk, which STATE grows to fill on first boot"#,
+                #"p.yaml:10:8: disk.oem "100GiB": must be at most 64GiB: images are written and hashed whole; build a small image and give it a larger disk, which STATE grows to fill on first boot"#,
+            ]),
+        Case(
+            name: "the ceiling itself is allowed",
+            yaml: "name: t\nroot:\n  size: 64GiB\n  layers:\n    - packages: [x1]\ndisk:\n  root: 64GiB\n",
+            expected: []),
+        Case(
             name: "wrong type for a section",
             yaml: "name: t\nroot: [a, b]\n",
             expected: ["p.yaml:2:7: root: expected a mapping, found a list"]),
@@ -178,6 +193,16 @@ import Testing
             name: "missing base profile",
             yaml: "extends: base.yaml\n" + minimalProfile,
             expected: [#"p.yaml:1:10: extends "base.yaml": no such file (looked for base.yaml)"#]),
+        Case(
+            name: "YAML nested deeper than the reader allows",
+            yaml: "name: t\nx: " + String(repeating: "[", count: 2000) + String(repeating: "]", count: 2000) + "\n",
+            expected: [
+                "p.yaml:2:5: invalid YAML: lists and mappings nested too deep for the YAML reader; flatten them"
+            ]),
+        Case(
+            name: "a directory as a base profile",
+            yaml: "extends: /etc\n" + minimalProfile,
+            expected: [#"p.yaml:1:10: extends "/etc": is a directory; name a profile file (.yaml) in it (looked for /etc)"#]),
         Case(
             name: "not a mapping",
             yaml: "- name: t\n",

@@ -31,6 +31,32 @@ import Testing
         #expect(loaded + rejected == cuts.count)
     }
 
+    /// Nine levels of nine aliases each stand for 9^9 values: refused at once, at the anchor that
+    /// ran over the budget, instead of expanding for minutes in gigabytes.
+    @Test func aliasBombsAreRefusedQuickly() throws {
+        let levels = Array("abcdefghi").map(String.init)
+        var lines = ["name: bomb", "a: &a [x, x, x, x, x, x, x, x, x]"]
+        for (below, level) in zip(levels, levels.dropFirst()) {
+            lines.append("\(level): &\(level) [" + Array(repeating: "*" + below, count: 9).joined(separator: ", ") + "]")
+        }
+        let fixture = try ProfileFixture()
+        try fixture.write("p.yaml", lines.joined(separator: "\n") + "\n")
+        #expect(
+            fixture.problems("p.yaml") == [
+                "p.yaml:2:4: the YAML expands to more than 100000 values, counting each value an alias (*name) "
+                    + "repeats; write the values out or use fewer, flatter aliases"
+            ])
+    }
+
+    /// Aliases that expand to a modest tree are still allowed.
+    @Test func modestAliasesStillLoad() throws {
+        let fixture = try ProfileFixture()
+        try fixture.write(
+            "p.yaml", "name: t\nroot:\n  layers:\n    - packages: &tools [busybox-static]\n    - packages: *tools\n")
+        let profile = try fixture.load("p.yaml")
+        #expect(profile.root.layers.count == 2)
+    }
+
     @Test(arguments: [
         "", "\0", "---\n---\n", "name: [", "!!binary x", "*alias", "&a [*a]", "? [a]\n: b\n", "name: t\n\t- x\n",
         String(repeating: "[", count: 10_000), "name: \u{FEFF}t\n", "%YAML 9.9\n---\nname: t\n",
