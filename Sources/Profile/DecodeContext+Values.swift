@@ -101,6 +101,7 @@ extension DecodeContext {
             if bytes < minimum {
                 return .failure(Rule.Failure("must be at least \(Profile.formatSize(minimum))"))
             }
+            if let problem = Profile.sizeCeilingProblem(bytes) { return .failure(Rule.Failure(problem)) }
             if wholeMiB && bytes % (1 << 20) != 0 {
                 return .failure(Rule.Failure("partitions are aligned to 1MiB; use a whole number of MiB"))
             }

@@ -59,7 +59,8 @@ extension Profile.DiskLayout {
                 case .success(let bytes) where bytes < mib: return .failure(Rule.Failure("must be at least 1MiB"))
                 case .success(let bytes) where bytes % mib != 0:
                     return .failure(Rule.Failure("partitions are aligned to 1MiB; use a whole number of MiB"))
-                case .success(let bytes): return .success(bytes)
+                case .success(let bytes):
+                    return Profile.sizeCeilingProblem(bytes).map { .failure(Rule.Failure($0)) } ?? .success(bytes)
                 }
             }
         }

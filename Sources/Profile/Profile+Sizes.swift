@@ -55,6 +55,19 @@ extension Profile {
         return .success(bytes)
     }
 
+    /// The largest size a profile may give anything: the disk, a partition, the root filesystem or
+    /// its headroom. Every output is written, copied and hashed whole (holes read as zeros), which
+    /// takes minutes per hundred GiB, and a host filesystem may not hold the file at all (ext4's
+    /// limit is 16 TiB). Nothing needs more: STATE grows to fill the real disk on its first boot.
+    public static let maximumSize: UInt64 = 64 << 30
+
+    /// Why `bytes` is over `maximumSize`, or nil.
+    static func sizeCeilingProblem(_ bytes: UInt64) -> String? {
+        guard bytes > maximumSize else { return nil }
+        return "must be at most \(formatSize(maximumSize)): images are written and hashed whole; build a small "
+            + "image and give it a larger disk, which STATE grows to fill on first boot"
+    }
+
     /// The canonical text of a size: the largest binary unit that divides it exactly (`1536MiB`,
     /// `2GiB`), or plain bytes. `parseSize(formatSize(n)) == n` for every n.
     public static func formatSize(_ bytes: UInt64) -> String {

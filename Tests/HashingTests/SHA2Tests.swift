@@ -63,6 +63,35 @@ struct SHA2FileTests {
         #expect(throws: HashingError.self) { try FileHashing.sha256Hex(ofFile: "/nonexistent/slipway") }
     }
 
+    /// Sparse files: holes are hashed as the zeros they read as, wherever they sit. Each layout is
+    /// written with real holes (seek past the end, then write) and checked against coreutils.
+    @Test(arguments: [
+        "hole", "data hole", "hole data", "data hole data", "hole data hole", "data hole data hole data",
+    ])
+    func sparseFileDigestMatchesCoreutils(layout: String) throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("sparse")
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        try #require(fd >= 0)
+        var offset: off_t = 0
+        for (index, part) in layout.split(separator: " ").enumerated() {
+            // Odd sizes, so that data and holes do not line up with blocks or the read chunk.
+            let length = (3 << 20) + 4_097 * (index + 1)
+            if part == "data" {
+                let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) }
+                #expect(bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, offset) } == length)
+            }
+            offset += off_t(length)
+        }
+        #expect(ftruncate(fd, offset) == 0)
+        close(fd)
+        var status = stat()
+        #expect(stat(path, &status) == 0 && Int64(status.st_blocks) * 512 < Int64(offset), "the file has no holes")
+        let coreutils = String(try runTool(["sha256sum", path]).stdout.prefix { $0 != " " })
+        #expect(try FileHashing.sha256Hex(ofFile: path) == coreutils)
+        #expect(try SHA256.hexDigest(ofFile: path) == coreutils)
+    }
+
     @Test func missingFileIsAnError() {
         #expect(throws: HashingError.self) { try SHA256.hexDigest(ofFile: "/nonexistent/slipway") }
     }
