@@ -25,7 +25,15 @@ extension Layer {
             }
             if member.type == .hardlink {
                 let raw = member.linkTarget ?? ""
-                let target = try TreePath.validated(raw, layer: label)
+                let target: [String]
+                do {
+                    target = try TreePath.validated(raw, layer: label)
+                } catch let error as RootfsError {
+                    // The entry at fault is the link; its target is what broke the rule.
+                    throw RootfsError(
+                        layer: label, entry: member.path,
+                        rule: .invalidHardlinkTarget(target: raw, reason: error.rule.description))
+                }
                 if path.isEmpty { throw RootfsError(layer: label, entry: member.path, rule: .rootNotDirectory) }
                 layer.entries.append(
                     LayerEntry(path: path, raw: member.path, change: .hardlink(target: target, raw: raw)))
@@ -37,8 +45,10 @@ extension Layer {
             if path.isEmpty, kind != .directory {
                 throw RootfsError(layer: label, entry: member.path, rule: .rootNotDirectory)
             }
+            // Linux ignores a symbolic link's mode and creates every link 0777; ext4, the OCI
+            // reference unpackers and every peer store that, whatever the tar header says.
             let metadata = Metadata(
-                permissions: member.permissions, uid: member.uid, gid: member.gid,
+                permissions: member.type == .symlink ? 0o777 : member.permissions, uid: member.uid, gid: member.gid,
                 modificationTime: member.modificationTime,
                 xattrs: member.xattrs.map { ExtendedAttribute(name: $0.name, value: $0.value) })
             layer.entries.append(LayerEntry(path: path, raw: member.path, change: .node(kind, metadata)))

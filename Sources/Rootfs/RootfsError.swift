@@ -47,6 +47,8 @@ public struct RootfsError: Error, Equatable, Sendable, CustomStringConvertible {
         case parentNotDirectory(String)
         case hardlinkTargetMissing(String)
         case hardlinkToDirectory(String)
+        /// The link's target breaks a naming rule; the entry is the link, the reason the target's rule.
+        case invalidHardlinkTarget(target: String, reason: String)
         // Reading sources.
         case archive(operation: String, message: String)
         case io(operation: String, path: String, message: String)
@@ -86,6 +88,7 @@ public struct RootfsError: Error, Equatable, Sendable, CustomStringConvertible {
                 "hard link target \(quoted(target)) is not in this layer (before the link) or a lower one"
             case .hardlinkToDirectory(let target):
                 "hard link target \(quoted(target)) is a directory; directories cannot be hard-linked"
+            case .invalidHardlinkTarget(let target, let reason): "hard link target \(quoted(target)): \(reason)"
             case .archive(let operation, let message): "\(operation): \(message)"
             case .io(let operation, let path, let message): "cannot \(operation) \(path): \(message)"
             case .layout(let message): message

@@ -59,12 +59,18 @@ import Testing
         }
     }
 
-    @Test func hardlinkTargetsAreValidatedLikeNames() throws {
+    /// A target that escapes is refused like a name, and the error names the link, the entry at fault.
+    @Test(arguments: [
+        ("../../etc/shadow", #"".." is not allowed in layer paths"#),
+        ("/etc/shadow", "absolute paths are not allowed in layer paths; names must be relative to the layer root"),
+    ])
+    func hardlinkTargetsAreValidatedLikeNames(target: String, reason: String) throws {
         let workspace = try Workspace()
-        let sources = try workspace.tarLayers([[.hardlink("b", to: "../../etc/shadow")]])
+        let sources = try workspace.tarLayers([[.hardlink("b", to: target)]])
         guard case .tar(let path) = sources[0] else { return }
-        #expect(throws: RootfsError(layer: path, entry: "../../etc/shadow", rule: .parentReference)) {
-            try workspace.assembler().apply(sources)
-        }
+        let expected = RootfsError(
+            layer: path, entry: "b", rule: .invalidHardlinkTarget(target: target, reason: reason))
+        #expect(throws: expected) { try workspace.assembler().apply(sources) }
+        #expect(expected.description.hasSuffix(#": entry "b": hard link target "\#(target)": \#(reason)"#))
     }
 }

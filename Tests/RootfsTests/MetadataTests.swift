@@ -61,6 +61,17 @@ import Testing
         #expect(path == (compression == .none ? workspace.input("layer1.tar") : workspace.store.path))
     }
 
+    /// A symbolic link is 0777 whatever mode its tar header carries, as Linux creates links and as
+    /// the OCI reference unpackers leave them.
+    @Test(arguments: [0o644, 0o755, 0o000, 0o777])
+    func symlinksAreAlways0777(headerMode: Int) throws {
+        let workspace = try Workspace()
+        let assembler = workspace.assembler()
+        let link = Member(name: "etc/mtab", kind: .symlink, mode: headerMode, link: "../proc/self/mounts")
+        try assembler.apply(try workspace.tarLayers([[link]]))
+        #expect(assembler.tree.node(at: "/etc/mtab")?.metadata.permissions == 0o777)
+    }
+
     /// Sizes around the store's packing limits, and enough files to fill several packed regions.
     @Test func storedContentReadsBackExactly() throws {
         let sizes =
