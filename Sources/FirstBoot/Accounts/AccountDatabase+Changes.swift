@@ -27,11 +27,26 @@ struct AccountEffects {
 
 extension AccountDatabase {
     private func failure(_ operation: String, _ name: String, _ message: String) -> FirstBootError {
-        FirstBootError(operation, name, message)
+        FirstBootError(operation, TextRules.shown(name), message)
+    }
+
+    /// Refuses values the account files cannot hold (a ":" or newline would start another field or
+    /// account). The validator reports the same problems; this holds for every config that reaches
+    /// apply, merged or fetched ones included.
+    private func requireWritable(_ problems: [(key: String, problem: String)], _ operation: String, _ name: String)
+        throws(FirstBootError)
+    {
+        guard let first = problems.first else { return }
+        throw failure(operation, name, "\(first.key): \(first.problem)")
+    }
+
+    private func requireName(_ name: String, kind: String, _ operation: String) throws(FirstBootError) {
+        if let problem = TextRules.accountNameProblem(name, kind: kind) { throw failure(operation, name, problem) }
     }
 
     /// `groupadd`: fails when the group exists, as Ignition does.
     mutating func addGroup(_ config: PasswdGroup) throws(FirstBootError) {
+        try requireWritable(AccountRules.groupProblems(config), "create group", config.name)
         guard group.index(of: config.name) == nil else {
             throw failure(
                 "create group", config.name,
@@ -57,6 +72,7 @@ extension AccountDatabase {
 
     /// `groupdel`: nothing to do when the group does not exist; refuses a user's primary group.
     mutating func deleteGroup(_ name: String) throws(FirstBootError) {
+        try requireName(name, kind: "group", "delete group")
         guard let gid = gid(ofGroup: name) else { return }
         if let user = passwd.lines.first(where: { $0.count > 3 && Int($0[3]) == gid }) {
             throw failure("delete group", name, "cannot remove the primary group of user \"\(user[0])\"")
@@ -67,6 +83,9 @@ extension AccountDatabase {
 
     /// `useradd` for a new account, `usermod` for an existing one; SSH keys are collected in `effects`.
     mutating func ensureUser(_ config: PasswdUser, effects: inout AccountEffects) throws(FirstBootError) {
+        let operation = passwd.index(of: config.name) == nil ? "create user" : "modify user"
+        try requireWritable(AccountRules.userProblems(config), operation, config.name)
+        for group in config.groups { try requireName(group, kind: "group", operation) }
         if passwd.index(of: config.name) != nil {
             try modifyUser(config)
         } else {
@@ -125,8 +144,9 @@ extension AccountDatabase {
         } else {
             gid = Int(useradd("GROUP") ?? "") ?? resolveGroup(useradd("GROUP") ?? "") ?? 100
         }
-        let home = config.homeDir ?? PathSyntax.join(useradd("HOME") ?? "/home", name)
-        let shell = config.shell ?? useradd("SHELL") ?? "/bin/bash"
+        // An empty home directory or shell is not set (Ignition passes neither to useradd then).
+        let home = config.homeDir.flatMap { $0.isEmpty ? nil : $0 } ?? PathSyntax.join(useradd("HOME") ?? "/home", name)
+        let shell = config.shell.flatMap { $0.isEmpty ? nil : $0 } ?? useradd("SHELL") ?? "/bin/bash"
         let password = password(config)
         passwd.append([name, shadow.exists ? "x" : password, String(uid), String(gid), config.gecos ?? "", home, shell])
         let aging: [String] =
@@ -179,7 +199,7 @@ extension AccountDatabase {
             passwd.set(name, 2, String(uid))
         }
         if let gecos = config.gecos { passwd.set(name, 4, gecos) }
-        if let home = config.homeDir { passwd.set(name, 5, home) }
+        if let home = config.homeDir, !home.isEmpty { passwd.set(name, 5, home) }
         if let primary = config.primaryGroup {
             guard let gid = resolveGroup(primary) else {
                 throw failure("modify user", name, "group \"\(primary)\" does not exist")
@@ -190,11 +210,12 @@ extension AccountDatabase {
             try requireGroups(config.groups, for: name)
             setSupplementaryGroups(name, config.groups, replacing: true)
         }
-        if let shell = config.shell { passwd.set(name, 6, shell) }
+        if let shell = config.shell, !shell.isEmpty { passwd.set(name, 6, shell) }
     }
 
     /// `userdel --remove`: the account, its memberships, its own group and its home directory.
-    mutating func deleteUser(_ name: String, effects: inout AccountEffects) {
+    mutating func deleteUser(_ name: String, effects: inout AccountEffects) throws(FirstBootError) {
+        try requireName(name, kind: "user", "delete user")
         guard let index = passwd.index(of: name) else { return }
         let entry = passwd.lines[index]
         passwd.remove(name)

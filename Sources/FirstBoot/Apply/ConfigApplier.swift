@@ -150,18 +150,20 @@ struct Plan {
                     try accounts.addGroup(group)
                 }
             } catch {
-                throw FirstBootError(error.operation, "$.passwd.groups.\(index) (\(group.name))", error.message)
+                throw FirstBootError(
+                    error.operation, "$.passwd.groups.\(index) (\(TextRules.shown(group.name)))", error.message)
             }
         }
         for (index, user) in config.passwd.users.enumerated() {
             do {
                 if user.shouldExist == false {
-                    accounts.deleteUser(user.name, effects: &accountEffects)
+                    try accounts.deleteUser(user.name, effects: &accountEffects)
                 } else {
                     try accounts.ensureUser(user, effects: &accountEffects)
                 }
             } catch {
-                throw FirstBootError(error.operation, "$.passwd.users.\(index) (\(user.name))", error.message)
+                throw FirstBootError(
+                    error.operation, "$.passwd.users.\(index) (\(TextRules.shown(user.name)))", error.message)
             }
         }
     }
@@ -241,6 +243,9 @@ struct Plan {
             try checkParents(of: link.path, subject: subject)
             _ = try owner(link.user, link.group, defaults: (0, 0), subject: subject)
             let target = link.target ?? ""
+            if let problem = TextRules.nulProblem(target, what: "link target") {
+                throw FirstBootError("create link", subject, problem)
+            }
             if link.hard == true, root.status(try root.resolve(target, followLast: true)) == nil,
                 !config.storage.files.contains(where: { $0.path == target }),
                 !config.storage.links.contains(where: { $0.path == target && $0.hard != true })

@@ -53,6 +53,8 @@ extension Plan {
     }
 
     func checkUnits(report: inout ApplyReport) throws(FirstBootError) {
+        try checkUnitNames()
+        try checkEnablement()
         for unit in config.systemd.units where unit.enabled == true && unit.mask != true {
             guard let info = try installInfo(unit.name) else {
                 report.warnings.append("unit \(unit.name) is enabled but has no unit file in the config or the root")
@@ -60,6 +62,28 @@ extension Plan {
             }
             if info.options.isEmpty {
                 report.warnings.append("unit \(unit.name) is enabled but \(info.path) has no [Install] section")
+            }
+        }
+    }
+
+    /// Unit and drop-in names become file names in /etc/systemd/system: a name with a "/" (or "..")
+    /// would put the file elsewhere, so they are refused here too, not only by the validator.
+    private func checkUnitNames() throws(FirstBootError) {
+        for (index, unit) in config.systemd.units.enumerated() {
+            let subject = "$.systemd.units.\(index) (\(TextRules.shown(unit.name)))"
+            if let problem = TextRules.unitFileNameProblem(unit.name, kind: "unit") {
+                throw FirstBootError("write unit", subject, problem)
+            }
+            if !Validator.unitExtensions.contains(PathSyntax.ext(unit.name)) {
+                throw FirstBootError(
+                    "write unit", subject,
+                    "unit name \(TextRules.quoted(unit.name)) has no unit type suffix such as \".service\" or "
+                        + "\".timer\"")
+            }
+            for (dropinIndex, dropin) in unit.dropins.enumerated() {
+                if let problem = TextRules.unitFileNameProblem(dropin.name, kind: "drop-in") {
+                    throw FirstBootError("write drop-in", "\(subject).dropins.\(dropinIndex)", problem)
+                }
             }
         }
     }
@@ -102,7 +126,7 @@ extension Plan {
         report.written.append(path)
     }
 
-    private func makeSymlink(_ target: String, at path: String) throws(FirstBootError) {
+    func makeSymlink(_ target: String, at path: String) throws(FirstBootError) {
         let hostPath = try root.resolve(path)
         guard symlink(target, hostPath) == 0 else { throw root.posixError("create link", path) }
     }
@@ -130,52 +154,5 @@ extension Plan {
         let existing = try root.read(Plan.presetPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let text = existing + lines.map { $0 + "\n" }.joined()
         try writeText(Plan.presetPath, text, report: &report)
-    }
-
-    /// What `systemctl enable`/`disable` does to /etc/systemd/system for one unit (and its `Also=`).
-    private func setEnabled(_ name: String, _ enabled: Bool, visited: inout Set<String>, report: inout ApplyReport)
-        throws(FirstBootError)
-    {
-        guard visited.insert(name).inserted, let info = try installInfo(name) else { return }
-        func values(_ key: String) -> [String] {
-            info.options.filter { $0.name == key }.flatMap {
-                $0.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            }
-        }
-        var linkName = name
-        if let (template, instance) = Plan.template(of: name) {
-            guard let chosen = instance ?? values("DefaultInstance").last else {
-                report.warnings.append(
-                    "template unit \(name) has no instance and no DefaultInstance; nothing to enable")
-                return
-            }
-            linkName = Plan.instanceName(template, chosen)
-        }
-        var links: [String] = []
-        for (key, suffix) in [("WantedBy", ".wants"), ("RequiredBy", ".requires"), ("UpheldBy", ".upholds")] {
-            for target in values(key) { links.append(Plan.unitDirectory + "/" + target + suffix + "/" + linkName) }
-        }
-        if Plan.template(of: name) == nil {
-            for alias in values("Alias") { links.append(Plan.unitDirectory + "/" + alias) }
-        }
-        for link in links {
-            let hostPath = try root.resolve(link)
-            if enabled {
-                if root.lstatKind(hostPath) == .symlink(target: info.path) { continue }
-                try root.removeAll(hostPath, path: link)
-                try root.makeParents(of: link)
-                try makeSymlink(info.path, at: link)
-                report.written.append(link)
-            } else if case .symlink = root.lstatKind(hostPath) {
-                try root.removeAll(hostPath, path: link)
-                // Like systemctl, drop a .wants/.requires directory that is now empty.
-                let parent = PathSyntax.dir(hostPath)
-                if parent.hasSuffix(".wants") || parent.hasSuffix(".requires") || parent.hasSuffix(".upholds") {
-                    _ = rmdir(parent)
-                }
-                report.written.append(link)
-            }
-        }
-        for also in values("Also") { try setEnabled(also, enabled, visited: &visited, report: &report) }
     }
 }

@@ -41,6 +41,8 @@ struct RootDirectory {
     /// The host path of `path` (absolute inside the root), following symlinks in every component
     /// but the last (or in every component when `followLast`).
     func resolve(_ path: String, followLast: Bool = false) throws(FirstBootError) -> String {
+        // The kernel would end the path at a NUL and write to a shorter path than the one given.
+        if let problem = TextRules.nulProblem(path) { throw FirstBootError("resolve", TextRules.shown(path), problem) }
         var pending = PathSyntax.clean("/" + path).split(separator: "/").map(String.init)
         var resolved: [String] = []
         var hops = 0

@@ -17,6 +17,7 @@ struct Validator {
         validator.passwd(config.passwd)
         validator.kernelArguments(config.kernelArguments)
         if version >= .v3_4 { validator.systemdPathConflicts(config) }
+        validator.stricterRules(config)
         return validator.findings
     }
 
