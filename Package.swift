@@ -38,8 +38,12 @@ let package = Package(
         .target(name: "FileHashing", dependencies: ["COpenSSL", "Hashing"], swiftSettings: strict),
         // Double-quoted strings for messages, JSON and YAML (no Foundation: the initrd uses it too).
         .target(name: "Quoting", swiftSettings: strict),
-        .target(name: "Archive", dependencies: ["CArchive"], swiftSettings: strict),
-        .target(name: "Rootfs", dependencies: ["Archive", "Hashing", "Quoting"], swiftSettings: strict),
+        // The temporaries a build writes beside its outputs: their names, and removing them when the
+        // build is interrupted (no Foundation: Archive registers its partial files).
+        .target(name: "TemporaryFiles", swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["CArchive", "TemporaryFiles"], swiftSettings: strict),
+        .target(
+            name: "Rootfs", dependencies: ["Archive", "Hashing", "Quoting", "TemporaryFiles"], swiftSettings: strict),
         .target(
             name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing", "FileHashing"], swiftSettings: strict),
         .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs", "Hashing"], swiftSettings: strict),
@@ -48,7 +52,9 @@ let package = Package(
         // Loader entry names and boot counting, as systemd-boot reads them (no Foundation: the
         // in-image update tool uses it too).
         .target(name: "BootSlots", swiftSettings: strict),
-        .target(name: "Disk", dependencies: ["PartitionTable", "Hashing", "BootSlots"], swiftSettings: strict),
+        .target(
+            name: "Disk", dependencies: ["PartitionTable", "Hashing", "BootSlots", "TemporaryFiles"],
+            swiftSettings: strict),
         .target(name: "Boot", dependencies: ["Archive", "Rootfs", "BootSlots"], swiftSettings: strict),
         // A verified TLS client over OpenSSL, without Foundation: https:// for first boot.
         .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: strict),
@@ -74,7 +80,7 @@ let package = Package(
             name: "Build",
             dependencies: [
                 "Profile", "Rootfs", "Archive", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FileHashing",
-                "FirstBoot", "Butane", "Update", "UpdateKeys",
+                "FirstBoot", "Butane", "Update", "UpdateKeys", "TemporaryFiles",
             ],
             swiftSettings: strict),
         .target(
@@ -127,7 +133,9 @@ let package = Package(
         .testTarget(name: "ProfileTests", dependencies: ["Profile", "TestSupport"]),
         .testTarget(
             name: "BuildTests",
-            dependencies: ["Build", "Commands", "Profile", "Rootfs", "Archive", "Packages", "TestSupport"]),
+            dependencies: [
+                "Build", "Commands", "Profile", "Rootfs", "Archive", "Packages", "TemporaryFiles", "TestSupport",
+            ]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "TestSupport"]),
         // Slow tier: real QEMU boots. `make test` runs it; `make test-fast` leaves it out.
         .testTarget(name: "SystemTests", dependencies: ["Build", "Boot", "Archive", "Runner", "TestSupport"]),

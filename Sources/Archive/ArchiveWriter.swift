@@ -3,6 +3,7 @@
 // fields of their `ArchiveEntry` (no atime or ctime, no user or group names looked up on this machine),
 // inode numbers counted 1, 2, 3... in order, and no timestamp in the compression header.
 internal import CArchive
+import TemporaryFiles
 
 #if canImport(Glibc)
     import Glibc
@@ -53,13 +54,18 @@ public final class ArchiveWriter {
         label = path
         self.format = format
         destination = path
-        partialPath = "\(path).partial-\(getpid())"
+        let partialPath = "\(path)\(TemporaryNames.partial)\(getpid())"
+        self.partialPath = partialPath
         sink = nil
-        handle = try Self.makeHandle(label: path, format: format, compression: compression)
-        if archive_write_open_filename(handle, partialPath) != ARCHIVE_OK {
-            let error = ArchiveError(archive: path, operation: "create", message: libarchiveMessage(handle))
-            archive_write_free(handle)
-            throw error
+        let handle = try Self.makeHandle(label: path, format: format, compression: compression)
+        self.handle = handle
+        // Created and registered together, so that an interrupted build removes it. Every property
+        // is set by now, so a throw runs deinit, which frees the handle.
+        _ = try TemporaryRegistry.shared.create {
+            if archive_write_open_filename(handle, partialPath) != ARCHIVE_OK {
+                throw ArchiveError(archive: path, operation: "create", message: libarchiveMessage(handle))
+            }
+            return partialPath
         }
     }
 
@@ -81,16 +87,18 @@ public final class ArchiveWriter {
                 return count
             }, nil, nil)
         if status != ARCHIVE_OK {
-            let error = ArchiveError(archive: label, operation: "open", message: libarchiveMessage(handle))
-            archive_write_free(handle)
-            throw error
+            // Every property is set: the throw runs deinit, which frees the handle.
+            throw ArchiveError(archive: label, operation: "open", message: libarchiveMessage(handle))
         }
     }
 
     deinit {
         // Without a successful close() the output is incomplete: free without committing it.
         archive_write_free(handle)
-        if !closed, let partialPath { unlink(partialPath) }
+        if !closed, let partialPath {
+            unlink(partialPath)
+            TemporaryRegistry.shared.unregister(partialPath)
+        }
     }
 
     /// Writes a member that has no data: a directory, symlink, hard link, device node, fifo or socket
@@ -166,8 +174,10 @@ public final class ArchiveWriter {
             guard rename(partialPath, destination) == 0 else {
                 let message = String(cString: strerror(errno))
                 unlink(partialPath)
+                TemporaryRegistry.shared.unregister(partialPath)
                 throw ArchiveError(archive: label, operation: "rename \(partialPath) into place", message: message)
             }
+            TemporaryRegistry.shared.unregister(partialPath)
         }
         closed = true
         return sink?.bytes ?? []

@@ -75,6 +75,8 @@ public struct Builder {
     }
 
     /// Builds the profile; nothing in the output directory changes unless everything succeeds.
+    /// The build holds the output directory exclusively (`OutputDirectory`): it throws at once when
+    /// another build is writing there, and it first cleans up after interrupted builds.
     public func build() throws -> BuildResult {
         let started = Date()
         var profile = try Profile.load(path: request.profilePath)
@@ -93,7 +95,11 @@ public struct Builder {
                 operation: "write an update payload", path: "--signing-key",
                 message: "a payload holds the kernel and initrd too; leave out --rootfs-only")
         }
+        // Held until every temporary of this build is gone (defers run last to first).
+        let claim = try OutputDirectory(claiming: request.outputDirectory, progress: progress)
+        defer { claim.release() }
         let outputs = try StagedOutputs(directory: URL(fileURLWithPath: request.outputDirectory))
+        defer { outputs.discard() }
         let store = try ContentStore(directory: request.outputDirectory)
         defer { store.remove() }
 

@@ -13,6 +13,7 @@ import Hashing
 import Packages
 import Profile
 import Rootfs
+import TemporaryFiles
 
 #if canImport(Glibc)
     import Glibc
@@ -69,14 +70,20 @@ final class ContainerImageBuilder {
         self.store = store
         self.progress = progress
         self.epoch = epoch
-        var template = Array((workDirectory + "/.slipway-images-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkdtemp($0) } ?? nil }
-        guard made != nil else {
-            throw BuildError(
-                operation: "create a scratch directory for container images", path: workDirectory,
-                message: String(cString: strerror(errno)))
+        var template = Array((workDirectory + "/\(TemporaryNames.images)XXXXXX").utf8CString)
+        var made = false
+        // Registered as it is made, so that an interrupted build removes it.
+        let path = TemporaryRegistry.shared.create {
+            made = template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } } != nil
+            return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
-        directory = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard made else {
+            let message = String(cString: strerror(errno))
+            TemporaryRegistry.shared.unregister(path)
+            throw BuildError(
+                operation: "create a scratch directory for container images", path: workDirectory, message: message)
+        }
+        directory = path
     }
 
     deinit { remove() }
@@ -87,6 +94,7 @@ final class ContainerImageBuilder {
         guard !removed else { return }
         removed = true
         try? FileManager.default.removeItem(atPath: directory)
+        TemporaryRegistry.shared.unregister(directory)
     }
 
     /// Builds `image` into a `docker save` archive that tags it `reference` (`:latest` added when

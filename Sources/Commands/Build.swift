@@ -21,7 +21,10 @@ struct BuildCommand: AsyncParsableCommand {
               NAME.update          with --signing-key: a signed update payload of this build's slot
 
             Outputs are written beside their final names and renamed into place only when the whole
-            build succeeded, so a failed build leaves the previous outputs as they were.
+            build succeeded, so a failed or interrupted build leaves the previous outputs as they
+            were. Ctrl-C (SIGINT) or SIGTERM removes the build's temporary files before it exits. A
+            build holds its output directory: a second build into it fails at once, and the next
+            build removes what a killed one left there.
 
             Builds are reproducible: the same profile and inputs give byte-identical outputs. Times
             are clamped to SOURCE_DATE_EPOCH (environment or --source-date-epoch), or else to the
@@ -34,8 +37,9 @@ struct BuildCommand: AsyncParsableCommand {
               slipway build profiles/minimal.yaml --signing-key keys/update.key   # also NAME.update
               SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
 
-            Exit status: 0 success, 1 the build failed (the message names the file, entry and rule),
-            2 usage error.
+            Exit status: 0 success, 1 the build failed (the message names the file, entry and rule)
+            or another build holds the output directory, 2 usage error, 130 interrupted by SIGINT,
+            143 by SIGTERM.
             """)
 
     @Argument(help: "The profile to build (profiles/*.yaml).")
@@ -87,6 +91,9 @@ struct BuildCommand: AsyncParsableCommand {
         request.signingKey = signingKey
         let progress: any ProgressReporter = quiet || json ? SilentProgress() : TerminalProgress()
         let result: BuildResult
+        // Ctrl-C or SIGTERM from here on removes the build's temporaries before exiting.
+        let interrupts = InterruptCleanup(outputDirectory: output)
+        defer { withExtendedLifetime(interrupts) {} }
         do {
             result = try Builder(request, progress: progress).build()
         } catch {

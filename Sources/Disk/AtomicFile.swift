@@ -2,6 +2,7 @@
 // renamed into place only when complete, so a failed or interrupted write leaves the previous
 // file (or no file) behind, never a half-written one.
 import Foundation
+import TemporaryFiles
 
 /// Writes a file beside its target and renames it into place.
 public enum AtomicFile {
@@ -11,7 +12,12 @@ public enum AtomicFile {
     public static func write(to path: String, _ body: (String) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).partial-\(UInt32.random(in: .min ... .max))").path
+            .appendingPathComponent(
+                ".\(url.lastPathComponent)\(TemporaryNames.partial)\(UInt32.random(in: .min ... .max))"
+            ).path
+        // Registered before `body` creates it, so that an interrupted build removes it.
+        TemporaryRegistry.shared.register(temporary)
+        defer { TemporaryRegistry.shared.unregister(temporary) }
         do {
             try body(temporary)
             guard rename(temporary, path) == 0 else {

@@ -3,6 +3,7 @@
 // concurrently, each through its own ContentWriter; the store only hands out byte ranges, so the
 // writers never wait for each other except for one counter under a lock.
 import Foundation
+import TemporaryFiles
 
 #if canImport(Glibc)
     import Glibc
@@ -24,32 +25,40 @@ public final class ContentStore: @unchecked Sendable {
     private var reserved: Int64 = 0
     private var removed = false
 
-    /// Creates a fresh spill file named `.slipway-content-XXXXXX` in `directory`.
+    /// Creates a fresh spill file named `.slipway-content-XXXXXX` in `directory`, registered with
+    /// `TemporaryRegistry.shared` so that an interrupted build removes it.
     public init(directory: String, limit: Int64 = RootfsLimits.default.maximumContentBytes) throws {
-        var template = Array((absolutePath(directory) + "/.slipway-content-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress.map { mkstemp($0) } ?? -1
+        var template = Array((absolutePath(directory) + "/\(TemporaryNames.contentStore)XXXXXX").utf8CString)
+        var fd: Int32 = -1
+        let made = TemporaryRegistry.shared.create {
+            fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+            return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
         guard fd >= 0 else {
+            let message = errnoText()
+            TemporaryRegistry.shared.unregister(made)
             throw RootfsError(
-                layer: "content store", rule: .io(operation: "create a file in", path: directory, message: errnoText()))
+                layer: "content store", rule: .io(operation: "create a file in", path: directory, message: message))
         }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         self.fd = fd
         self.limit = limit
-        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        path = made
     }
 
     deinit {
         close(fd)
-        if !removed { unlink(path) }
+        remove()
     }
 
     /// Deletes the spill file. Call it once the image is written: contents that point into the
     /// store cannot be read afterwards.
     public func remove() {
         lock.withLock {
-            if !removed { unlink(path) }
+            if !removed {
+                unlink(path)
+                TemporaryRegistry.shared.unregister(path)
+            }
             removed = true
         }
     }

@@ -1,0 +1,82 @@
+// A build owns its output directory while it runs: it holds an exclusive flock(2) on the directory
+// itself (an open descriptor of it, so no lock file is left among the outputs). A second build into
+// the same directory fails at once instead of waiting: a build takes minutes, and the message tells
+// the user which directory is busy. Only the holder may clean up, so the temporaries it removes are
+// never those of a build still running: it first finishes a commit an interrupted build left
+// halfway (CommitJournal), then removes every temporary of an earlier build that was killed before
+// it could remove its own (SIGKILL, a crash, a power cut).
+import Foundation
+import TemporaryFiles
+
+/// The output directory, locked for one build.
+final class OutputDirectory {
+    let path: String
+    /// The directory's descriptor that holds the lock; -1 when the file system cannot lock.
+    private var descriptor: Int32
+
+    /// Creates `path` if needed, locks it, and recovers what interrupted builds left in it. Throws
+    /// when another build holds the lock.
+    init(claiming path: String, progress: any ProgressReporter) throws {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw BuildError(
+                operation: "create the output directory", path: path,
+                message: "\(error.localizedDescription); choose a directory you can write (--output)")
+        }
+        descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw BuildError(
+                operation: "open the output directory", path: path, message: String(cString: strerror(errno)))
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(descriptor)
+            descriptor = -1
+            guard code == EWOULDBLOCK else {
+                // A file system without flock (some network file systems): build unlocked, and
+                // leave alone temporaries that may belong to a build running there now.
+                progress.phase("output directory")
+                progress.finish("cannot lock \(path) (\(String(cString: strerror(code)))); stale temporaries kept")
+                return
+            }
+            throw BuildError(
+                operation: "claim the output directory", path: path,
+                message: "another slipway build is writing into it now; "
+                    + "wait for that build to finish, or build into another directory (--output)")
+        }
+        try recover(progress: progress)
+    }
+
+    /// Releases the lock; another build may claim the directory from now on.
+    func release() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+
+    /// Finishes an interrupted commit, then removes stale temporaries, saying what it did.
+    private func recover(progress: any ProgressReporter) throws {
+        var notes: [String] = []
+        if let journal = try CommitJournal.read(in: path) {
+            let renamed = try journal.apply(in: path)
+            notes.append("finished renaming \(renamed) outputs of an interrupted build")
+        }
+        var removed = 0
+        var freed: Int64 = 0
+        for name in TemporaryNames.entries(of: path).sorted() where TemporaryNames.isTemporary(name) {
+            freed += TemporaryNames.removeTree(path + "/" + name)
+            removed += 1
+        }
+        if removed > 0 {
+            let mebibytes = String(format: "%.1f", Double(freed) / Double(1 << 20))
+            notes.append("removed \(removed) temporaries (\(mebibytes) MiB) left by an interrupted build")
+        }
+        guard !notes.isEmpty else { return }
+        progress.phase("output directory")
+        progress.finish(notes.joined(separator: "; "))
+    }
+}
