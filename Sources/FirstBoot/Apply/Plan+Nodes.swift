@@ -66,13 +66,21 @@ extension Plan {
         let (uid, gid) = try owner(
             file.user, file.group, defaults: (existing?.uid ?? 0, existing?.gid ?? 0), subject: subject)
         let mode = file.mode.map(effectiveMode) ?? existing?.mode ?? 0o644
-        if let bytes = contents[index] {
-            try root.writeAtomically(hostPath, path: file.path, bytes: bytes, mode: mode, uid: uid, gid: gid)
+        // Resources are decoded again as they are written (they were verified while planning), so
+        // that no file is ever held in memory whole.
+        if let resource = contents[index] {
+            try root.writeAtomically(hostPath, path: file.path, mode: mode, uid: uid, gid: gid) {
+                write throws(FirstBootError) in
+                try resource.stream(subject: subject, into: write)
+            }
         } else if existing == nil {
             try root.writeAtomically(hostPath, path: file.path, bytes: [], mode: mode, uid: uid, gid: gid)
         }
-        for fragment in appends[index] ?? [] {
-            try root.append(hostPath, path: file.path, bytes: fragment)
+        for (appendIndex, fragment) in (appends[index] ?? []).enumerated() {
+            try root.append(hostPath, path: file.path) { write throws(FirstBootError) in
+                try fragment.stream(
+                    subject: "$.storage.files.\(index).append.\(appendIndex) (\(file.path))", into: write)
+            }
         }
         try root.setOwnerAndMode(hostPath, path: file.path, uid: uid, gid: gid, mode: mode)
     }

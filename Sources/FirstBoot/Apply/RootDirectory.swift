@@ -171,12 +171,25 @@ struct RootDirectory {
         guard chmod(hostPath, mode_t(mode)) == 0 else { throw posixError("change mode of", path) }
     }
 
-    /// Writes `bytes` to a temporary file beside `hostPath` and renames it into place. A file that
-    /// replaces another (/etc/passwd, an overwrite) is flushed before the rename, so a crash leaves the
-    /// old or the new contents, never an empty file; new files are flushed together by `syncAll`.
+    /// Writes `bytes` to a temporary file beside `hostPath` and renames it into place (see below).
     func writeAtomically(_ hostPath: String, path: String, bytes: [UInt8], mode: UInt32, uid: UInt32, gid: UInt32)
         throws(FirstBootError)
     {
+        try writeAtomically(hostPath, path: path, mode: mode, uid: uid, gid: gid) { write throws(FirstBootError) in
+            try write(bytes[...])
+        }
+    }
+
+    /// Writes what `contents` hands to its writer, chunk by chunk, to a temporary file beside
+    /// `hostPath` and renames it into place once `contents` returns; when it throws (a resource whose
+    /// digest differs), the temporary file is removed and nothing is at `hostPath` that was not there.
+    /// A file that replaces another (/etc/passwd, an overwrite) is flushed before the rename, so a
+    /// crash leaves the old or the new contents, never an empty file; new files are flushed together
+    /// by `syncAll`.
+    func writeAtomically(
+        _ hostPath: String, path: String, mode: UInt32, uid: UInt32, gid: UInt32,
+        contents: (_ write: (ArraySlice<UInt8>) throws(FirstBootError) -> Void) throws(FirstBootError) -> Void
+    ) throws(FirstBootError) {
         let replacing = status(hostPath) != nil
         let directory = PathSyntax.dir(hostPath)
         var template = Array((directory + "/.slipway-tmp-XXXXXX").utf8CString)
@@ -184,7 +197,7 @@ struct RootDirectory {
         guard fd >= 0 else { throw posixError("write", path) }
         let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         do throws(FirstBootError) {
-            try writeAll(fd, bytes, path: path)
+            try contents { chunk throws(FirstBootError) in try writeAll(fd, chunk, path: path) }
             guard fchown(fd, uid, gid) == 0 else { throw posixError("change owner of", path) }
             guard fchmod(fd, mode_t(mode)) == 0 else { throw posixError("change mode of", path) }
             guard !replacing || fsync(fd) == 0 else { throw posixError("write", path) }
@@ -203,17 +216,21 @@ struct RootDirectory {
         sync()
     }
 
-    /// Appends `bytes` to an existing file, or creates it (0644, root) when missing.
-    func append(_ hostPath: String, path: String, bytes: [UInt8]) throws(FirstBootError) {
+    /// Appends what `contents` hands to its writer to an existing file, or creates it (0644, root)
+    /// when missing.
+    func append(
+        _ hostPath: String, path: String,
+        contents: (_ write: (ArraySlice<UInt8>) throws(FirstBootError) -> Void) throws(FirstBootError) -> Void
+    ) throws(FirstBootError) {
         let fd = open(hostPath, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw posixError("append to", path) }
         defer { close(fd) }
-        try writeAll(fd, bytes, path: path)
+        try contents { chunk throws(FirstBootError) in try writeAll(fd, chunk, path: path) }
     }
 
-    private func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FirstBootError) {
-        var offset = 0
-        while offset < bytes.count {
+    private func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>, path: String) throws(FirstBootError) {
+        var offset = bytes.startIndex
+        while offset < bytes.endIndex {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }

@@ -1,20 +1,56 @@
 // RFC 2397 `data:` URLs, parsed as strictly as the Go library Ignition validates them with:
 // media type from a fixed list of top-level types (or an `x-` token), `;attr=value` parameters,
 // `;base64` only right before the comma, RFC 2396 URI characters in the data, and standard padded
-// base64 when encoded.
+// base64 when encoded. Parsing checks the whole URL without decoding it, so that validating a config
+// costs no memory for its inline files; the data is decoded in chunks when it is read.
 
 /// A decoded `data:` URL.
 public struct DataURL: Sendable, Equatable {
     public var mediaType: String
     public var bytes: [UInt8]
 
+    /// Decodes `text`; the error string explains what is wrong.
+    public static func decode(_ text: String) -> Result<DataURL, DataURLError> {
+        DataURLPayload.parse(text).map { payload in
+            var chunks = payload.chunks()
+            var bytes: [UInt8] = []
+            while let chunk = chunks.nextChunk() { bytes += chunk }
+            return DataURL(mediaType: payload.mediaType, bytes: bytes)
+        }
+    }
+}
+
+/// A `data:` URL that has been checked but not decoded; `chunks()` reads its data.
+public struct DataURLPayload: Sendable {
+    /// The whole URL.
+    public let text: String
+    public let mediaType: String
+    let isBase64: Bool
+    /// The UTF-8 offset of the data, after the comma.
+    let dataOffset: Int
+
     private static let discreteTypes: Set<String> = [
         "text", "image", "audio", "video", "application", "message", "multipart",
     ]
 
-    /// Decodes `text`; the error string explains what is wrong.
-    public static func decode(_ text: String) -> Result<DataURL, DataURLError> {
-        let input = Array(text.utf8)
+    /// Checks `text` completely (header, characters, base64 quads, percent escapes).
+    public static func parse(_ text: String) -> Result<DataURLPayload, DataURLError> {
+        withUTF8Bytes(text) { input in
+            switch header(input) {
+            case .failure(let failure): return .failure(failure)
+            case .success(let (mediaType, base64, dataOffset)):
+                let data = UnsafeBufferPointer(rebasing: input[dataOffset...])
+                if let failure = base64 ? base64Problem(data) : percentProblem(data) { return .failure(failure) }
+                return .success(
+                    DataURLPayload(text: text, mediaType: mediaType, isBase64: base64, dataOffset: dataOffset))
+            }
+        }
+    }
+
+    /// The decoded data, `size` bytes at a time (at most).
+    func chunks(size: Int = 1 << 16) -> DataURLChunks { DataURLChunks(self, size: size) }
+
+    private static func header(_ input: UnsafeBufferPointer<UInt8>) -> Result<(String, Bool, Int), DataURLError> {
         let prefix = Array("data:".utf8)
         guard input.starts(with: prefix) else { return .failure(DataURLError("missing data prefix")) }
         var index = prefix.count
@@ -65,17 +101,35 @@ public struct DataURL: Sendable, Equatable {
         guard index < input.count, input[index] == UInt8(ascii: ",") else {
             return .failure(DataURLError("missing comma before data"))
         }
-        let data = input[(index + 1)...]
-        if base64 {
-            guard data.allSatisfy(Base64.isAlphabet) else { return .failure(DataURLError("invalid data character")) }
-            guard let decoded = Base64.decode(data) else { return .failure(DataURLError("illegal base64 data")) }
-            return .success(DataURL(mediaType: mediaType, bytes: decoded))
+        return .success((mediaType, base64, index + 1))
+    }
+
+    /// Padded base64: whole quads, `=` only at the end of the last one (at most two).
+    private static func base64Problem(_ data: UnsafeBufferPointer<UInt8>) -> DataURLError? {
+        guard data.allSatisfy(Base64.isAlphabet) else { return DataURLError("invalid data character") }
+        guard data.count % 4 == 0 else { return DataURLError("illegal base64 data") }
+        let padding = data.reversed().prefix(while: { $0 == UInt8(ascii: "=") }).count
+        guard padding <= 2, !data.dropLast(padding).contains(UInt8(ascii: "=")) else {
+            return DataURLError("illegal base64 data")
         }
-        guard data.allSatisfy(isURIChar) else { return .failure(DataURLError("invalid data character")) }
-        guard let decoded = PercentDecoding.decode(data) else {
-            return .failure(DataURLError("invalid percent escape in data"))
+        return nil
+    }
+
+    /// URI characters, and two hexadecimal digits after every `%`.
+    private static func percentProblem(_ data: UnsafeBufferPointer<UInt8>) -> DataURLError? {
+        guard data.allSatisfy(isURIChar) else { return DataURLError("invalid data character") }
+        var index = 0
+        while index < data.count {
+            if data[index] == UInt8(ascii: "%") {
+                guard index + 2 < data.count, PercentDecoding.hexValue(data[index + 1]) != nil,
+                    PercentDecoding.hexValue(data[index + 2]) != nil
+                else { return DataURLError("invalid percent escape in data") }
+                index += 3
+            } else {
+                index += 1
+            }
         }
-        return .success(DataURL(mediaType: mediaType, bytes: decoded))
+        return nil
     }
 
     /// RFC 2045 token characters.
@@ -99,72 +153,9 @@ public struct DataURLError: Error, Sendable, Equatable, CustomStringConvertible 
     init(_ description: String) { self.description = description }
 }
 
-/// Standard base64 (RFC 4648 §4) with mandatory padding.
-public enum Base64 {
-    static func isAlphabet(_ byte: UInt8) -> Bool {
-        value(byte) != nil || byte == UInt8(ascii: "=")
-    }
-
-    static func value(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte - 0x41
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): return byte - 0x61 + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - 0x30 + 52
-        case UInt8(ascii: "+"): return 62
-        case UInt8(ascii: "/"): return 63
-        default: return nil
-        }
-    }
-
-    /// Decodes padded base64, or returns nil when the text is not valid.
-    public static func decode<Bytes: Collection<UInt8>>(_ text: Bytes) -> [UInt8]? {
-        let input = Array(text)
-        guard input.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count / 4 * 3)
-        var index = 0
-        while index < input.count {
-            let isLast = index + 4 == input.count
-            let quad = input[index..<index + 4]
-            let padding = quad.reversed().prefix(while: { $0 == UInt8(ascii: "=") }).count
-            guard padding <= 2, isLast || padding == 0 else { return nil }
-            var accumulator: UInt32 = 0
-            for (position, byte) in quad.enumerated() {
-                if position >= 4 - padding {
-                    accumulator <<= 6
-                    continue
-                }
-                guard let sextet = value(byte) else { return nil }
-                accumulator = accumulator << 6 | UInt32(sextet)
-            }
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 16))
-            if padding < 2 { out.append(UInt8(truncatingIfNeeded: accumulator >> 8)) }
-            if padding < 1 { out.append(UInt8(truncatingIfNeeded: accumulator)) }
-            index += 4
-        }
-        return out
-    }
-
-    /// Encodes `bytes` as padded base64.
-    public static func encode<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        let input = Array(bytes)
-        var out: [UInt8] = []
-        var index = 0
-        while index < input.count {
-            let chunk = input[index..<min(index + 3, input.count)]
-            var accumulator: UInt32 = 0
-            for byte in chunk { accumulator = accumulator << 8 | UInt32(byte) }
-            accumulator <<= UInt32(8 * (3 - chunk.count))
-            for position in 0..<4 {
-                if position <= chunk.count {
-                    out.append(alphabet[Int((accumulator >> UInt32(18 - 6 * position)) & 0x3f)])
-                } else {
-                    out.append(UInt8(ascii: "="))
-                }
-            }
-            index += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+/// Calls `body` with the UTF-8 bytes of `text`, without copying them when the string is stored
+/// contiguously (native Swift strings are).
+func withUTF8Bytes<Result>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+    return Array(text.utf8).withUnsafeBufferPointer(body)
 }

@@ -1,6 +1,5 @@
-// Turning a config `Resource` into verified bytes: data: URLs decoded in place, http(s) fetched
-// with Ignition's retry policy, gzip decompressed, then the hash checked against the decompressed
-// bytes. Schemes we cannot fetch fail with an "unsupported scheme" error that says what to use.
+// Fetching the body behind an http:// or https:// resource, with redirects. `ResourceLoader` retries
+// failures and decodes, decompresses and verifies what comes back.
 public import TLS
 
 /// Fetches the body behind a network URL. `StandardFetcher` speaks http:// and https://; the
@@ -87,97 +86,5 @@ public struct StandardFetcher: ResourceFetcher {
         let directory = url.rawPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
             separator: "/")
         return "\(url.scheme)://\(url.host)\(directory)/\(location)"
-    }
-}
-
-/// Loads config resources: fetch, retry, decompress, verify.
-public struct ResourceLoader: Sendable {
-    public var fetcher: any ResourceFetcher
-    public var timeouts: Timeouts
-    /// How long to keep retrying a failing fetch when the config sets no `httpTotal`; nil retries
-    /// forever (the image waits for the network, as Ignition does).
-    public var defaultTotalSeconds: Double?
-    /// The config's version, which decides which hash functions are accepted.
-    public var version: SpecVersion
-
-    public init(
-        fetcher: any ResourceFetcher = StandardFetcher(), timeouts: Timeouts = Timeouts(),
-        defaultTotalSeconds: Double? = 60, version: SpecVersion = .latest
-    ) {
-        self.fetcher = fetcher
-        self.timeouts = timeouts
-        self.defaultTotalSeconds = defaultTotalSeconds
-        self.version = version
-    }
-
-    /// The verified bytes of `resource`; `subject` names the config entry in errors.
-    public func load(_ resource: Resource, subject: String) throws(FirstBootError) -> [UInt8] {
-        guard let source = resource.source else { return [] }
-        var bytes = try raw(source, headers: resource.httpHeaders, subject: subject)
-        if resource.compression == "gzip" {
-            do {
-                bytes = try Gzip.decompress(bytes)
-            } catch {
-                throw FirstBootError("decompress", subject, "\(source): \(error)")
-            }
-        }
-        if let hash = resource.verification.hash {
-            switch HashSpec.parse(hash, version: version) {
-            case .failure(let failure): throw FirstBootError("verify", subject, "\(hash): \(failure)")
-            case .success(let spec):
-                let actual = spec.digest(of: bytes)
-                guard actual == spec.hexDigest.lowercased() else {
-                    throw FirstBootError(
-                        "verify", subject,
-                        "\(source): \(spec.function.rawValue) is \(actual), the config expects \(spec.hexDigest); "
-                            + "the resource changed or the hash is wrong")
-                }
-            }
-        }
-        return bytes
-    }
-
-    private func raw(_ source: String, headers: [HTTPHeader], subject: String) throws(FirstBootError) -> [UInt8] {
-        if source.isEmpty { return [] }
-        guard let url = ResourceURL(source) else {
-            throw FirstBootError("fetch", subject, "unable to parse url \"\(source)\"")
-        }
-        switch url.scheme {
-        case "data":
-            switch DataURL.decode(source) {
-            case .success(let data): return data.bytes
-            case .failure(let failure): throw FirstBootError("fetch", subject, "bad data: URL: \(failure)")
-            }
-        case "http", "https":
-            return try fetchWithRetries(source, headers: headers, subject: subject)
-        default:
-            throw FirstBootError(
-                "fetch", subject,
-                "unsupported scheme \"\(url.scheme)\" in \(source): slipway fetches data:, http: and https: sources; "
-                    + "publish the resource over http(s) or inline it as a data: URL")
-        }
-    }
-
-    /// Ignition's policy: retry failures with a backoff that starts at 100 ms and doubles up to 5 s,
-    /// until `httpTotal` seconds have passed (0 or unset: `defaultTotalSeconds`).
-    private func fetchWithRetries(_ source: String, headers: [HTTPHeader], subject: String) throws(FirstBootError)
-        -> [UInt8]
-    {
-        let total = timeouts.httpTotal.flatMap { $0 > 0 ? Double($0) : nil } ?? defaultTotalSeconds
-        let start = Clock.now
-        var delay = 0.1
-        let pairs = headers.compactMap { header in header.value.map { (name: header.name, value: $0) } }
-        while true {
-            do {
-                return try fetcher.get(source, headers: pairs, timeouts: timeouts)
-            } catch {
-                let elapsed = Clock.now - start
-                if error.permanent || (total.map { elapsed + delay > $0 } ?? false) {
-                    throw FirstBootError("fetch", subject, "\(source): \(error.message)")
-                }
-            }
-            Clock.sleep(seconds: delay)
-            delay = min(delay * 2, 5)
-        }
     }
 }

@@ -29,16 +29,43 @@ public struct HashSpec: Sendable, Equatable {
 
     var hasHexDigits: Bool { hexDigest.utf8.allSatisfy { PercentDecoding.hexValue($0) != nil } }
 
-    /// The lower-case hex digest of `bytes` with this function.
-    func digest(of bytes: [UInt8]) -> String {
-        switch function {
-        case .sha256: return SHA256.hexDigest(bytes)
-        case .sha512: return SHA512.hexDigest(bytes)
+    /// A digest with this spec's function, fed chunk by chunk.
+    func makeDigest() -> Digest { Digest(function) }
+
+    /// An incremental SHA-256 or SHA-512, so a resource is verified while it streams.
+    struct Digest {
+        private enum State {
+            case sha256(SHA256)
+            case sha512(SHA512)
+        }
+
+        private var state: State
+
+        init(_ function: Function) {
+            state = function == .sha256 ? .sha256(SHA256()) : .sha512(SHA512())
+        }
+
+        mutating func update(_ bytes: ArraySlice<UInt8>) {
+            bytes.withUnsafeBytes { raw in
+                switch state {
+                case .sha256(var hash):
+                    hash.update(raw)
+                    state = .sha256(hash)
+                case .sha512(var hash):
+                    hash.update(raw)
+                    state = .sha512(hash)
+                }
+            }
+        }
+
+        /// The lower-case hex digest of everything fed.
+        mutating func hexDigest() -> String {
+            switch state {
+            case .sha256(var hash): return hex(hash.finalize())
+            case .sha512(var hash): return hex(hash.finalize())
+            }
         }
     }
-
-    /// Whether `bytes` have the expected digest (hex compared case-insensitively).
-    func matches(_ bytes: [UInt8]) -> Bool { digest(of: bytes) == hexDigest.lowercased() }
 }
 
 /// Why a `verification.hash` value is not acceptable.

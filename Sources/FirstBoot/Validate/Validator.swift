@@ -77,7 +77,7 @@ struct Validator {
             guard version >= .v3_4 else { return "invalid url scheme" }
             return S3ARN.problem(source) ?? versionIdProblem(url)
         case "data":
-            if case .failure(let failure) = DataURL.decode(source) { return failure.description }
+            if case .failure(let failure) = DataURLPayload.parse(source) { return failure.description }
             return nil
         default: return "invalid url scheme"
         }
