@@ -72,20 +72,14 @@ struct ExtendsLoader {
         visited.insert(identity)
 
         let text: String
-        do {
-            text = try String(contentsOfFile: absolute, encoding: .utf8)
-        } catch {
-            var isDirectory: ObjCBool = false
-            let reason =
-                !FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory)
-                ? "no such file"
-                : isDirectory.boolValue ? "is a directory; name a profile file (.yaml) in it" : "cannot read it as UTF-8 text"
+        switch Self.readProfileText(absolute) {
+        case .success(let read): text = read
+        case .failure(let reason):
             if let via {
                 problems.append(
                     ProfileProblem(
                         location: via.location, file: via.location.file, keyPath: via.path.description,
-                        value: via.written,
-                        message: "\(reason) (looked for \(absolute))"))
+                        value: via.written, message: "\(reason) (looked for \(absolute))"))
             } else {
                 problems.append(
                     ProfileProblem(
@@ -147,5 +141,38 @@ struct ExtendsLoader {
             }
             return (item.location, itemPath, written)
         }
+    }
+}
+
+extension ExtendsLoader {
+    /// The most a profile file may hold. Profiles are a few KiB; the cap keeps a profile that names
+    /// a huge file from being read into memory whole.
+    static let maximumProfileBytes = 1 << 20
+
+    /// The text of the profile at `path`, or why it cannot be one. Only regular files are read:
+    /// `/dev/zero` or a FIFO would never end, and a directory is a mistake worth naming.
+    static func readProfileText(_ path: String) -> Result<String, ReadFailure> {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            return .failure(ReadFailure(errno == ENOENT ? "no such file" : String(cString: strerror(errno))))
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: return .failure(ReadFailure("is a directory; name a profile file (.yaml) in it"))
+        default: return .failure(ReadFailure("is not a regular file; a profile is a YAML file"))
+        }
+        guard status.st_size <= maximumProfileBytes else {
+            return .failure(
+                ReadFailure("is \(status.st_size) bytes; a profile may be at most \(maximumProfileBytes) bytes"))
+        }
+        guard let data = FileManager.default.contents(atPath: path), data.count <= maximumProfileBytes,
+            let text = String(data: data, encoding: .utf8)
+        else { return .failure(ReadFailure("cannot read it as UTF-8 text")) }
+        return .success(text)
+    }
+
+    struct ReadFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 }

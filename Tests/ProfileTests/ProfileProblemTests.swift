@@ -204,6 +204,12 @@ import Testing
             yaml: "extends: /etc\n" + minimalProfile,
             expected: [#"p.yaml:1:10: extends "/etc": is a directory; name a profile file (.yaml) in it (looked for /etc)"#]),
         Case(
+            name: "a device as a base profile, which would be read forever",
+            yaml: "extends: /dev/zero\n" + minimalProfile,
+            expected: [
+                #"p.yaml:1:10: extends "/dev/zero": is not a regular file; a profile is a YAML file (looked for /dev/zero)"#
+            ]),
+        Case(
             name: "not a mapping",
             yaml: "- name: t\n",
             expected: ["p.yaml:1:1: a profile is a mapping of keys like name, root and kernel; found a list"]),

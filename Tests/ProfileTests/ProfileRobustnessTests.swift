@@ -48,6 +48,15 @@ import Testing
             ])
     }
 
+    /// A file past the profile size cap is refused before it is read.
+    @Test func hugeProfilesAreRefusedUnread() throws {
+        let fixture = try ProfileFixture()
+        try fixture.write("p.yaml", minimalProfile + "# " + String(repeating: "x", count: 1 << 20) + "\n")
+        let problems = fixture.problems("p.yaml")
+        #expect(problems.count == 1)
+        #expect(problems.first?.contains("bytes; a profile may be at most 1048576 bytes") == true, "\(problems)")
+    }
+
     /// Aliases that expand to a modest tree are still allowed.
     @Test func modestAliasesStillLoad() throws {
         let fixture = try ProfileFixture()
