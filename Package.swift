@@ -45,7 +45,8 @@ let package = Package(
         .target(
             name: "Rootfs", dependencies: ["Archive", "Hashing", "Quoting", "TemporaryFiles"], swiftSettings: strict),
         .target(
-            name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing", "FileHashing"], swiftSettings: strict),
+            name: "Packages", dependencies: ["Rootfs", "Archive", "Hashing", "FileHashing", "TemporaryFiles"],
+            swiftSettings: strict),
         .target(name: "Ext4", dependencies: ["CExt2fs", "Rootfs", "Hashing"], swiftSettings: strict),
         // The GPT format without Foundation: the image builder and the initrd (growing STATE) share it.
         .target(name: "PartitionTable", dependencies: ["Hashing"], swiftSettings: strict),

@@ -135,6 +135,20 @@ import Testing
         return unit
     }
 
+    @Test func kernelArgumentsThatWouldEndTheOptionsLineAreRefused() throws {
+        let scratch = try TemporaryDirectory("refuse-kargs")
+        let root = try ApplyRefusalTests.makeRoot(scratch)
+        var config = Config()
+        config.ignition.version = "3.4.0"
+        config.kernelArguments.shouldExist = ["quiet", "x=\"\ninitrd /evil.img\n\""]
+        var report = ApplyReport()
+        let error = try #require(throws: FirstBootError.self) {
+            _ = try Plan(config: config, root: RootDirectory(root), options: ApplyOptions(), report: &report)
+        }
+        #expect(error.subject == "$.kernelArguments.shouldExist.1")
+        #expect(error.message.contains("one line of printable text"))
+    }
+
     @Test(arguments: ["Alias=../../../etc/evil.service", "WantedBy=../../x.target", "Also=../evil.service"])
     func installValuesThatAreNotUnitNamesAreRefused(_ line: String) throws {
         let scratch = try TemporaryDirectory("refuse-install")

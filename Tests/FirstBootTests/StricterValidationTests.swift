@@ -117,6 +117,16 @@ import Testing
         #expect(matching.first?.message.contains(reason) == true)
     }
 
+    @Test func kernelArgumentsAreOneLineOfPrintableText() {
+        let errors = StricterValidationTests.errors(
+            #""kernelArguments":{"shouldExist":["quiet","x=\"\ninitrd /evil.img\n\""],"shouldNotExist":["a\u0000"]}"#)
+        #expect(
+            errors.map(\.path.description) == ["$.kernelArguments.shouldExist.1", "$.kernelArguments.shouldNotExist.0"])
+        #expect(
+            errors.first?.message.hasPrefix(#"kernel argument "x=\"\ninitrd /evil.img\n\"" contains a control"#) == true
+        )
+    }
+
     @Test func unitTypeSuffixIsStillRequired() {
         let errors = StricterValidationTests.errors(#""systemd":{"units":[{"name":"evil"}]}"#)
         #expect(errors.map(\.message) == ["invalid systemd unit extension"])

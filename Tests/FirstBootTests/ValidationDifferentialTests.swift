@@ -43,6 +43,11 @@ import Testing
             "$.passwd.groups.0.name": "group name \"g,h\" contains \",\"",
             "$.passwd.groups.1.passwordHash": "passwordHash contains \":\"",
         ],
+        "invalid-stricter-kernel-arguments.ign": [
+            "$.kernelArguments.shouldExist.1":
+                "kernel argument \"x=\\\"\\ninitrd /evil.img\\n\\\"\" contains a control",
+            "$.kernelArguments.shouldNotExist.0": "kernel argument \"debug\\u0000\" contains a control",
+        ],
         "invalid-stricter-units.ign": [
             "$.systemd.units.0.name": "unit name \"../../evil.service\" contains \"/\"",
             "$.systemd.units.1.dropins.0.name": "drop-in name \"../../../etc/x.conf\" contains \"/\"",

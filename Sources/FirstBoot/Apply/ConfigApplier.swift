@@ -124,6 +124,19 @@ struct Plan {
         try planAccounts()
         try checkNodes()
         try checkUnits(report: &report)
+        try Plan.checkKernelArguments(config.kernelArguments)
+    }
+
+    /// The boot step writes kernel arguments into the boot entry's `options` line, which a control
+    /// character (a newline, even quoted) would end; refused here for every config that reaches apply.
+    private static func checkKernelArguments(_ arguments: KernelArguments) throws(FirstBootError) {
+        for (key, list) in [("shouldExist", arguments.shouldExist), ("shouldNotExist", arguments.shouldNotExist)] {
+            for (index, argument) in list.enumerated() {
+                if let problem = TextRules.kernelArgumentProblem(argument) {
+                    throw FirstBootError("record kernel arguments", "$.kernelArguments.\(key).\(index)", problem)
+                }
+            }
+        }
     }
 
     private static func checkStorageDevices(_ storage: Storage, ignore: Bool, setUp: Bool, report: inout ApplyReport)

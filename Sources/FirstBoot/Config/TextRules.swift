@@ -1,4 +1,5 @@
-// Rules for the strings of a config that become paths in the root or fields of the account files.
+// Rules for the strings of a config that become paths in the root, fields of the account files or
+// words of the kernel command line.
 // They are stricter than Ignition's: the kernel ends a path at its first NUL, and in /etc/passwd a
 // ":" starts another field and a newline another account, so such a value would make apply write
 // something other than what the config says. The validator reports them as errors, and apply checks
@@ -87,10 +88,19 @@ enum TextRules {
         return nil
     }
 
+    /// Why a kernel argument cannot be written to the boot entry's `options` line: a newline (even
+    /// between quotes) would end that line and start another entry key (`initrd`, `linux`).
+    static func kernelArgumentProblem(_ argument: String) -> String? {
+        guard let scalar = argument.unicodeScalars.first(where: isControl) else { return nil }
+        return "kernel argument \(quoted(argument)) contains a control character (\(quoted(String(scalar)))); "
+            + "the kernel command line is one line of printable text"
+    }
+
     /// Why `name` cannot be the file name of a unit (`kind` "unit") or drop-in in a directory of
     /// /etc/systemd/system. The unit-type suffix is checked separately.
     static func unitFileNameProblem(_ name: String, kind: String) -> String? {
-        let rule = "a \(kind) name is a plain file name such as \"web.service\" or \"10-limits.conf\""
+        let example = kind == "unit" ? "web.service" : "10-limits.conf"
+        let rule = "a \(kind) name is a plain file name such as \(quoted(example))"
         let shown = "\(kind) name \(quoted(name))"
         if name == "." || name == ".." { return "\(shown) is a path component; \(rule)" }
         if name.contains("/") {

@@ -1,6 +1,6 @@
 // slipway's own rules on top of Ignition's (docs/firstboot.md, "Stricter than Ignition"): no NUL in
 // any path the config names, account names and fields that /etc/passwd, shadow and group can hold,
-// and unit and drop-in names that are plain file names. Ignition accepts these values and then
+// unit and drop-in names that are plain file names, and kernel arguments without control characters. Ignition accepts these values and then
 // writes somewhere else, or something else, than the config says.
 
 extension Validator {
@@ -8,6 +8,15 @@ extension Validator {
         storagePaths(config.storage)
         unitNames(config.systemd)
         accounts(config.passwd)
+        let arguments = JSONPath.root.appending("kernelArguments")
+        for (key, list) in [
+            ("shouldExist", config.kernelArguments.shouldExist),
+            ("shouldNotExist", config.kernelArguments.shouldNotExist),
+        ] {
+            for (index, argument) in list.enumerated() {
+                error(arguments.appending(key, index), TextRules.kernelArgumentProblem(argument))
+            }
+        }
     }
 
     private mutating func storagePaths(_ storage: Storage) {
