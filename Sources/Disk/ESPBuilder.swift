@@ -11,6 +11,7 @@
 // local time); directories and files are created in sorted order, one mcopy per directory, so the
 // directory entries never follow the host's readdir order; host file modes and times are not copied.
 import Foundation
+import TemporaryFiles
 
 /// Builds FAT ESP images.
 public enum ESPBuilder {
@@ -102,7 +103,12 @@ public enum ESPBuilder {
         _ plan: ESPPlan, into image: String, size: UInt64, files: [ESPFile], environment: [String: String]
     ) throws {
         let staging = NSTemporaryDirectory() + "/slipway-esp-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: staging) }
+        // Registered so that an interrupted build removes it.
+        TemporaryRegistry.shared.register(staging)
+        defer {
+            try? FileManager.default.removeItem(atPath: staging)
+            TemporaryRegistry.shared.unregister(staging)
+        }
         var byDirectory: [[String]: [(name: String, source: ESPFile.Source)]] = [:]
         for file in plan.files {
             byDirectory[Array(file.components.dropLast()), default: []].append(

@@ -2,6 +2,7 @@
 // environment so their output does not depend on the caller's: UTC (FAT stores local time), the C
 // locale, and no personal ~/.mtoolsrc.
 import Foundation
+import TemporaryFiles
 
 /// An external program and the Debian package that provides it.
 struct ExternalTool: Sendable {
@@ -52,10 +53,17 @@ struct ExternalTool: Sendable {
         // stdout through a pipe read to the end here; stderr into a file, so neither can fill up and block.
         let stdout = Pipe()
         let errorPath = NSTemporaryDirectory() + "/slipway-\(name)-\(UUID().uuidString).err"
-        guard FileManager.default.createFile(atPath: errorPath, contents: nil) else {
-            throw DiskError.io(operation: "create a file for \(name)'s messages", path: errorPath, errno: errno)
+        // Registered as it is made, so that an interrupted build removes it.
+        _ = try TemporaryRegistry.shared.create {
+            guard FileManager.default.createFile(atPath: errorPath, contents: nil) else {
+                throw DiskError.io(operation: "create a file for \(name)'s messages", path: errorPath, errno: errno)
+            }
+            return errorPath
         }
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
+        defer {
+            try? FileManager.default.removeItem(atPath: errorPath)
+            TemporaryRegistry.shared.unregister(errorPath)
+        }
         let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardOutput = stdout
         process.standardError = stderr

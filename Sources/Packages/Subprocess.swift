@@ -2,6 +2,7 @@
 // lines drive download progress); standard error goes to a file so a chatty child can never block
 // on a full pipe while we wait for it.
 import Foundation
+import TemporaryFiles
 
 /// What a finished child process said.
 struct SubprocessResult {
@@ -20,17 +21,20 @@ enum Subprocess {
         let program = try locate(executable)
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("slipway-\(getpid())-\(UUID().uuidString).stderr")
-        guard FileManager.default.createFile(atPath: scratch.path, contents: nil),
-            let errorHandle = try? FileHandle(forWritingTo: scratch)
-        else {
+        // Registered as it is made, so that an interrupted build removes it.
+        let created = TemporaryRegistry.shared.create {
+            FileManager.default.createFile(atPath: scratch.path, contents: nil) ? scratch.path : ""
+        }
+        defer {
+            try? FileManager.default.removeItem(at: scratch)
+            TemporaryRegistry.shared.unregister(created)
+        }
+        guard !created.isEmpty, let errorHandle = try? FileHandle(forWritingTo: scratch) else {
             throw PackagesError(
                 package: executable, operation: "run",
                 message: "cannot create \(scratch.path) for its error output: check TMPDIR")
         }
-        defer {
-            try? errorHandle.close()
-            try? FileManager.default.removeItem(at: scratch)
-        }
+        defer { try? errorHandle.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
