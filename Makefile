@@ -12,7 +12,7 @@ APT_PACKAGES := pkg-config libarchive-dev libblkid-dev libext2fs-dev e2fsprogs \
 	busybox-static ignition zstd cpio xz-utils kmod skopeo systemd time python3 \
 	libssl-dev libzstd-dev openssl openssh-client gpg gpg-agent
 
-.PHONY: all build deps test test-fast bench fmt lint image run demo clean
+.PHONY: all build deps test test-fast bench fuzz fmt lint image run demo clean
 
 all: build
 
@@ -41,6 +41,10 @@ test-fast: deps
 bench: build
 	bash scripts/bench.sh
 
+# libFuzzer targets under AddressSanitizer, FUZZ_SECONDS (default 600) each; see scripts/fuzz.sh.
+fuzz: deps
+	bash scripts/fuzz.sh
+
 fmt:
 	$(SWIFT) format --in-place --recursive --configuration .swift-format Sources Tests Package.swift
 
@@ -56,4 +60,4 @@ run: image
 demo: run
 
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build .build-fuzz $(OUT)

@@ -141,5 +141,22 @@ let package = Package(
         // Slow tier: real QEMU boots. `make test` runs it; `make test-fast` leaves it out.
         .testTarget(name: "SystemTests", dependencies: ["Build", "Boot", "Archive", "Runner", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What the fuzz targets check (`make fuzz`), and the tests that replay every kept input.
+        .target(
+            name: "FuzzChecks", dependencies: ["Profile", "FirstBoot", "Butane", "Rootfs", "Archive", "PartitionTable"],
+            path: "Fuzz/FuzzChecks", swiftSettings: strict),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzChecks", "TestSupport"]),
     ]
 )
+
+// libFuzzer targets for `make fuzz` (Fuzz/, seeds and kept inputs in Fuzz/Corpus), built only with
+// SLIPWAY_FUZZ=1 and -sanitize=fuzzer, which links in the libFuzzer driver that FuzzSupport calls.
+// What they check is FuzzChecks, which the regression tests replay on every kept input.
+if Context.environment["SLIPWAY_FUZZ"] == "1" {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: strict))
+    for name in ["FuzzProfile", "FuzzIgnition", "FuzzButane", "FuzzTar", "FuzzGPT"] {
+        package.targets.append(
+            .executableTarget(
+                name: name, dependencies: ["FuzzChecks", "FuzzSupport"], path: "Fuzz/\(name)", swiftSettings: strict))
+    }
+}
