@@ -58,13 +58,15 @@ import Testing
             name.hasPrefix(".slipway-") || (name.hasPrefix(".") && name.dropFirst().contains(".partial-"))
         }
 
-        /// Starts `slipway build` of the profile in the background.
-        func start() throws -> BackgroundBuild {
-            try BackgroundBuild(
-                [
-                    "build", profile, "--output", output, "--rootfs-only", "--cache", directory.file("cache"),
-                    "--source-date-epoch", "\(InterruptedBuildTests.epoch)",
-                ], in: directory)
+        /// Starts `slipway build` of the profile in the background, with SIGINT ignored from the start
+        /// when `ignoringSIGINT` (through sh's `trap "" INT`, which exec keeps).
+        func start(ignoringSIGINT: Bool = false) throws -> BackgroundBuild {
+            let build = [
+                "build", profile, "--output", output, "--rootfs-only", "--cache", directory.file("cache"),
+                "--source-date-epoch", "\(InterruptedBuildTests.epoch)",
+            ]
+            let shell = ["/bin/sh", "-c", "trap '' INT; exec \"$0\" \"$@\""]
+            return try BackgroundBuild((ignoringSIGINT ? shell : []) + [BackgroundBuild.slipway] + build, in: directory)
         }
 
         /// Waits until a build is writing the root filesystem image; returns the temporaries then.
@@ -87,12 +89,15 @@ import Testing
         let process = Process()
         private let errors: String
 
-        init(_ arguments: [String], in directory: TemporaryDirectory) throws {
+        /// The executable the tests run.
+        static var slipway: String { packageRoot().appendingPathComponent(".build/debug/slipway").path }
+
+        /// Starts `command` (the executable first).
+        init(_ command: [String], in directory: TemporaryDirectory) throws {
             errors = directory.file("stderr-\(UUID().uuidString)")
             FileManager.default.createFile(atPath: errors, contents: nil)
-            let slipway = packageRoot().appendingPathComponent(".build/debug/slipway").path
-            process.executableURL = URL(fileURLWithPath: slipway)
-            process.arguments = arguments
+            process.executableURL = URL(fileURLWithPath: command.first ?? Self.slipway)
+            process.arguments = Array(command.dropFirst())
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
             try process.run()
@@ -138,6 +143,20 @@ import Testing
         let message = try #require(ended.stderr.split(separator: "\n").last.map(String.init))
         #expect(message.hasPrefix("slipway build: interrupted by \(name); removed its temporary files ("), "\(message)")
         #expect(message.hasSuffix(" MiB); the outputs in \(fixture.output) are as they were before this build"))
+    }
+
+    /// A build started with SIGINT ignored, as a background job of a script is, keeps ignoring it
+    /// and finishes.
+    @Test func aSIGINTIgnoredFromTheStartStaysIgnored() throws {
+        let fixture = try Fixture()
+        try fixture.use("large.tar.gz")
+        let build = try fixture.start(ignoringSIGINT: true)
+        _ = try fixture.waitUntilWriting(build)
+        build.signal(SIGINT)
+        let ended = try build.finish()
+        #expect(ended.reason == .exit && ended.status == 0, "\(ended)")
+        #expect(fixture.temporaries() == [])
+        #expect(try fixture.outputs().keys.sorted() == ["interrupt.manifest.json", "interrupt.rootfs.ext4"])
     }
 
     /// A build killed with SIGKILL cannot clean up; the next build into the directory removes what
