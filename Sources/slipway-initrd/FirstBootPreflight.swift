@@ -11,7 +11,15 @@ enum FirstBootPreflight {
     /// Throws the first entry that cannot be written into `root` (a mounted system, e.g. /sysroot).
     static func check(_ config: Config, root: String) throws(FirstBootError) {
         let storage = config.storage
-        let mounts = MountTable.load()
+        let mounts: MountTable
+        do {
+            mounts = try MountTable.load()
+        } catch {
+            throw FirstBootError(
+                "check", "/proc/self/mountinfo",
+                "\((error as? InitrdError)?.message ?? "\(error)"); without the mount table the read-only root "
+                    + "cannot be told from the writable mounts, so nothing is written")
+        }
         let resolver = RootPathResolver(root: root)
         func inRoot(_ host: String) -> String {
             let path = host.hasPrefix(root) ? String(host.dropFirst(root.count)) : host

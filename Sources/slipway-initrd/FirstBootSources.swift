@@ -127,8 +127,11 @@ enum FirstBootSources {
         return nil
     }
 
+    /// Whether `path` is a mount point; true when the mount table cannot be read, so that clean-up
+    /// tries the unmount (which fails harmlessly on a path that is not mounted).
     private static func isMounted(_ path: String) -> Bool {
-        MountTable.load().mounts.contains { $0.point == path }
+        guard let table = try? MountTable.load() else { return true }
+        return table.mounts.contains { $0.point == path }
     }
 }
 

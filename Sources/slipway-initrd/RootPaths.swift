@@ -12,8 +12,10 @@ struct MountTable {
 
     var mounts: [Mount]
 
-    static func load() -> MountTable {
-        let text = (try? System.readText("/proc/self/mountinfo")) ?? ""
+    /// Throws when mountinfo cannot be read: an empty table would make every path look writable
+    /// and no disk look like the boot disk, so the checks that use it would pass when they must not.
+    static func load() throws -> MountTable {
+        let text = try System.readText("/proc/self/mountinfo")
         let mounts = text.split(separator: "\n").compactMap { line -> Mount? in
             // id parent major:minor root mount-point options ...
             let fields = line.split(separator: " ")

@@ -50,7 +50,7 @@ enum StorageSetup {
             for (index, filesystem) in storage.filesystems.enumerated() {
                 try FilesystemSetup.checkFormat(filesystem, subject: "$.storage.filesystems.\(index).format")
             }
-            let protected = bootDisks(root: root)
+            let protected = try bootDisks(root: root)
             for (index, disk) in storage.disks.enumerated() {
                 subject = "$.storage.disks.\(index) (\(disk.device))"
                 let device = try DevicePaths.resolve(disk.device)
@@ -103,26 +103,44 @@ enum StorageSetup {
     }
 
     /// The disks holding the root slot and STATE, from the mounts on `root` and its /state.
-    static func bootDisks(root: String) -> [String: String] {
+    ///
+    /// Throws when it cannot tell: an unreadable mount table, a root slot missing from it or a
+    /// mount whose device cannot be resolved would leave the boot disk unprotected, and a config
+    /// could then repartition or format the disk the system runs from.
+    static func bootDisks(root: String) throws -> [String: String] {
+        func unknown(_ why: String) -> InitrdError {
+            InitrdError("cannot tell which disk the system boots from (\(why)); refusing to partition or format")
+        }
+        let text: String
+        do {
+            text = try System.readText("/proc/self/mountinfo")
+        } catch {
+            throw unknown((error as? InitrdError)?.message ?? "\(error)")
+        }
         var disks: [String: String] = [:]
-        let text = (try? System.readText("/proc/self/mountinfo")) ?? ""
+        var rootFound = false
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count > 4 else { continue }
             let role: String
-            switch String(fields[4]) {
-            case root: role = "the root slot"
+            switch Escapes.mountinfo(String(fields[4])) {
+            case root:
+                role = "the root slot"
+                rootFound = true
             case RootSetup.stateMount: role = "STATE"
             default: continue
             }
-            guard let real = realpath("/sys/dev/block/\(fields[2])", nil) else { continue }
+            guard let real = realpath("/sys/dev/block/\(fields[2])", nil) else {
+                throw unknown("the device \(fields[2]) of \(role) is not in /sys/dev/block: \(System.reason())")
+            }
             let parts = String(cString: real).split(separator: "/").map(String.init)
             free(real)
-            guard let name = parts.last else { continue }
+            guard let name = parts.last else { throw unknown("the device \(fields[2]) of \(role) has no name") }
             let disk =
                 System.exists("/sys/class/block/\(name)/partition") && parts.count >= 2 ? parts[parts.count - 2] : name
             disks[disk] = disks[disk].map { $0 + " and " + role } ?? role
         }
+        guard rootFound else { throw unknown("\(root) is not in /proc/self/mountinfo") }
         return disks
     }
 }
