@@ -22,7 +22,14 @@ enum DirectoryDigest {
             switch info.st_mode & S_IFMT {
             case S_IFREG: listing += "\(name) \(mode) \(try FileHashing.sha256Hex(ofFile: path))\n"
             case S_IFLNK:
-                listing += "\(name) \(mode) -> \((try? fileManager.destinationOfSymbolicLink(atPath: path)) ?? "")\n"
+                // An unreadable link must not hash like an empty one: two different trees would match.
+                let target: String
+                do {
+                    target = try fileManager.destinationOfSymbolicLink(atPath: path)
+                } catch {
+                    throw BuildError(operation: "read the symbolic link", path: path, message: "\(error)")
+                }
+                listing += "\(name) \(mode) -> \(target)\n"
             default: listing += "\(name) \(mode)\n"
             }
         }

@@ -54,9 +54,15 @@ struct KernelStage {
         case .package(let name):
             let cached = try apt.fetch(try apt.resolve([name]))
             // The named package is usually a metapackage; the image is in the one that ships /boot/vmlinuz-*.
+            // Why each other candidate was passed over goes into the error if none ships it.
+            var passedOver: [String] = []
             for candidate in cached where candidate.package.name.hasPrefix("linux-image-") {
                 let deb = try DebianPackage(cached: candidate)
-                guard let kernel = try? KernelPackage(dataArchive: try deb.dataArchive(), label: deb.label) else {
+                let kernel: KernelPackage
+                do {
+                    kernel = try KernelPackage(dataArchive: try deb.dataArchive(), label: deb.label)
+                } catch {
+                    passedOver.append("\(deb.label): \(error)")
                     continue
                 }
                 return (
@@ -72,7 +78,8 @@ struct KernelStage {
             }
             throw BuildError(
                 operation: "find the kernel image", path: "\(source.location)",
-                message: "no package in the closure of \(name) ships /boot/vmlinuz-*; name a linux-image package")
+                message: "no package in the closure of \(name) ships /boot/vmlinuz-*; name a linux-image package"
+                    + (passedOver.isEmpty ? "" : " (read and passed over: " + passedOver.joined(separator: "; ") + ")"))
         }
     }
 }

@@ -97,8 +97,16 @@ final class Network: @unchecked Sendable {
             }
         }
         // Host names in URLs are resolved by glibc, which reads this file (the initramfs's /etc).
+        // Without it a config URL with a host name fails later with a resolver error that hides
+        // the cause, so a failed write stops here with its own reason.
         if !lease.dnsServers.isEmpty {
-            try? System.writeFile("/etc/resolv.conf", lease.dnsServers.map { "nameserver \($0)\n" }.joined())
+            do {
+                try System.writeFile("/etc/resolv.conf", lease.dnsServers.map { "nameserver \($0)\n" }.joined())
+            } catch {
+                throw InitrdError(
+                    "network: write /etc/resolv.conf for the DNS servers of \(name): "
+                        + ((error as? InitrdError)?.message ?? "\(error)"))
+            }
         }
     }
 

@@ -91,6 +91,8 @@ import Testing
             try GCESource(endpoint: server.url, totalSeconds: 5).fetch()
         }
         #expect(error.message.contains("HTTP status 403"))
+        // A refusal is final: asked once, not retried until the deadline.
+        #expect(server.requests.count == 1)
     }
 
     @Test func openStackConfigDrive() throws {

@@ -14,19 +14,22 @@ struct MetadataClient: Sendable {
         var delay = 0.1
         var lastError = FirstBootError("fetch", subject, "no attempt made")
         while true {
+            // A transport failure or a 5xx answer is worth another try; any other status ends the
+            // retries at once (decided from the response, not read back from a message's text).
+            var final: FirstBootError?
             do throws(FirstBootError) {
                 let response = try HTTPClient(responseHeaderTimeout: responseHeaderTimeout).send(request)
+                let failure = FirstBootError("fetch", subject, "\(request.url): HTTP status \(response.status)")
                 switch response.status {
                 case 200..<300: return response.body
                 case 404: return nil
-                case 500..<600:
-                    lastError = FirstBootError("fetch", subject, "\(request.url): HTTP status \(response.status)")
-                default: throw FirstBootError("fetch", subject, "\(request.url): HTTP status \(response.status)")
+                case 500..<600: lastError = failure
+                default: final = failure
                 }
             } catch {
-                if error.message.contains("HTTP status 4") { throw error }
                 lastError = error
             }
+            if let final { throw final }
             if Clock.now - start + delay > totalSeconds { throw lastError }
             Clock.sleep(seconds: delay)
             delay = min(delay * 2, 5)
