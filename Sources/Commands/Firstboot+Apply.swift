@@ -11,9 +11,10 @@ struct FirstbootApply: AsyncParsableCommand {
             and every entry is checked against the root before anything is written: a failure leaves
             the root untouched. Kernel arguments are recorded in DIR/etc/.slipway-kargs.json.
 
-            A directory has no block devices: storage.disks, raid, filesystems and luks are refused,
-            or with --ignore-devices reported as warnings (the image's first boot partitions extra
-            disks and makes their filesystems itself).
+            A directory has no block devices: storage.disks and filesystems are refused, or with
+            --ignore-devices reported as warnings (the image's first boot partitions extra disks and
+            makes their filesystems itself). storage.raid, storage.luks and formats other than ext4,
+            vfat and swap are invalid: first boot does not support them.
 
             Examples:
               slipway firstboot apply me.ign --root ./rootfs
@@ -29,7 +30,7 @@ struct FirstbootApply: AsyncParsableCommand {
     @Option(name: .long, help: "The directory to treat as / (must exist).")
     var root: String
 
-    @Flag(name: .long, help: "Warn about storage.disks/raid/filesystems/luks instead of failing.")
+    @Flag(name: .long, help: "Warn about storage.disks and storage.filesystems instead of failing.")
     var ignoreDevices = false
 
     @Option(name: .long, help: "Give up fetching a resource after this many seconds when the config sets no httpTotal.")

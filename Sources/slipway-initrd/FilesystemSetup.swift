@@ -37,10 +37,8 @@ enum FilesystemSetup {
 
     /// Fails for a format first boot cannot make, before any disk is touched.
     static func checkFormat(_ filesystem: Filesystem, subject: String) throws {
-        guard let format = filesystem.format, !format.isEmpty, maker(format) == nil else { return }
-        throw StorageError(
-            subject: subject,
-            message: "unsupported format \"\(format)\": slipway's first boot makes ext4, vfat and swap filesystems")
+        guard let problem = StorageSupport.formatProblem(filesystem.format) else { return }
+        throw StorageError(subject: subject, message: problem)
     }
 
     /// Keeps or creates the filesystem of `filesystem` on `device`. Returns the log line.

@@ -26,22 +26,15 @@ struct StorageMounts {
 }
 
 enum StorageSetup {
-    static let supported = "disks, partitions and ext4, vfat and swap filesystems are"
-
     /// Partitions, formats and mounts what `config` describes. Throws the entry that cannot be applied.
     static func apply(_ config: Config, root: String) throws(FirstBootError) -> StorageMounts {
         let storage = config.storage
+        // Validation refuses these already; this holds for any config that reaches the disks.
         if let (index, raid) = storage.raid.enumerated().first {
-            throw FirstBootError(
-                "apply", "$.storage.raid.\(index) (\(raid.name))",
-                "software RAID arrays are not supported by slipway's first boot; remove storage.raid from the "
-                    + "config (\(supported))")
+            throw FirstBootError("apply", "$.storage.raid.\(index) (\(raid.name))", StorageSupport.raidProblem)
         }
         if let (index, luks) = storage.luks.enumerated().first {
-            throw FirstBootError(
-                "apply", "$.storage.luks.\(index) (\(luks.name))",
-                "LUKS volumes are not supported by slipway's first boot; remove storage.luks from the config "
-                    + "(\(supported))")
+            throw FirstBootError("apply", "$.storage.luks.\(index) (\(luks.name))", StorageSupport.luksProblem)
         }
         guard !storage.disks.isEmpty || !storage.filesystems.isEmpty else { return StorageMounts() }
         var mounts = StorageMounts()

@@ -102,16 +102,19 @@ import Testing
         #expect(error.message.contains("--ignore-devices"))
         let report = try ApplyTests.apply(text, root: scratch.path, options: ApplyOptions(ignoreStorageDevices: true))
         #expect(report.warnings.first?.contains("storage.filesystems") == true)
-        // The initrd sets up disks and filesystems itself; RAID and LUKS stay refused.
+        // The initrd sets up disks and filesystems itself; RAID and LUKS stay refused, by the
+        // validation apply runs on every config, parsed or built in code.
         let setUp = try ApplyTests.apply(text, root: scratch.path, options: ApplyOptions(devicesSetUp: true))
         #expect(setUp.warnings.isEmpty)
-        let luks =
-            #"{"ignition":{"version":"3.3.0"},"storage":{"luks":[{"name":"secret","device":"/dev/vdb"}]}}"#
+        var luks = Config()
+        luks.ignition.version = "3.3.0"
+        luks.storage.luks = [Luks(name: "secret")]
+        luks.storage.luks[0].device = "/dev/vdb"
         let refused = try #require(throws: FirstBootError.self) {
-            try ApplyTests.apply(luks, root: scratch.path, options: ApplyOptions(devicesSetUp: true))
+            try ConfigApplier.apply(luks, root: scratch.path, options: ApplyOptions(devicesSetUp: true))
         }
-        #expect(refused.subject == "storage.luks")
-        #expect(refused.message.contains("not supported by slipway's first boot"))
+        #expect(refused.diagnostics.map(\.path.description) == ["$.storage.luks.0"])
+        #expect(refused.diagnostics.map(\.message) == [StorageSupport.luksProblem])
     }
 
     /// Our enablement symlinks are exactly what `systemctl preset` makes from our preset file.

@@ -15,11 +15,12 @@ public struct ApplyOptions: Sendable {
     public var fetcher: any ResourceFetcher
     /// How long failing fetches are retried when the config sets no `httpTotal` (nil: forever).
     public var defaultTotalSeconds: Double?
-    /// Report `storage.disks`, `raid`, `filesystems` and `luks` as warnings instead of failing (they
-    /// need block devices, which a root directory does not have).
+    /// Report `storage.disks` and `filesystems` as warnings instead of failing (they need block
+    /// devices, which a root directory does not have). `raid` and `luks`, which first boot does not
+    /// support, fail validation either way (`StorageSupport`).
     public var ignoreStorageDevices: Bool
     /// The caller has set up `storage.disks` and `storage.filesystems` (the initrd partitions, formats
-    /// and mounts them before the apply); `raid` and `luks` are still refused.
+    /// and mounts them before the apply).
     public var devicesSetUp: Bool
     /// Days since 1970-01-01 written as "last password change" of new accounts (default: today).
     public var today: Int?
@@ -143,16 +144,12 @@ struct Plan {
         throws(FirstBootError)
     {
         var sections: [String] = []
-        if !storage.disks.isEmpty && !setUp { sections.append("storage.disks") }
-        if !storage.raid.isEmpty { sections.append("storage.raid") }
-        if !storage.filesystems.isEmpty && !setUp { sections.append("storage.filesystems") }
-        if !storage.luks.isEmpty { sections.append("storage.luks") }
-        guard !sections.isEmpty else { return }
+        if !storage.disks.isEmpty { sections.append("storage.disks") }
+        if !storage.filesystems.isEmpty { sections.append("storage.filesystems") }
+        guard !sections.isEmpty, !setUp else { return }
         let message =
-            setUp
-            ? "\(sections.joined(separator: ", ")) are not supported by slipway's first boot"
-            : "\(sections.joined(separator: ", ")) cannot be applied to a root directory (they need block devices; "
-                + "the image's first boot sets up storage.disks and storage.filesystems)"
+            "\(sections.joined(separator: ", ")) cannot be applied to a root directory (they need block devices; "
+            + "the image's first boot sets up storage.disks and storage.filesystems)"
         if ignore {
             report.warnings.append(message + "; ignored")
         } else {

@@ -62,6 +62,12 @@ enum TextRules {
         return nil
     }
 
+    /// Why an account entry without a `name` cannot be applied. Ignition's validator lets it through;
+    /// its files stage then fails (`useradd: invalid user name ''`).
+    static func missingNameProblem(kind: String) -> String {
+        "\(kind) has no name; every \(kind) needs one, e.g. \"name\": \(quoted(kind == "user" ? "core" : "wheel"))"
+    }
+
     /// Why a value cannot be a field of /etc/passwd, /etc/shadow, /etc/group or /etc/gshadow.
     /// `secret` values (password hashes) are not repeated in the message.
     static func accountFieldProblem(_ value: String, field: String, secret: Bool = false) -> String? {

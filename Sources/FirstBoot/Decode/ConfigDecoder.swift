@@ -218,7 +218,7 @@ enum ConfigDecoder {
     static func passwd(_ f: inout Fields) -> Passwd {
         var value = Passwd()
         value.users = f.objects("users") { f in
-            var user = PasswdUser(name: f.string("name") ?? "")
+            var user = PasswdUser(name: f.requiredString("name", missing: TextRules.missingNameProblem(kind: "user")))
             user.passwordHash = f.string("passwordHash")
             user.sshAuthorizedKeys = f.strings("sshAuthorizedKeys")
             user.uid = f.int("uid")
@@ -235,7 +235,8 @@ enum ConfigDecoder {
             return user
         }
         value.groups = f.objects("groups") { f in
-            var group = PasswdGroup(name: f.string("name") ?? "")
+            var group = PasswdGroup(
+                name: f.requiredString("name", missing: TextRules.missingNameProblem(kind: "group")))
             group.gid = f.int("gid")
             group.passwordHash = f.string("passwordHash")
             group.shouldExist = f.bool("shouldExist", since: .v3_2)

@@ -94,6 +94,19 @@ struct Fields {
         return Fields.string(node, path, context)
     }
 
+    /// A string the entry cannot do without (an account's name): when it is absent or `null`, the
+    /// error `missing` is reported at its path and "" is returned. Ignition decodes such an entry
+    /// and fails only when its tool is handed the empty value.
+    mutating func requiredString(_ key: String, missing: String) -> String {
+        guard let (node, path) = node(key) else {
+            let keyPath = path.appending(key)
+            // At the `null` when there is one, else at the entry.
+            context.report(.error, keyPath, missing, offset: context.offsets[keyPath] ?? context.offsets[path])
+            return ""
+        }
+        return Fields.string(node, path, context) ?? ""
+    }
+
     mutating func int(_ key: String, since: SpecVersion = .v3_0) -> Int? {
         guard let (node, path) = node(key, since: since) else { return nil }
         return Fields.int(node, path, context)

@@ -224,9 +224,9 @@ extension Validator {
                 )
             }
         } else {
-            var formats = ["ext4", "btrfs", "xfs", "swap", "vfat"]
-            if version >= .v3_3 { formats.append("none") }
-            if !formats.contains(format) { error(path.appending("format"), "invalid filesystem format") }
+            if !Validator.filesystemFormats(version).contains(format) {
+                error(path.appending("format"), "invalid filesystem format")
+            }
         }
         if let label = filesystem.label, !label.isEmpty {
             let limits = ["ext4": 16, "btrfs": 256, "xfs": 12, "swap": 15, "vfat": 11]
@@ -238,6 +238,11 @@ extension Validator {
                     "filesystem labels cannot be longer than \(limit) characters when using \(format)")
             }
         }
+    }
+
+    /// The filesystem formats the spec allows.
+    static func filesystemFormats(_ version: SpecVersion) -> [String] {
+        version >= .v3_3 ? ["ext4", "btrfs", "xfs", "swap", "vfat", "none"] : ["ext4", "btrfs", "xfs", "swap", "vfat"]
     }
 
     private mutating func luks(_ luks: Luks, at path: JSONPath) {

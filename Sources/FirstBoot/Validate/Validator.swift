@@ -18,6 +18,7 @@ struct Validator {
         validator.kernelArguments(config.kernelArguments)
         if version >= .v3_4 { validator.systemdPathConflicts(config) }
         validator.stricterRules(config)
+        validator.unsupportedStorage(config.storage)
         return validator.findings
     }
 
