@@ -60,9 +60,11 @@ let package = Package(
         // A verified TLS client over OpenSSL, without Foundation: https:// for first boot.
         .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "FirstBoot", dependencies: ["Hashing", "Quoting", "TLS", "BootSlots"], swiftSettings: strict),
-        .target(name: "Profile", dependencies: ["Yams", "Hashing", "Quoting"], swiftSettings: strict),
+        // The expansion limit for YAML aliases that profiles and Butane share.
+        .target(name: "YAMLLimits", dependencies: ["Yams"], swiftSettings: strict),
+        .target(name: "Profile", dependencies: ["Yams", "YAMLLimits", "Hashing", "Quoting"], swiftSettings: strict),
         // Butane-style YAML → Ignition JSON for `slipway firstboot render` (YAML stays out of the image).
-        .target(name: "Butane", dependencies: ["FirstBoot", "Yams"], swiftSettings: strict),
+        .target(name: "Butane", dependencies: ["FirstBoot", "Yams", "YAMLLimits"], swiftSettings: strict),
         .target(name: "Runner", swiftSettings: strict),
         .target(name: "Inspect", dependencies: ["CBlkid", "Disk", "BootSlots", "Quoting"], swiftSettings: strict),
         // Update payloads (format, verification, zstd) and applying one to a disk's inactive slot,

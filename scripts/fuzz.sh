@@ -33,13 +33,13 @@ for target in $targets; do
             -exec cp {} "$dir/corpus/" \;
     done
     # Swift's runtime keeps some allocations until exit on purpose: leaks are not findings here.
-    .build-fuzz/debug/"${product[$target]}" "$dir/corpus" -max_total_time="$seconds" \
+    ASAN_OPTIONS=detect_leaks=0 .build-fuzz/debug/"${product[$target]}" "$dir/corpus" -max_total_time="$seconds" \
         -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -detect_leaks=0 \
         -artifact_prefix="$dir/" -print_final_stats=1 > "$dir/log" 2>&1
     status=$?
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log")
-    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$dir/log")
-    rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$dir/log")
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | head -n 1)
+    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$dir/log" | head -n 1)
+    rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$dir/log" | head -n 1)
     findings=$(find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
     printf '%-9s %10s %8s %9s %s MB\n' "$target" "${runs:-?}" "${speed:-?}" "$findings" "${rss:-?}"
     if [ "$status" != 0 ] || [ "$findings" != 0 ]; then

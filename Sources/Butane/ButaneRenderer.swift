@@ -6,6 +6,7 @@
 public import FirstBoot
 import Foundation
 import Yams
+import YAMLLimits
 
 /// A render failure: bad YAML, an unsupported variant or field, or an invalid resulting config.
 public struct ButaneError: Error, CustomStringConvertible {
@@ -54,6 +55,9 @@ public enum ButaneRenderer {
             root = try Yams.compose(yaml: yaml)
         } catch {
             throw ButaneError("$", "invalid YAML: \(error)")
+        }
+        if let root, let past = YAMLLimits.nodePastTheLimit(in: root) {
+            throw ButaneError("$", YAMLLimits.message, position: ButaneConverter.position(past))
         }
         guard let root, case .mapping(let top) = root else {
             throw ButaneError(

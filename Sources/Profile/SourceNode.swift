@@ -1,6 +1,7 @@
 // The YAML tree the decoder works on: Yams' composed nodes, copied into a form that records the
 // file of every node (values from several files meet after `extends:`) and treats null uniformly.
 import Yams
+import YAMLLimits
 
 /// One YAML node with its file, line and column.
 struct SourceNode: Sendable {
@@ -64,65 +65,48 @@ extension SourceNode {
             return .failure(ProfileErrors([problem(start, "invalid YAML: \(error)")]))
         }
         guard let composed else { return .success(SourceNode(kind: .mapping([]), location: start)) }
-        var converter = Converter(file: file)
-        let node = converter.convert(composed)
-        return converter.problems.isEmpty ? .success(node) : .failure(ProfileErrors(converter.problems))
+        if let past = YAMLLimits.nodePastTheLimit(in: composed) {
+            return .failure(ProfileErrors([problem(location(of: past, file: file), YAMLLimits.message)]))
+        }
+        var problems: [ProfileProblem] = []
+        let node = convert(composed, file: file, problems: &problems)
+        return problems.isEmpty ? .success(node) : .failure(ProfileErrors(problems))
     }
 
-    /// The most nodes one file may expand to. Yams shares an anchored node among its aliases, so a
-    /// few lines of nested aliases (9 levels of 9 aliases each) stand for 387 million nodes: copying
-    /// them out would take minutes and gigabytes. Real profiles have hundreds of nodes.
-    static let maximumNodes = 100_000
+    private static func location(of node: Node, file: String) -> SourceLocation {
+        SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    }
 
-    /// Copies Yams' nodes into `SourceNode`s, counting every node an alias repeats, and stops at
-    /// `maximumNodes` with one problem located where the budget ran out.
-    private struct Converter {
-        let file: String
-        var problems: [ProfileProblem] = []
-        private var remaining = SourceNode.maximumNodes
-
-        init(file: String) { self.file = file }
-
-        mutating func convert(_ node: Node) -> SourceNode {
-            let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
-            guard remaining > 0 else { return SourceNode(kind: .null, location: location) }
-            remaining -= 1
-            if remaining == 0 {
-                problems.append(
-                    problem(
-                        location,
-                        "the YAML expands to more than \(SourceNode.maximumNodes) values, counting each value an "
-                            + "alias (*name) repeats; write the values out or use fewer, flatter aliases"))
-            }
-            let replaces = node.tag.rawValue == "!replace"
-            switch node {
-            case .scalar(let scalar):
-                let isNull =
-                    scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-                    || scalar.tag.rawValue == Tag.Name.null.rawValue
-                return SourceNode(
-                    kind: isNull ? .null : .scalar(scalar.string), location: location, replaces: replaces)
-            case .sequence(let sequence):
-                var items: [SourceNode] = []
-                for item in sequence where remaining > 0 { items.append(convert(item)) }
-                return SourceNode(kind: .sequence(items), location: location, replaces: replaces)
-            case .mapping(let mapping):
-                var entries: [Entry] = []
-                for (key, value) in mapping where remaining > 0 {
-                    let keyLocation =
-                        key.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) } ?? location
-                    guard case .scalar(let keyScalar) = key else {
-                        problems.append(
-                            problem(keyLocation, "mapping keys must be plain names, not a list or mapping"))
-                        continue
-                    }
-                    entries.append(Entry(key: keyScalar.string, keyLocation: keyLocation, value: convert(value)))
+    private static func convert(_ node: Node, file: String, problems: inout [ProfileProblem]) -> SourceNode {
+        let location = location(of: node, file: file)
+        let replaces = node.tag.rawValue == "!replace"
+        switch node {
+        case .scalar(let scalar):
+            let isNull =
+                scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+                || scalar.tag.rawValue == Tag.Name.null.rawValue
+            return SourceNode(kind: isNull ? .null : .scalar(scalar.string), location: location, replaces: replaces)
+        case .sequence(let sequence):
+            let items = sequence.map { convert($0, file: file, problems: &problems) }
+            return SourceNode(kind: .sequence(items), location: location, replaces: replaces)
+        case .mapping(let mapping):
+            var entries: [Entry] = []
+            for (key, value) in mapping {
+                let keyLocation =
+                    key.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) } ?? location
+                guard case .scalar(let keyScalar) = key else {
+                    problems.append(problem(keyLocation, "mapping keys must be plain names, not a list or mapping"))
+                    continue
                 }
-                return SourceNode(kind: .mapping(entries), location: location, replaces: replaces)
-            case .alias:
-                // Yams resolves aliases while composing; an unresolved one is treated as not set.
-                return SourceNode(kind: .null, location: location)
+                entries.append(
+                    Entry(
+                        key: keyScalar.string, keyLocation: keyLocation,
+                        value: convert(value, file: file, problems: &problems)))
             }
+            return SourceNode(kind: .mapping(entries), location: location, replaces: replaces)
+        case .alias:
+            // Yams resolves aliases while composing; an unresolved one is treated as not set.
+            return SourceNode(kind: .null, location: location)
         }
     }
 

@@ -126,6 +126,23 @@ import Testing
         #expect(error.message.contains("outside the files directory"))
     }
 
+    /// Nested aliases that stand for millions of values are refused before the converter walks them
+    /// (they ran until the fuzzer's time limit); a few aliases still render.
+    @Test func aliasBombsAreRefusedBeforeConverting() throws {
+        let levels = Array("abcdef").map(String.init)
+        var lines = ["variant: fcos", "version: 1.5.0", "a: &a [x, x, x, x, x, x, x, x, x]"]
+        for (below, level) in zip(levels, levels.dropFirst()) {
+            lines.append("\(level): &\(level) [" + Array(repeating: "*" + below, count: 9).joined(separator: ", ") + "]")
+        }
+        let error = try #require(throws: ButaneError.self) { try ButaneRenderer.render(lines.joined(separator: "\n")) }
+        #expect(error.message.hasPrefix("the YAML expands to more than 100000 values"), "\(error)")
+        #expect(error.position != nil)
+
+        let few = "variant: fcos\nversion: 1.5.0\nstorage:\n  directories:\n"
+            + "    - {path: /var/a, mode: &m 0750}\n    - {path: /var/b, mode: *m}\n"
+        #expect(try ButaneRenderer.render(few).config.storage.directories.map(\.mode) == [0o750, 0o750])
+    }
+
     @Test func unknownKeysAreWarningsWithYAMLPositions() throws {
         let result = try ButaneRenderer.render(
             "variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /a\n      colour: red\n")

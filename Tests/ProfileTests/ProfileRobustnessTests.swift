@@ -43,7 +43,7 @@ import Testing
         try fixture.write("p.yaml", lines.joined(separator: "\n") + "\n")
         #expect(
             fixture.problems("p.yaml") == [
-                "p.yaml:2:4: the YAML expands to more than 100000 values, counting each value an alias (*name) "
+                "p.yaml:2:17: the YAML expands to more than 100000 values, counting each value an alias (*name) "
                     + "repeats; write the values out or use fewer, flatter aliases"
             ])
     }
