@@ -50,14 +50,6 @@ import Testing
 
     /// Applies the documented, intentional differences so the rest can be compared exactly.
     static func normalize(_ reference: inout TreeSnapshot, _ ours: inout TreeSnapshot, name: String) {
-        // SSH keys: Ignition writes an authorized_keys.d fragment, we write authorized_keys itself.
-        for (path, entry) in reference.entries where path.hasSuffix(".ssh/authorized_keys.d/ignition") {
-            reference.entries[path] = nil
-            reference.entries[String(path.dropLast("authorized_keys.d/ignition".count)) + "authorized_keys"] = entry
-        }
-        for path in reference.entries.keys where path.hasSuffix(".ssh/authorized_keys.d") {
-            reference.entries[path] = nil
-        }
         // Kernel arguments: recorded for our boot step; Ignition's kargs stage is separate.
         if let record = ours.entries.removeValue(forKey: String(kernelArgumentsRecordPath.dropFirst())) {
             #expect(name == "kernel-arguments" && record.mode == 0o644)

@@ -94,7 +94,11 @@ import Testing
                 return nil
             }.first)
         let config = try String(contentsOfFile: overlay + "/etc/ssh/sshd_config", encoding: .utf8)
-        for setting in ["PermitRootLogin no", "PasswordAuthentication no", "KbdInteractiveAuthentication no"] {
+        // First boot writes the config's keys to ~/.ssh/authorized_keys.d/ignition, as Ignition does.
+        for setting in [
+            "PermitRootLogin no", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+            "AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys.d/ignition",
+        ] {
             #expect(config.split(separator: "\n").contains { $0 == setting }, "\(setting)")
         }
         // No host key in the image: the unit ssh.service requires makes it on the first boot.

@@ -25,7 +25,10 @@ import Testing
         say "system containers before: $(sys ps --format '{{.Names}}' | sort | tr '\n' ' ')"
         say "hello image says: $(docker run --rm hello echo hello 2>&1)"
         while IFS=: read -r n x uid gid rest; do [ "$n" = core ] && say "core user: uid $uid gid $gid"; done < /etc/passwd
-        [ -f /home/core/.ssh/authorized_keys ] && say "core keys: $(stat -c '%a %U' /home/core/.ssh/authorized_keys) $(cat /home/core/.ssh/authorized_keys)"
+        keys=/home/core/.ssh/authorized_keys.d/ignition
+        [ -f $keys ] && say "core keys: $(stat -c '%a %U' $keys) $(cat $keys)"
+        say "core key directories: $(stat -c '%a %U' /home/core/.ssh /home/core/.ssh/authorized_keys.d | tr '\n' ' ')"
+        [ -e /home/core/.ssh/authorized_keys ] && say "core authorized_keys: present" || say "core authorized_keys: absent"
         [ -f /etc/slipway-test/secret ] && say "secret: $(stat -c '%a' /etc/slipway-test/secret) $(cat /etc/slipway-test/secret)"
         say "user containers: $(docker ps --format '{{.Names}}' | sort | tr '\n' ' ')"
         docker rm -f $(docker ps -aq) >/dev/null 2>&1
@@ -38,6 +41,7 @@ import Testing
         say "ssh: $(systemctl is-active ssh.service sshd-keygen.service | tr '\n' ' ')"
         settings() { while read -r key value; do case $key in permitrootlogin | passwordauthentication | kbdinteractiveauthentication | authenticationmethods) printf '%s %s ' "$key" "$value" ;; esac; done; }
         say "sshd settings: $(sshd -T | settings)"
+        say "sshd key files: $(sshd -T | while read -r key value; do [ "$key" = authorizedkeysfile ] && echo "$value"; done)"
         record=$(tr -d ' \n' < /etc/.slipway-firstboot.json); record=${record#*'"outcome":"'}
         say "firstboot record: ${record%%'"'*} $(sha256sum < /etc/.slipway-firstboot.json | cut -c1-16)"
         say "done"
@@ -318,8 +322,11 @@ import Testing
         let console = try Self.console.get()
         #expect(console.contains("first boot: config from qemu fw_cfg opt/com.coreos/config"))
         #expect(try line("core user:") == "uid 1000 gid 1000")
+        // Where Ignition writes them, with its modes; sshd reads that file (below).
         #expect(try line("core keys:").hasPrefix("600 core ssh-ed25519 AAAA"))
         #expect(try line("core keys:").hasSuffix(" core@test"))
+        #expect(try line("core key directories:") == "700 core 700 core")
+        #expect(try line("core authorized_keys:") == "absent")
         #expect(try line("secret:") == "600 s3cret")
         // A unit from the config runs a container on the user daemon on that same first boot.
         #expect(try line("user containers:").contains("from-config"))
@@ -346,6 +353,8 @@ import Testing
                 "permitrootlogin": "no", "passwordauthentication": "no", "kbdinteractiveauthentication": "no",
                 "authenticationmethods": "publickey",
             ], "\(words)")
+        // The login above used the key first boot wrote to authorized_keys.d/ignition.
+        #expect(try line("sshd key files:") == ".ssh/authorized_keys .ssh/authorized_keys.d/ignition")
         // Password and keyboard-interactive are off: the server offers public keys only.
         #expect(scenario.passwordLogin.status == 255)
         #expect(

@@ -15,7 +15,7 @@ import Testing
         #!/bin/sh
         echo "root: file $(stat -c '%a %u:%g' /etc/motd.d/hello) $(cat /etc/motd.d/hello)"
         echo "root: passwd $(grep '^core:' /etc/passwd)"
-        echo "root: keys $(stat -c '%a %U' /home/core/.ssh/authorized_keys) $(cat /home/core/.ssh/authorized_keys)"
+        echo "root: keys $(stat -c '%a %U' /home/core/.ssh/authorized_keys.d/ignition) $(cat /home/core/.ssh/authorized_keys.d/ignition)"
         echo "root: second config $(cat /etc/second 2>/dev/null || echo absent)"
         echo "slipway: ready"
         /bin/busybox poweroff -f

@@ -86,34 +86,41 @@ extension Plan {
         }
     }
 
-    /// Adds the user's keys to `~/.ssh/authorized_keys` (the file sshd reads), keeping keys
-    /// already there; the directory is 0700 and the file 0600, both owned by the user.
+    /// Writes the user's keys to `~/.ssh/authorized_keys.d/ignition`, where Ignition puts them (the
+    /// images' sshd reads that file beside `authorized_keys`, which is left alone): the keys joined by
+    /// newlines, replacing the file's contents. Missing directories on the way, the home included,
+    /// are made 0700 and owned by the user, as Ignition makes them; a new file is 0600 and the
+    /// user's, an existing one keeps its mode and owner (Ignition truncates it).
     private func writeKeys(_ entry: AccountEffects.Keys, report: inout ApplyReport) throws(FirstBootError) {
         let uid = UInt32(entry.uid)
         let gid = UInt32(entry.gid)
-        let sshPath = PathSyntax.join(entry.home, ".ssh")
-        if root.status(try root.resolve(entry.home, followLast: true)) == nil {
-            try root.makeDirectories(entry.home, mode: 0o755, uid: 0, gid: 0)
+        let fragmentDirectory = PathSyntax.join(entry.home, ".ssh/authorized_keys.d")
+        let homeDepth = PathSyntax.clean(entry.home).split(separator: "/").count
+        var directory = ""
+        for (depth, component) in fragmentDirectory.split(separator: "/").enumerated() {
+            directory += "/" + component
+            switch root.lstatKind(try root.resolve(directory, followLast: true)) {
+            case .directory: continue
+            case .missing:
+                // The home and what is below it are the user's; directories above it are the system's.
+                let isUsers = depth + 1 >= homeDepth
+                try root.makeDirectories(
+                    directory, mode: isUsers ? 0o700 : 0o755, uid: isUsers ? uid : 0, gid: isUsers ? gid : 0)
+            default:
+                throw FirstBootError("add SSH keys", entry.user, "\(directory) exists and is not a directory")
+            }
         }
-        let sshHost = try root.resolve(sshPath, followLast: true)
-        switch root.lstatKind(sshHost) {
-        case .missing: try root.makeDirectories(sshPath, mode: 0o700, uid: uid, gid: gid)
-        case .directory: break
-        default: throw FirstBootError("add SSH keys", entry.user, "\(sshPath) exists and is not a directory")
-        }
-        let keysPath = PathSyntax.join(sshPath, "authorized_keys")
+        let keysPath = PathSyntax.join(fragmentDirectory, "ignition")
         let keysHost = try root.resolve(keysPath)
-        var lines: [String] = []
-        if root.lstatKind(keysHost) == .file, let existing = try root.read(keysPath) {
-            lines = String(decoding: existing, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-                .map(String.init)
-            if lines.last == "" { lines.removeLast() }
-        } else if root.lstatKind(keysHost) != .missing {
+        let existing = root.status(keysHost)
+        guard existing == nil || existing?.kind == .file else {
             throw FirstBootError("add SSH keys", entry.user, "\(keysPath) exists and is not a regular file")
         }
-        for key in entry.keys where !key.isEmpty && !lines.contains(key) { lines.append(key) }
-        let text = lines.map { $0 + "\n" }.joined()
-        try root.writeAtomically(keysHost, path: keysPath, bytes: Array(text.utf8), mode: 0o600, uid: uid, gid: gid)
+        var text = entry.keys.joined(separator: "\n")
+        if !text.hasSuffix("\n") { text += "\n" }
+        try root.writeAtomically(
+            keysHost, path: keysPath, bytes: Array(text.utf8), mode: existing?.mode ?? 0o600,
+            uid: existing?.uid ?? uid, gid: existing?.gid ?? gid)
         report.written.append(keysPath)
     }
 }
