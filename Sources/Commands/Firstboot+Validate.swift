@@ -8,11 +8,24 @@ struct FirstbootValidate: AsyncParsableCommand {
         abstract: "Check a first-boot config; print every error and warning with its place.",
         discussion: """
             Errors are printed as FILE:line:col: $.path: message, warnings as
-            FILE:line:col: warning: $.path: message. Unknown keys are warnings.
+            FILE:line:col: warning: $.path: message, both on standard error. Unknown keys are
+            warnings. A valid config gets one line on standard output: FILE: valid (spec 3.4.0, 0
+            warnings).
+
+            The checks are the image's: besides Ignition's rules, values slipway refuses (see
+            docs/firstboot.md, "Stricter than Ignition") and storage first boot cannot set up
+            (storage.raid, storage.luks, formats other than ext4, vfat and swap) are errors.
+
+            --json prints {"file", "valid", "version", "errors", "warnings", "problems": [{"path",
+            "severity", "message", "line", "column"}]} on standard output, for valid and invalid
+            configs alike (version is null and line and column are left out where unknown).
+            --quiet prints the errors only: nothing for a valid config, warnings or not.
 
             Examples:
               slipway firstboot validate me.ign
               cat me.ign | slipway firstboot validate -
+              slipway firstboot validate --json me.ign | jq '.problems[] | select(.severity == "error")'
+              slipway firstboot validate -q me.ign && slipway run out/docker-host.img --config me.ign
 
             Exit codes: 0 valid (warnings may be printed), 1 invalid, 2 usage error.
             """)
@@ -20,16 +33,56 @@ struct FirstbootValidate: AsyncParsableCommand {
     @Argument(help: "The config file (Ignition JSON), or - for standard input.")
     var file: String
 
+    @Flag(help: "Print the verdict and every problem as JSON on standard output.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but the errors.")
+    var quiet = false
+
+    func validate() throws {
+        if json && quiet { throw ValidationError("--json and --quiet cannot be used together; choose one") }
+    }
+
     func run() async throws {
         let report = ConfigParser.parse(try readInput(file))
         let name = file == "-" ? "<stdin>" : file
-        for diagnostic in report.diagnostics {
-            printError(diagnostic.formatted(file: name))
+        if json {
+            print(Self.json(report, file: name).serialized(), terminator: "")
+        } else {
+            for diagnostic in report.diagnostics where diagnostic.isError || !quiet {
+                printError(diagnostic.formatted(file: name))
+            }
+            if report.isValid && !quiet {
+                print("\(name): valid (\(Self.summary(report)))")
+            } else if !report.isValid && !quiet {
+                let count = report.errors.count
+                printError("\(name): invalid: \(count) error\(count == 1 ? "" : "s")")
+            }
         }
-        guard report.isValid else {
-            let count = report.errors.count
-            printError("\(name): invalid: \(count) error\(count == 1 ? "" : "s")")
-            throw ExitCode.failure
+        if !report.isValid { throw ExitCode.failure }
+    }
+
+    /// "spec 3.4.0, 2 warnings".
+    static func summary(_ report: ConfigReport) -> String {
+        let count = report.warnings.count
+        let version = report.config?.version.map { "spec \($0), " } ?? ""
+        return "\(version)\(count) warning\(count == 1 ? "" : "s")"
+    }
+
+    /// The report as `--json` prints it.
+    static func json(_ report: ConfigReport, file: String) -> JSONNode {
+        let problems = report.diagnostics.map { diagnostic in
+            JSONNode.object([
+                ("path", .string(diagnostic.path.description)), ("severity", .string(diagnostic.severity.rawValue)),
+                ("message", .string(diagnostic.message)), ("line", diagnostic.position.map { .int($0.line) }),
+                ("column", diagnostic.position.map { .int($0.column) }),
+            ])
         }
+        return .object([
+            ("file", .string(file)), ("valid", .bool(report.isValid)),
+            ("version", report.config?.version.map { .string($0.description) } ?? JSONNode(.null)),
+            ("errors", .int(report.errors.count)), ("warnings", .int(report.warnings.count)),
+            ("problems", .array(problems)),
+        ])
     }
 }
