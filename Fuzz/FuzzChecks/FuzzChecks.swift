@@ -69,7 +69,10 @@ public enum FuzzChecks {
                 return []
             }
             let start = Int(lba) * 512
-            return (start..<start + sectors * 512).map { $0 < bytes.count ? bytes[$0] : 0 }
+            var read = [UInt8](repeating: 0, count: sectors * 512)
+            let stored = max(0, min(bytes.count - start, read.count))
+            if stored > 0 { read.replaceSubrange(0..<stored, with: bytes[start..<start + stored]) }
+            return read
         }
         do {
             _ = try GPT.parse(sectorCount: sectorCount, source: "fuzz", readSectors: read)
