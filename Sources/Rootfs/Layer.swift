@@ -46,7 +46,8 @@ enum Whiteout {
     static let opaque = ".wh..wh..opq"
 
     /// What the entry at `path` means: a whiteout or opaque marker (at the path it acts on), or
-    /// nil for an ordinary entry. A whiteout name anywhere but the last component is an error.
+    /// nil for an ordinary entry. A whiteout name anywhere but the last component is an error, and
+    /// so is one that names nothing, "." or "..".
     static func classify(_ path: [String], raw: String, layer: String) throws -> (LayerEntry.Change, [String])? {
         for name in path.dropLast() where name.hasPrefix(prefix) {
             throw RootfsError(layer: layer, entry: raw, rule: .whiteoutAsDirectory(name))
@@ -56,6 +57,11 @@ enum Whiteout {
         if name == opaque { return (.opaque, parent) }
         let target = String(name.dropFirst(prefix.count))
         if target.isEmpty { throw RootfsError(layer: layer, entry: raw, rule: .whiteoutNamesNothing) }
+        // ".wh.." and ".wh..." would name the directory itself or its parent: containerd refuses
+        // them as invalid whiteout names, and so does slipway rather than delete either.
+        if target == "." || target == ".." {
+            throw RootfsError(layer: layer, entry: raw, rule: .whiteoutOutsideDirectory(name))
+        }
         return (.whiteout, parent + [target])
     }
 }

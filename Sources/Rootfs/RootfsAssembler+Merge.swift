@@ -9,6 +9,8 @@
 //   (earlier in the same layer or in a lower one) and shares it.
 // - Parents are never resolved through a symbolic link or a non-directory: such an entry is an
 //   error, so no layer can write outside the tree or through a link planted by a lower layer.
+//   Whiteouts and opaque markers under a symbolic link are errors too; under a missing path or a
+//   file they have nothing to delete.
 //   Missing parents are created as 0755 root directories.
 
 extension RootfsAssembler {
@@ -17,12 +19,12 @@ extension RootfsAssembler {
         for entry in layer.entries {
             switch entry.change {
             case .whiteout:
-                guard let name = entry.path.last, let parent = existingDirectory(at: entry.path.dropLast()) else {
-                    continue
-                }
+                guard let name = entry.path.last,
+                    let parent = try existingDirectory(at: entry.path.dropLast(), for: entry, layer: layer.label)
+                else { continue }
                 parent.entries.removeValue(forKey: name)
             case .opaque:
-                existingDirectory(at: entry.path[...])?.entries.removeAll()
+                try existingDirectory(at: entry.path[...], for: entry, layer: layer.label)?.entries.removeAll()
             case .node, .hardlink:
                 continue
             }
@@ -57,13 +59,26 @@ extension RootfsAssembler {
         }
     }
 
-    /// The directory at `components` if every step is a directory; nil if anything is missing or
-    /// is not a directory (a whiteout there has nothing to delete).
-    private func existingDirectory(at components: ArraySlice<String>) -> Node? {
+    /// The directory a whiteout of `entry` acts in, if every step to it is a directory; nil if
+    /// something is missing or is a file or device (a whiteout there has nothing to delete). A
+    /// symbolic link on the way is an error: containerd resolves it inside the root and deletes
+    /// what the link points at, and refusing is the only answer that neither differs silently
+    /// from that nor follows a link.
+    private func existingDirectory(at components: ArraySlice<String>, for entry: LayerEntry, layer: String) throws
+        -> Node?
+    {
         var current = tree.root
-        for name in components {
-            guard let next = current.entries[name], next.isDirectory else { return nil }
-            current = next
+        for (index, name) in components.enumerated() {
+            guard let next = current.entries[name] else { return nil }
+            switch next.kind {
+            case .directory:
+                current = next
+            case .symlink:
+                let path = TreePath.string(components.prefix(index + 1))
+                throw RootfsError(layer: layer, entry: entry.raw, rule: .parentIsSymlink(path))
+            default:
+                return nil
+            }
         }
         return current
     }

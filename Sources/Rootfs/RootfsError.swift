@@ -36,6 +36,7 @@ public struct RootfsError: Error, Equatable, Sendable, CustomStringConvertible {
         // Entries of one layer.
         case whiteoutNamesNothing
         case whiteoutAsDirectory(String)
+        case whiteoutOutsideDirectory(String)
         case rootNotDirectory
         case invalidLinkTarget(String)
         case tooManyEntries(limit: Int)
@@ -69,6 +70,9 @@ public struct RootfsError: Error, Equatable, Sendable, CustomStringConvertible {
             case .pathTooLong(let bytes):
                 "the path is \(bytes) bytes; paths are limited to \(TreePath.maximumPathBytes) bytes"
             case .whiteoutNamesNothing: "the whiteout \".wh.\" names no file to delete"
+            case .whiteoutOutsideDirectory(let name):
+                "the whiteout \(quoted(name)) names its own directory or its parent; a whiteout deletes one entry "
+                    + "of the directory it is in"
             case .whiteoutAsDirectory(let name):
                 "the whiteout name \(quoted(name)) is used as a directory; whiteouts are empty files"
             case .rootNotDirectory: "only a directory may stand for the root of the tree"

@@ -35,9 +35,16 @@ struct MergeCase: Sendable, CustomTestStringConvertible {
             layers: [[.file("a")], [.whiteout("nothing"), .whiteout("no/such/dir")]],
             expected: ["/a"]),
         MergeCase(
-            name: "whiteout under a symlink deletes nothing through it",
-            layers: [[.file("etc/passwd"), .symlink("link", to: "etc")], [.whiteout("link/passwd")]],
-            expected: ["/etc", "/etc/passwd", "/link"]),
+            name: "whiteout under a file or device deletes nothing",
+            layers: [
+                [.file("f"), Member(name: "null", kind: .char, major: 1, minor: 3)],
+                [.whiteout("f/x"), .whiteout("null/x"), .opaque("f")],
+            ],
+            expected: ["/f", "/null"]),
+        MergeCase(
+            name: "whiteout of a symlink deletes the link, not its target",
+            layers: [[.file("etc/passwd"), .symlink("link", to: "/etc")], [.whiteout("link")]],
+            expected: ["/etc", "/etc/passwd"]),
         MergeCase(
             name: "deleted then restored by a third layer",
             layers: [[.file("a", "1")], [.whiteout("a")], [.file("a", "3")]],
