@@ -52,7 +52,13 @@ struct KernelStage {
             let kernel = try files.read()
             return (kernel, [], try files.initrdCompression(config: kernel.config))
         case .package(let name):
-            let cached = try apt.fetch(try apt.resolve([name]))
+            let resolved: [ResolvedPackage]
+            do {
+                resolved = try apt.resolve([name])
+            } catch let error as PackagesError {
+                throw PackageProblems.atKernel(error, source: source, name: name)
+            }
+            let cached = try apt.fetch(resolved)
             // The named package is usually a metapackage; the image is in the one that ships /boot/vmlinuz-*.
             // Why each other candidate was passed over goes into the error if none ships it.
             var passedOver: [String] = []

@@ -54,6 +54,8 @@ struct RootfsStage {
             case .packages(let names):
                 let packages = try mergePackages(names.map(\.value), into: assembler) {
                     result.noteArchiveTime($0)
+                } resolveFailed: { error in
+                    PackageProblems.atEntry(error, names: names, layer: layer)
                 }
                 result.packages += packages
                 result.layers.append(
@@ -115,11 +117,19 @@ struct RootfsStage {
     }
 
     /// Resolves, fetches and merges the closure of `names`; returns one record per package.
+    /// `resolveFailed` turns apt's failure to resolve into the error to throw (one that points at
+    /// the profile entry that named the package).
     private func mergePackages(
-        _ names: [String], into assembler: RootfsAssembler, noteTime: (Int64?) -> Void
+        _ names: [String], into assembler: RootfsAssembler, noteTime: (Int64?) -> Void,
+        resolveFailed: (PackagesError) -> any Error = { $0 }
     ) throws -> [Manifest.PackageRecord] {
         progress.phase("resolve packages")
-        let resolved = try apt.resolve(names)
+        let resolved: [ResolvedPackage]
+        do {
+            resolved = try apt.resolve(names)
+        } catch let error as PackagesError {
+            throw resolveFailed(error)
+        }
         progress.finish("\(resolved.count) packages")
         progress.phase("fetch packages")
         let cached = try apt.fetch(resolved) { step in

@@ -17,7 +17,9 @@ extension Apt {
             let kept = resolutionCachePath(arguments: try aptArguments(lists: lists), requests: requests)
             let fingerprint = resolutionInputsFingerprint(lists: lists)
             if let lines = keptResolution(at: kept, fingerprint: fingerprint) { return lines }
-            let result = try runAptGet(["install", "--print-uris", "-qq"] + requests, lists: lists)
+            // -q, not -qq: on failure apt explains unmet dependencies only at this level, and on
+            // success the lines that are not URIs are left out below.
+            let result = try runAptGet(["install", "--print-uris", "-q"] + requests, lists: lists)
             guard result.status == 0 else { throw resolutionError(result, requests: requests, lists: lists) }
             let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("'") }.map(String.init)
             if !lines.isEmpty { keepResolution(lines, at: kept, fingerprint: fingerprint) }
@@ -77,6 +79,9 @@ extension Apt {
 
     private func resolutionError(_ result: SubprocessResult, requests: [String], lists: String) -> PackagesError {
         let output = AptOutput(result)
+        if !output.unmet.isEmpty {
+            return unmetError(output.unmet, requests: requests, lists: lists)
+        }
         let package = output.namedPackage ?? requests.joined(separator: " ")
         var hint =
             "check the name and version (apt-cache policy NAME), or refresh the package lists if they "
@@ -87,5 +92,76 @@ extension Apt {
         return PackagesError(
             package: package, operation: "resolve",
             message: "apt-get (lists in \(lists)): \(output.errorSummary). Hint: \(hint)")
+    }
+
+    /// Names each relation apt could not satisfy, and the requested package that needs it. apt's
+    /// error says only "held broken packages", and its explanation may start at any level: where a
+    /// dependency exists but cannot be installed itself, apt is asked about it alone until a reason
+    /// names what is missing; where the explained package was not requested, each request is tried
+    /// alone to find the one that needs it.
+    private func unmetError(_ relations: [UnmetRelation], requests: [String], lists: String) -> PackagesError {
+        var budget = 8
+        func unmet(_ request: String) -> [UnmetRelation] {
+            guard budget > 0 else { return [] }
+            budget -= 1
+            guard let result = try? runAptGet(["install", "--print-uris", "-q", request], lists: lists),
+                result.status != 0
+            else { return [] }
+            return AptOutput(result).unmet
+        }
+        var chain = [relations[0]]
+        while let last = chain.last, last.targetIsBlocked, chain.count < 5,
+            let next = unmet(last.targetName).first(where: { $0.package == last.targetName })
+        {
+            chain.append(next)
+        }
+        let names = requests.map(Self.packageName)
+        let head = chain[0].package
+        let requester =
+            names.contains(head)
+            ? head : names.count == 1 ? names[0] : names.first { !unmet($0).isEmpty }
+        let explained = Self.describe(chain, neededBy: requester == head ? nil : requester)
+        let others = relations.dropFirst().map { Self.describe([$0]) }
+        let cause = chain[chain.count - 1]
+        let leaveOut = requester ?? head
+        let hint: String
+        if ["Breaks", "Conflicts"].contains(cause.kind) {
+            hint = "\(cause.package) and \(cause.targetName) cannot be installed together; leave one out"
+        } else if cause.reason == "it is not installable" {
+            hint =
+                "no package source offers \(cause.target): add one that does (apt.sources), refresh the "
+                + "package lists (apt.refresh), or leave out \(leaveOut)"
+        } else {
+            hint =
+                "the sources offer no version of \(cause.targetName) that fits \(cause.target): pin one that "
+                + "does, refresh the package lists (apt.refresh), or leave out \(leaveOut)"
+        }
+        return PackagesError(
+            package: leaveOut, operation: "resolve",
+            message: "unmet dependency: \(([explained] + others).joined(separator: "; ")) (apt-get, lists in "
+                + "\(lists)). Hint: \(hint)")
+    }
+
+    /// The package name of a request: `tini=0.19.0-1`, `tini:amd64` and `tini/bookworm` name `tini`.
+    static func packageName(_ request: String) -> String {
+        String(request.prefix { $0 != "=" && $0 != ":" && $0 != "/" })
+    }
+
+    /// `a depends on b, which depends on c (>= 2) but it is not installable`; with `neededBy`,
+    /// `r needs a, which depends on ...` (r needs a through dependencies apt did not explain).
+    static func describe(_ chain: [UnmetRelation], neededBy requester: String? = nil) -> String {
+        let verbs = ["Depends": "depends on", "PreDepends": "pre-depends on", "Conflicts": "conflicts with"]
+        var text = ""
+        for (index, relation) in chain.enumerated() {
+            let verb = verbs[relation.kind] ?? relation.kind.lowercased()
+            if index == 0 {
+                text = requester.map { "\($0) needs \(relation.package), which" } ?? relation.package
+                text += " \(verb) \(relation.target)"
+            } else {
+                text += ", which \(verb) \(relation.target)"
+            }
+        }
+        if let reason = chain.last?.reason, !reason.isEmpty { text += " but \(reason)" }
+        return text
     }
 }

@@ -8,6 +8,8 @@ struct AptOutput {
     var warnings: [String]
     /// Lines of standard output that explain unmet dependencies (" foo : Depends: bar but ...").
     var explanations: [String]
+    /// The explanations taken apart, in the order apt printed them.
+    var unmet: [UnmetRelation]
 
     init(_ result: SubprocessResult) {
         var errors: [String] = []
@@ -25,6 +27,7 @@ struct AptOutput {
             $0.contains(" : Depends: ") || $0.contains(" : PreDepends: ") || $0.contains(" : Breaks: ")
                 || $0.contains(" : Conflicts: ") || $0.hasPrefix("Depends: ") || $0.hasPrefix("PreDepends: ")
         }
+        unmet = Self.unmetRelations(in: explanations)
         if errors.isEmpty, result.status != 0 {
             let last = result.stderr.split(separator: "\n").last.map(String.init)
             self.errors = [last ?? "apt-get exited with status \(result.status) and no message"]
@@ -49,6 +52,29 @@ struct AptOutput {
         return nil
     }
 
+    /// Reads apt's "X : Depends: Y but it is not installable" lines. A package with several unmet
+    /// relations is named once; the lines after it start with the relation ("Depends: Z but ...").
+    static func unmetRelations(in explanations: [String]) -> [UnmetRelation] {
+        var relations: [UnmetRelation] = []
+        var package: String?
+        for line in explanations {
+            var rest = Substring(line)
+            if let separator = line.range(of: " : ") {
+                package = String(line[..<separator.lowerBound])
+                rest = line[separator.upperBound...]
+            }
+            guard let package, let colon = rest.range(of: ": ") else { continue }
+            let kind = String(rest[..<colon.lowerBound])
+            let relation = rest[colon.upperBound...]
+            let (target, reason) =
+                relation.range(of: " but ").map {
+                    (String(relation[..<$0.lowerBound]), String(relation[$0.upperBound...]))
+                } ?? (String(relation), "")
+            relations.append(UnmetRelation(package: package, kind: kind, target: target, reason: reason))
+        }
+        return relations
+    }
+
     /// Message fragments of apt 2.x that are followed by a package name, and what ends the name.
     private static let patterns: [(String, Set<Character>)] = [
         ("Unable to locate package ", []),
@@ -68,4 +94,27 @@ extension StringProtocol {
         }
         return String(self[first...last])
     }
+}
+
+/// One relation apt could not satisfy, as apt explains it:
+/// `local-app : Depends: local-missing (>= 2) but it is not installable`.
+struct UnmetRelation: Equatable {
+    /// The package whose relation failed (`local-app`).
+    var package: String
+    /// `Depends`, `PreDepends`, `Breaks` or `Conflicts`.
+    var kind: String
+    /// What it relates to, with the version constraint (`local-missing (>= 2)`).
+    var target: String
+    /// apt's reason after "but" (`it is not installable`, `it is not going to be installed`,
+    /// `1.0 is to be installed`); empty when apt gave none.
+    var reason: String
+
+    /// The package name in `target`, without version, architecture or alternatives.
+    var targetName: String {
+        String(target.prefix { $0 != " " && $0 != ":" && $0 != "|" })
+    }
+
+    /// True when the target exists but cannot be installed itself: apt names the reason only when
+    /// asked about the target alone.
+    var targetIsBlocked: Bool { reason == "it is not going to be installed" }
 }

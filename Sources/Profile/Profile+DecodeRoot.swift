@@ -79,7 +79,7 @@ extension Profile.Layer {
         default:
             source = .directories(c.list(value, p).compactMap { Profile.Directory.decode($0.node, $0.path, in: c) })
         }
-        return source.map { Self(source: $0, location: node.location) }
+        return source.map { Self(source: $0, location: node.location, keyPath: path.description) }
     }
 }
 

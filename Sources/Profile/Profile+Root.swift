@@ -21,6 +21,15 @@ extension Profile {
         public var source: LayerSource
         /// The layer's entry in the `layers:` list.
         public var location: SourceLocation
+        /// The layer's key in the profile, like `root.layers[2]` or `images.hello.layers[0]`, for the
+        /// build's problems about what the layer names (a package apt cannot find).
+        public var keyPath: String
+
+        public init(source: LayerSource, location: SourceLocation, keyPath: String) {
+            self.source = source
+            self.location = location
+            self.keyPath = keyPath
+        }
     }
 
     /// Where a layer's entries come from. Exactly one per layer.
