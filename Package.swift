@@ -62,7 +62,9 @@ let package = Package(
         .target(name: "FirstBoot", dependencies: ["Hashing", "Quoting", "TLS", "BootSlots"], swiftSettings: strict),
         // The expansion limit for YAML aliases that profiles and Butane share.
         .target(name: "YAMLLimits", dependencies: ["Yams"], swiftSettings: strict),
-        .target(name: "Profile", dependencies: ["Yams", "YAMLLimits", "Hashing", "Quoting"], swiftSettings: strict),
+        .target(
+            name: "Profile", dependencies: ["Yams", "YAMLLimits", "Hashing", "Quoting", "BootSlots"],
+            swiftSettings: strict),
         // Butane-style YAML → Ignition JSON for `slipway firstboot render` (YAML stays out of the image).
         .target(name: "Butane", dependencies: ["FirstBoot", "Yams", "YAMLLimits"], swiftSettings: strict),
         .target(name: "Runner", swiftSettings: strict),
@@ -83,7 +85,7 @@ let package = Package(
             name: "Build",
             dependencies: [
                 "Profile", "Rootfs", "Archive", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FileHashing",
-                "FirstBoot", "Butane", "Update", "UpdateKeys", "TemporaryFiles",
+                "FirstBoot", "Butane", "Update", "UpdateKeys", "TemporaryFiles", "BootSlots",
             ],
             swiftSettings: strict),
         .target(

@@ -88,6 +88,11 @@ public struct Builder {
             profile.disk.format.value = value
         }
         let name = profile.name.value
+        // A root that cannot boot, when the profile alone shows it, stops the build before anything
+        // is fetched; the assembled tree is checked again below. A root-only build makes a root for
+        // other uses and is not held to what the initrd needs.
+        let bootProblems = request.rootfsOnly ? [] : profile.bootProblems()
+        if !bootProblems.isEmpty { throw ProfileErrors(bootProblems) }
         // A bad signing key stops the build now, not after the slow stages.
         let signingKey = try request.signingKey.map(UpdateStage.signingKey(at:))
         if signingKey != nil && request.rootfsOnly {
@@ -140,6 +145,7 @@ public struct Builder {
         defer { imageBuilder.remove() }
         let shipped = try DockerHostStage(images: imageBuilder).install(profile, into: root.tree)
 
+        if !request.rootfsOnly { try BootableRoot.check(root.tree, profile: profile) }
         progress.phase("write root filesystem")
         let rootfsPath = outputs.stage("\(name).rootfs.ext4")
         let rootfsName = outputs.finalName(of: rootfsPath)

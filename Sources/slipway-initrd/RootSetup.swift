@@ -7,7 +7,9 @@
 //   /state/.slipway/layout              written last: its absence means this is the first boot
 //
 // The root slot must hold the system's init and the directories mounted on: /state, /etc, /var,
-// /home, /dev, /proc, /sys and /run. A missing one stops the boot with a message naming it.
+// /home, /dev, /proc, /sys and /run (BootSlots' RootLayout, which the image builder checks too). A
+// missing one stops the boot with a message naming it.
+import BootSlots
 import CLinux
 import Glibc
 
@@ -27,7 +29,7 @@ enum RootSetup {
                 "root \(reference) (\(device.devicePath)) has no executable \(initPath); "
                     + "set slipway.init= to the system's init or rebuild the image")
         }
-        for mountPoint in ["/state", "/etc", "/var", "/home", "/dev", "/proc", "/sys", "/run"] {
+        for mountPoint in RootLayout.mountPoints {
             guard System.isDirectory(sysroot + mountPoint) else {
                 throw InitrdError(
                     "root \(reference) has no \(mountPoint) directory to mount on; the image builder must create it")
