@@ -69,8 +69,9 @@ enum OCILayout {
         let absolute = absolutePath(path)
         let files =
             format == .ociDirectory
-            ? OCILayoutFiles.directory(absolute) : try OCILayoutFiles.tar(absolute, label: label, reader: reader)
-        guard files.file("oci-layout") != nil else {
+            ? try OCILayoutFiles.directory(absolute, label: label)
+            : try OCILayoutFiles.tar(absolute, label: label, reader: reader)
+        guard try files.file("oci-layout") != nil else {
             let problem =
                 format == .dockerArchive
                 ? "\(path) is a docker save archive without an OCI layout (no oci-layout file); "
@@ -79,7 +80,7 @@ enum OCILayout {
             throw RootfsError(layer: label, rule: .layout(problem))
         }
         let limit = reader.limits.maximumManifestBytes
-        guard let index = files.file("index.json") else {
+        guard let index = try files.file("index.json") else {
             throw RootfsError(layer: label, rule: .layout("\(absolute) has no index.json"))
         }
         var document = try decodeJSON(
@@ -135,7 +136,7 @@ enum OCILayout {
         -> FileContent
     {
         let hex = try digestHex(descriptor.digest, label: label)
-        guard let content = files.file("blobs/sha256/" + hex) else {
+        guard let content = try files.file("blobs/sha256/" + hex) else {
             throw RootfsError(
                 layer: label, rule: .layout("blob \(descriptor.digest) is not in the layout (blobs/sha256/\(hex))"))
         }
@@ -213,7 +214,7 @@ extension OCILayout.Image {
             }
             let hex = try OCILayout.digestHex(layer.digest, label: label)
             let layerLabel = "\(label) layer \(index + 1)/\(layers.count) sha256:\(hex.prefix(12))"
-            guard let content = files.file("blobs/sha256/" + hex) else {
+            guard let content = try files.file("blobs/sha256/" + hex) else {
                 throw RootfsError(
                     layer: layerLabel, rule: .layout("blob \(layer.digest) is not in the layout (blobs/sha256/\(hex))"))
             }

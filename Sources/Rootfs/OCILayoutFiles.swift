@@ -12,17 +12,45 @@ import Archive
 
 struct OCILayoutFiles {
     /// The layout's files by their name in the layout ("index.json", "blobs/sha256/<hex>").
-    private let lookup: (String) -> FileContent?
+    private let lookup: (String) throws -> FileContent?
 
     /// The file `name` of the layout, or nil when there is none.
-    func file(_ name: String) -> FileContent? { lookup(name) }
+    func file(_ name: String) throws -> FileContent? { try lookup(name) }
 
-    /// The layout in `directory`: a name is a path below it.
-    static func directory(_ directory: String) -> OCILayoutFiles {
-        OCILayoutFiles { name in
-            let path = directory + "/" + name
-            return isRegularFile(path) ? .file(path: path, offset: 0, length: fileSize(path)) : nil
+    /// The layout in `directory`: a name is a path below it. Symbolic links are resolved and must
+    /// stay inside the directory: a blob that is a link to a host file (`/etc/shadow`) is refused
+    /// before a byte of it is read, since even its size or digest in an error would tell something
+    /// of it. The resolved path is the one recorded, so the file is not looked up through the
+    /// link again when the image is written.
+    static func directory(_ directory: String, label: String) throws -> OCILayoutFiles {
+        guard let root = try resolvedPath(directory, label: label) else {
+            throw RootfsError(
+                layer: label, rule: .io(operation: "read the directory", path: directory, message: errnoText(ENOENT)))
         }
+        let inside = root == "/" ? root : root + "/"
+        return OCILayoutFiles { name in
+            let path = directory + "/" + name
+            guard let resolved = try resolvedPath(path, label: label) else { return nil }
+            guard resolved.hasPrefix(inside) else {
+                throw RootfsError(
+                    layer: label,
+                    rule: .layout(
+                        "\(name) in the layout is a link to \(quoted(resolved)), outside \(quoted(root)); "
+                            + "every file of a layout must lie inside its directory"))
+            }
+            return isRegularFile(resolved) ? .file(path: resolved, offset: 0, length: fileSize(resolved)) : nil
+        }
+    }
+
+    /// `path` with every symbolic link resolved (`realpath`), or nil when nothing is there.
+    private static func resolvedPath(_ path: String, label: String) throws -> String? {
+        guard let resolved = realpath(path, nil) else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return nil }
+            throw RootfsError(layer: label, rule: .io(operation: "resolve", path: path, message: errnoText(code)))
+        }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// The layout in the tar at `path`. Only oci-layout, index.json and `blobs/sha256/<64 hex

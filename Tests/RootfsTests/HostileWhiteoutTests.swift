@@ -102,7 +102,7 @@ import Testing
         let workspace = try Workspace()
         let overlay = workspace.input("overlay")
         try FileManager.default.createDirectory(atPath: overlay + "/a", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: overlay + "/a/.wh...", contents: Data())
+        try Data().write(to: URL(fileURLWithPath: overlay + "/a/.wh..."))
         let sources = try workspace.tarLayers([Self.base]) + [.directory(path: overlay)]
         #expect(throws: RootfsError(layer: overlay, entry: "a/.wh...", rule: .whiteoutOutsideDirectory(".wh..."))) {
             try workspace.assembler().apply(sources)
