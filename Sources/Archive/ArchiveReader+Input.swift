@@ -20,6 +20,8 @@ enum ReaderInput {
     case range(FileRangeInput)
     /// The current member of another archive, read through our own callbacks.
     case nested(NestedInput)
+    /// One of the above, compressed, decompressed by a handle of its own (see `StackedInput`).
+    case stacked(StackedInput)
 
     /// Our own description of the last input failure, which libarchive only sees as -1.
     var lastError: String? {
@@ -27,6 +29,18 @@ enum ReaderInput {
         case .file, .memory: nil
         case .range(let range): range.lastError
         case .nested(let nested): nested.lastError
+        case .stacked(let stacked): stacked.lastError
+        }
+    }
+
+    /// Opens `handle` on this input.
+    func attach(to handle: OpaquePointer) -> Int32 {
+        switch self {
+        case .file(let path, _): archive_read_open_filename(handle, path, 1 << 20)
+        case .memory(let memory): archive_read_open_memory(handle, memory.base, memory.count)
+        case .range(let range): range.attach(to: handle)
+        case .nested(let nested): nested.attach(to: handle)
+        case .stacked(let stacked): stacked.attach(to: handle)
         }
     }
 }
@@ -155,6 +169,18 @@ final class FileRangeInput {
             }
             position += Int64(count)
             return count
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes at `position` of the range, for checking headers again;
+    /// returns how many, 0 at the range's end, or nil on an error.
+    func bytes(at position: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        let wanted = Int(min(Int64(buffer.count), max(0, length - position)))
+        if wanted == 0 { return 0 }
+        while true {
+            let count = pread(fd, buffer.baseAddress, wanted, off_t(offset + position))
+            if count < 0 && errno == EINTR { continue }
+            return count < 0 ? nil : count
         }
     }
 

@@ -14,24 +14,24 @@ internal import CArchive
 ///
 /// A reader is not thread-safe; use each one from one thread at a time.
 public final class ArchiveReader {
-    private let handle: OpaquePointer
-    private let label: String
+    let handle: OpaquePointer
+    let label: String
     /// The input libarchive reads from, kept alive (and freed) by this object.
-    private let input: ReaderInput
-    private var current: String = ""
+    let input: ReaderInput
+    private(set) var current: String = ""
     /// The current member's header; libarchive owns it and reuses it at the next `next()`.
     private var currentEntry: OpaquePointer?
     /// Whether any data of the current member was consumed (which moves libarchive's position).
     private var dataTouched = false
+    /// A descriptor of the archive file for reading its headers again, opened when first needed.
+    var rereadDescriptor: Int32 = -1
 
     /// Opens the archive file at `path`. `label` names it in errors (defaults to the path).
     public init(path: String, label: String? = nil) throws {
-        self.label = label ?? path
-        input = .file(path: path, regular: isRegularFile(path))
-        handle = try Self.makeHandle(label: self.label)
-        if archive_read_open_filename(handle, path, 1 << 20) != ARCHIVE_OK {
-            throw failure("open")
-        }
+        let label = label ?? path
+        self.label = label
+        let regular = isRegularFile(path)
+        (handle, input) = try Self.open(label: label, positional: regular) { .file(path: path, regular: regular) }
     }
 
     /// Reads an archive held in memory (an ar member, a test fixture). The bytes are copied into a
@@ -39,23 +39,24 @@ public final class ArchiveReader {
     public init(bytes: [UInt8], label: String) throws {
         self.label = label
         let copy = MemoryInput(copying: bytes)
-        input = .memory(copy)
-        handle = try Self.makeHandle(label: label)
-        if archive_read_open_memory(handle, copy.base, copy.count) != ARCHIVE_OK {
-            throw failure("open")
-        }
+        (handle, input) = try Self.open(label: label, positional: true) { .memory(copy) }
     }
 
     /// Reads the archive stored in `length` bytes of the file at `path` starting at `offset`: a
     /// member of an uncompressed outer archive (a layer inside a `docker save` tar). Reading never
     /// goes past the range, so a truncated inner archive fails instead of reading its neighbours.
     public init(path: String, offset: Int64, length: Int64, label: String? = nil) throws {
-        self.label = label ?? "\(path)@\(offset)"
-        let range = try FileRangeInput(path: path, offset: offset, length: length, label: self.label)
-        input = .range(range)
-        handle = try Self.makeHandle(label: self.label)
-        if range.attach(to: handle) != ARCHIVE_OK {
-            throw failure("open")
+        let label = label ?? "\(path)@\(offset)"
+        self.label = label
+        let first = try FileRangeInput(path: path, offset: offset, length: length, label: label)
+        var made = false
+        (handle, input) = try Self.open(label: label, positional: first.regular) {
+            // A second opening (of a compressed range) needs a fresh position.
+            if !made {
+                made = true
+                return .range(first)
+            }
+            return .range(try FileRangeInput(path: path, offset: offset, length: length, label: label))
         }
     }
 
@@ -65,16 +66,48 @@ public final class ArchiveReader {
     public init(currentMemberOf outer: ArchiveReader, label: String) throws {
         self.label = label
         let nested = NestedInput(outer: outer)
-        input = .nested(nested)
-        handle = try Self.makeHandle(label: label)
-        if nested.attach(to: handle) != ARCHIVE_OK {
-            throw failure("open")
-        }
+        (handle, input) = try Self.open(label: label, positional: false) { .nested(nested) }
     }
 
-    // Also runs when an initializer throws after `handle` is set, so the initializers never free it.
-    deinit { archive_read_free(handle) }
+    deinit {
+        archive_read_free(handle)
+        if rereadDescriptor >= 0 { close(rereadDescriptor) }
+    }
 
+    /// The format handle over `source()`'s bytes. A positional source (a regular file, a range of
+    /// one, memory) is opened directly when it is not compressed: its headers can be read again by
+    /// position. A compressed source, or one that can be read only once, is read through a
+    /// `StackedInput`, which hands the decompressed bytes (headers included) to the format handle.
+    private static func open(label: String, positional: Bool, source: () throws -> ReaderInput) throws
+        -> (OpaquePointer, ReaderInput)
+    {
+        if positional {
+            let direct = try source()
+            let handle = try makeHandle(label: label)
+            supportFilters(handle)
+            guard direct.attach(to: handle) == ARCHIVE_OK else {
+                let error = ArchiveError(
+                    archive: label, operation: "open", message: direct.lastError ?? libarchiveMessage(handle))
+                archive_read_free(handle)
+                throw error
+            }
+            if archive_filter_count(handle) == 1 && archive_filter_code(handle, 0) == ARCHIVE_FILTER_NONE {
+                return (handle, direct)
+            }
+            archive_read_free(handle)
+        }
+        let stacked = ReaderInput.stacked(try StackedInput(source: try source(), label: label))
+        let handle = try makeHandle(label: label)
+        guard stacked.attach(to: handle) == ARCHIVE_OK else {
+            let error = ArchiveError(
+                archive: label, operation: "open", message: stacked.lastError ?? libarchiveMessage(handle))
+            archive_read_free(handle)
+            throw error
+        }
+        return (handle, stacked)
+    }
+
+    /// A handle for the formats slipway reads, without filters.
     private static func makeHandle(label: String) throws -> OpaquePointer {
         guard let handle = archive_read_new() else {
             throw ArchiveError(archive: label, operation: "open", message: "out of memory")
@@ -83,20 +116,32 @@ public final class ArchiveReader {
         archive_read_support_format_ar(handle)
         archive_read_support_format_cpio(handle)
         archive_read_support_format_zip(handle)
+        return handle
+    }
+
+    /// Enables the compression filters slipway reads on `handle`.
+    static func supportFilters(_ handle: OpaquePointer) {
         archive_read_support_filter_gzip(handle)
         archive_read_support_filter_xz(handle)
         archive_read_support_filter_lzma(handle)
         archive_read_support_filter_zstd(handle)
         archive_read_support_filter_bzip2(handle)
         archive_read_support_filter_lz4(handle)
-        return handle
     }
 
     /// The next member's header, or nil at the end of the archive.
     public func next() throws -> ArchiveEntry? {
+        // Skipping the rest of the member here, as libarchive would first thing in
+        // archive_read_next_header, puts the position at the next member's first header.
+        if currentEntry != nil {
+            currentEntry = nil
+            if archive_read_data_skip(handle) < ARCHIVE_WARN { throw failure("read header after \(current)") }
+        }
+        let start = archive_filter_bytes(handle, 0)
+        if case .stacked(let stacked) = input { stacked.arm(at: start) }
         var entry: OpaquePointer?
         let status = archive_read_next_header(handle, &entry)
-        currentEntry = nil
+        let chain: TarHeaderChain?? = if case .stacked(let stacked) = input { .some(stacked.disarm()) } else { nil }
         dataTouched = false
         if status == ARCHIVE_EOF { return nil }
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
@@ -105,6 +150,7 @@ public final class ArchiveReader {
         let converted = try ArchiveEntry(libarchive: entry, archive: label, after: current)
         current = converted.path
         currentEntry = entry
+        try checkHeaders(from: start, to: archive_filter_bytes(handle, 0), followed: chain)
         return converted
     }
 
@@ -179,7 +225,7 @@ public final class ArchiveReader {
         switch input {
         case .file(let path, let regular): return regular ? (path, position) : nil
         case .range(let range): return range.regular ? (range.path, range.offset + position) : nil
-        case .memory, .nested: return nil
+        case .memory, .nested, .stacked: return nil
         }
     }
 
