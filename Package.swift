@@ -92,7 +92,7 @@ let package = Package(
             name: "Commands",
             dependencies: [
                 "Build", "Profile", "FirstBoot", "Butane", "Runner", "Inspect", "Update", "UpdateKeys",
-                "OfflineUpdate",
+                "OfflineUpdate", "Quoting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -142,6 +142,8 @@ let package = Package(
                 "Build", "Commands", "Profile", "Rootfs", "Archive", "Packages", "TemporaryFiles", "TestSupport",
             ]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "TestSupport"]),
+        // The command line as users meet it: messages, exit statuses, --json, --quiet, --help.
+        .testTarget(name: "CommandTests", dependencies: ["Commands", "Profile", "TestSupport"]),
         // Slow tier: real QEMU boots. `make test` runs it; `make test-fast` leaves it out.
         .testTarget(name: "SystemTests", dependencies: ["Build", "Boot", "Archive", "Runner", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

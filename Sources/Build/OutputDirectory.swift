@@ -18,17 +18,19 @@ final class OutputDirectory {
     /// when another build holds the lock.
     init(claiming path: String, progress: any ProgressReporter) throws {
         self.path = path
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw BuildError(
-                operation: "create the output directory", path: path,
-                message: "\(error.localizedDescription); choose a directory you can write (--output)")
-        }
+        try Self.create(path)
         descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw BuildError(
-                operation: "open the output directory", path: path, message: String(cString: strerror(errno)))
+                operation: "open the output directory", path: path,
+                message: "\(String(cString: strerror(errno))); choose another directory with --output")
+        }
+        // Checked now: otherwise the first output written fails minutes into the build.
+        guard access(path, W_OK | X_OK) == 0 else {
+            let reason = errno == EROFS ? "it is on a read-only file system" : "you cannot write into it"
+            throw BuildError(
+                operation: "write into the output directory", path: path,
+                message: "\(reason); choose a directory you can write with --output")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
@@ -47,6 +49,35 @@ final class OutputDirectory {
                     + "wait for that build to finish, or build into another directory (--output)")
         }
         try recover(progress: progress)
+    }
+
+    /// Creates `path` and its missing parents (mode 0755, less the umask); throws naming the
+    /// directory asked for, what is in the way or cannot be made, and the flag to change.
+    static func create(_ path: String, asked: String? = nil) throws {
+        let asked = asked ?? path
+        let operation = "create the output directory"
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT != S_IFDIR else { return }
+            let subject = path == asked ? "it" : path
+            throw BuildError(
+                operation: path == asked ? "use as the output directory" : operation, path: asked,
+                message: "\(subject) is a file, not a directory; name a directory with --output (it is created if "
+                    + "missing)")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try create(parent, asked: asked) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            let place = parent.isEmpty ? "the current directory" : parent
+            let reason =
+                switch errno {
+                case EACCES, EPERM: "you cannot write into \(place)"
+                case EROFS: "\(place) is on a read-only file system"
+                default: "\(path): \(String(cString: strerror(errno)))"
+                }
+            throw BuildError(
+                operation: operation, path: asked, message: "\(reason); choose a directory you can write with --output")
+        }
     }
 
     /// Releases the lock; another build may claim the directory from now on.

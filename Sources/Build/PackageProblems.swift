@@ -4,9 +4,11 @@ import Packages
 import Profile
 
 enum PackageProblems {
-    /// `error` at the entry of `names` it is about (`root.layers[1].packages[2] "no-such-pkg"`), or at
-    /// the layer's `packages` key when it names none of them (packages that conflict).
-    static func atEntry(_ error: PackagesError, names: [Located<String>], layer: Profile.Layer) -> ProfileErrors {
+    /// apt's failure to resolve at the entry of `names` it is about (`root.layers[1].packages[2]
+    /// "no-such-pkg"`), or at the layer's `packages` key when it names none of them (packages that
+    /// conflict). Other failures (an unwritable cache) are about no entry and pass unchanged.
+    static func atEntry(_ error: PackagesError, names: [Located<String>], layer: Profile.Layer) -> any Error {
+        guard error.operation == "resolve" else { return error }
         let key = layer.keyPath + ".packages"
         let wanted = packageName(error.package)
         if let index = names.firstIndex(where: { packageName($0.value) == wanted }) {
@@ -25,8 +27,9 @@ enum PackageProblems {
     }
 
     /// `kernel.package`'s failure to resolve, at that key.
-    static func atKernel(_ error: PackagesError, source: Located<Profile.KernelSource>, name: String) -> ProfileErrors {
-        profileProblem(source, key: "kernel.package", shown: name, error.message)
+    static func atKernel(_ error: PackagesError, source: Located<Profile.KernelSource>, name: String) -> any Error {
+        guard error.operation == "resolve" else { return error }
+        return profileProblem(source, key: "kernel.package", shown: name, error.message)
     }
 
     /// The package a request names: `tini=0.19.0-1`, `tini:amd64` and `tini/bookworm` name `tini`.

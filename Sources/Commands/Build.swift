@@ -9,37 +9,48 @@ struct BuildCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Build the images a profile describes, without root, mounts or Docker.",
         discussion: """
-            Resolves the profile's Debian packages with apt (private state; the host's dpkg is never
-            touched), verifies and caches the .debs, merges every layer with the OCI whiteout rules
-            and writes the root filesystem straight into an ext4 image. Outputs, in --output:
+            Resolves the profile's Debian packages with apt (private state; the host's dpkg is never \
+            touched), verifies and caches the .debs, merges every layer with the OCI whiteout rules and \
+            writes the root filesystem straight into an ext4 image. Outputs, in --output:
 
-              NAME.img             the bootable GPT disk: ESP (systemd-boot, slot A), ROOT-A, ROOT-B (empty), STATE
-              NAME.qcow2           the same disk as qcow2, when the profile's disk.format is qcow2
-              NAME.rootfs.ext4     the root filesystem (read-only feature set unless the profile says not)
-              NAME.vmlinuz         the kernel, and NAME.initrd.img the slipway initrd, as on the ESP
-              NAME.manifest.json   profile digest, every layer and package with its digest: an SBOM
-              NAME.update          with --signing-key: a signed update payload of this build's slot
+              NAME.img            the bootable GPT disk: ESP (systemd-boot, slot A),
+                                  ROOT-A, ROOT-B (empty), STATE
+              NAME.qcow2          the same disk as qcow2 (disk.format: qcow2)
+              NAME.rootfs.ext4    the root filesystem (ext4's read-only feature set
+                                  unless the profile says not)
+              NAME.vmlinuz        the kernel, and NAME.initrd.img the slipway initrd
+              NAME.manifest.json  the profile digest, every layer and package with
+                                  its digest: an SBOM
+              NAME.update         with --signing-key: a signed update payload
 
-            Outputs are written beside their final names and renamed into place only when the whole
-            build succeeded, so a failed or interrupted build leaves the previous outputs as they
-            were. Ctrl-C (SIGINT) or SIGTERM removes the build's temporary files before it exits. A
-            build holds its output directory: a second build into it fails at once, and the next
-            build removes what a killed one left there.
+            The root must hold what slipway's initrd needs to boot it: the init (init:, /sbin/init by \
+            default) and the directories it mounts on (/state, /etc, /var, /home, /dev, /proc, /sys, \
+            /run), which profiles/base.yaml creates. A root without them stops the build before its \
+            image is written; --rootfs-only builds are not held to it.
 
-            Builds are reproducible: the same profile and inputs give byte-identical outputs. Times
-            are clamped to SOURCE_DATE_EPOCH (environment or --source-date-epoch), or else to the
-            newest time found in the archive layers.
+            Outputs are written beside their final names and renamed into place only when the whole \
+            build succeeded, so a failed or interrupted build leaves the previous outputs as they were. \
+            Ctrl-C (SIGINT) or SIGTERM removes the build's temporary files before it exits. A build \
+            holds its output directory: a second build into it fails at once, and the next build \
+            removes what a killed one left there.
+
+            Builds are reproducible: the same profile and inputs give byte-identical outputs. Times are \
+            clamped to SOURCE_DATE_EPOCH (environment or --source-date-epoch), or else to the newest \
+            time found in the archive layers.
 
             Examples:
               slipway build profiles/minimal.yaml
               slipway build profiles/docker-host.yaml --output /tmp/images --json
-              slipway build profiles/docker-host.yaml --rootfs-only    # just NAME.rootfs.ext4
-              slipway build profiles/minimal.yaml --signing-key keys/update.key   # also NAME.update
+              slipway build profiles/docker-host.yaml --rootfs-only
+              slipway build profiles/minimal.yaml --signing-key keys/update.key
               SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
 
-            Exit status: 0 success, 1 the build failed (the message names the file, entry and rule)
-            or another build holds the output directory, 2 usage error, 130 interrupted by SIGINT,
-            143 by SIGTERM.
+            A failure prints slipway build: and the file, entry and rule on standard error; with \
+            --json, {"error", "profile", "problems": [{"file", "line", "column", "key", "value", \
+            "message"}]} on standard output too. --quiet prints nothing on success.
+
+            Exit status: 0 success, 1 the build failed or another build holds the output directory, \
+            2 usage error, 130 interrupted by SIGINT, 143 by SIGTERM.
             """)
 
     @Argument(help: "The profile to build (profiles/*.yaml).")
@@ -68,18 +79,16 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Write only the root filesystem image and the manifest (no kernel, initrd or disk).")
     var rootfsOnly = false
 
-    @Flag(help: "Print the result as JSON on standard output; a failure prints {\"error\", \"profile\"}.")
+    @Flag(
+        help: "Print the result as JSON on standard output; a failure prints {\"error\", \"profile\", \"problems\"}.")
     var json = false
 
-    @Flag(name: .shortAndLong, help: "No progress output.")
+    @Flag(name: .shortAndLong, help: "Print nothing on success: no progress and no list of outputs.")
     var quiet = false
 
     func validate() throws {
         if let format, !["raw", "qcow2"].contains(format) {
             throw ValidationError("--format \(format): use raw or qcow2")
-        }
-        guard FileManager.default.fileExists(atPath: profile) else {
-            throw ValidationError("profile \(profile) does not exist")
         }
     }
 
@@ -90,21 +99,24 @@ struct BuildCommand: AsyncParsableCommand {
         request.format = format
         request.signingKey = signingKey
         let progress: any ProgressReporter = quiet || json ? SilentProgress() : TerminalProgress()
-        let result: BuildResult
         // Ctrl-C or SIGTERM from here on removes the build's temporaries before exiting.
         let interrupts = InterruptCleanup(outputDirectory: output)
         defer { withExtendedLifetime(interrupts) {} }
+        // A failure goes to the entry point, which prints it (as JSON too with --json).
+        let result: BuildResult
         do {
             result = try Builder(request, progress: progress).build()
-        } catch {
-            printError("slipway build: \(error)")
-            // A script reading --json gets an answer either way.
-            if json { try printJSON(BuildFailure(profile: profile, error: "\(error)")) }
-            throw ExitCode.failure
+        } catch let error as CocoaError where (512...642).contains(error.code.rawValue) {
+            // Writing an output failed after the directory was claimed (a full disk, a file
+            // system that turned read-only): say where, and which flag moves the outputs.
+            // Foundation's write errors are codes 512 to 642 (NSFileWriteErrorMinimum...Maximum).
+            throw BuildError(
+                operation: "write the outputs", path: error.filePath ?? error.url?.path ?? output,
+                message: "\(FileErrorText.reason(error)); choose a directory you can write with --output")
         }
         if json {
             try printJSON(result)
-        } else {
+        } else if !quiet {
             for (role, path) in result.outputs.sorted(by: { $0.key < $1.key }) { print("\(role): \(path)") }
             print("manifest: \(result.manifest)")
             print(String(format: "built %@ in %.1fs (%d packages)", result.profile, result.seconds, result.packages))
@@ -112,10 +124,8 @@ struct BuildCommand: AsyncParsableCommand {
     }
 }
 
-/// What `build --json` prints when the build fails.
-private struct BuildFailure: Encodable {
-    var profile: String
-    var error: String
+extension BuildCommand: ReportsFailureAsJSON {
+    var failureContext: [(String, CanonicalValue)] { [("profile", .string(profile))] }
 }
 
 private func printJSON(_ value: some Encodable) throws {

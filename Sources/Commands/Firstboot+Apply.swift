@@ -7,21 +7,21 @@ struct FirstbootApply: AsyncParsableCommand {
         commandName: "apply",
         abstract: "Apply a first-boot config to a root directory (files, users, SSH keys, units).",
         discussion: """
-            The config is validated, referenced configs and every resource are fetched and verified,
-            and every entry is checked against the root before anything is written: a failure leaves
+            The config is validated, referenced configs and every resource are fetched and verified, \
+            and every entry is checked against the root before anything is written: a failure leaves \
             the root untouched. Kernel arguments are recorded in DIR/etc/.slipway-kargs.json.
 
-            A directory has no block devices: storage.disks and filesystems are refused, or with
-            --ignore-devices reported as warnings (the image's first boot partitions extra disks and
-            makes their filesystems itself). storage.raid, storage.luks and formats other than ext4,
+            A directory has no block devices: storage.disks and filesystems are refused, or with \
+            --ignore-devices reported as warnings (the image's first boot partitions extra disks and \
+            makes their filesystems itself). storage.raid, storage.luks and formats other than ext4, \
             vfat and swap are invalid: first boot does not support them.
 
             Examples:
               slipway firstboot apply me.ign --root ./rootfs
               slipway firstboot apply me.ign --root ./rootfs --ignore-devices
 
-            Exit codes: 0 applied, 1 invalid config or failed apply (the entry and reason are printed),
-            2 usage error.
+            Exit codes: 0 applied, 1 invalid config or failed apply (the entry and reason are \
+            printed), 2 usage error.
             """)
 
     @Argument(help: "The config file (Ignition JSON), or - for standard input.")
@@ -43,19 +43,21 @@ struct FirstbootApply: AsyncParsableCommand {
     func run() async throws {
         let name = file == "-" ? "<stdin>" : file
         let report = ConfigParser.parse(try readInput(file))
-        for diagnostic in report.diagnostics { printError(diagnostic.formatted(file: name)) }
+        let command = Self.displayName
+        printPrefixed(report.diagnostics.map { $0.formatted(file: name) }.joined(separator: "\n"), command: command)
         guard report.isValid, let config = report.config else {
-            printError("\(name): invalid, nothing applied")
+            printPrefixed("\(name): invalid, nothing applied", command: command)
             throw ExitCode.failure
         }
         let options = ApplyOptions(
             fetcher: StandardFetcher(), defaultTotalSeconds: fetchTimeout, ignoreStorageDevices: ignoreDevices)
         do {
             let result = try ConfigApplier.apply(config, root: root, options: options)
-            for warning in result.warnings { printError("\(name): warning: \(warning)") }
+            printPrefixed(result.warnings.map { "\(name): warning: \($0)" }.joined(separator: "\n"), command: command)
         } catch {
-            printError("\(name): \(error)")
-            if !error.message.contains("partially configured") { printError("\(name): nothing was written") }
+            var text = "\(name): \(error)"
+            if !error.message.contains("partially configured") { text += "\n\(name): nothing was written" }
+            printPrefixed(text, command: command)
             throw ExitCode.failure
         }
     }

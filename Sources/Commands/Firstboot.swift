@@ -9,9 +9,9 @@ struct FirstbootCommand: AsyncParsableCommand {
         abstract: "Validate, apply and render first-boot configs (Ignition spec 3.0.0–3.5.0).",
         discussion: """
             Examples:
-              slipway firstboot validate me.ign               # every error as FILE:line:col: $.path: message
-              slipway firstboot apply me.ign --root ./rootfs  # write files, users, units into a directory
-              slipway firstboot render me.yaml -o me.ign      # Butane-style YAML to Ignition JSON
+              slipway firstboot validate me.ign               # FILE:line:col: $.path: ...
+              slipway firstboot apply me.ign --root ./rootfs  # into a directory
+              slipway firstboot render me.yaml -o me.ign      # Butane YAML to Ignition
 
             Exit codes: 0 success, 1 invalid config or failed apply, 2 usage error.
             """,

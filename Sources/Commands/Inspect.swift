@@ -1,23 +1,24 @@
 import ArgumentParser
 import Inspect
+import Profile
 
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show a disk image's partitions, filesystems, boot slots and manifest.",
         discussion: """
-            Reads a slipway image without mounting it (a qcow2 image through a temporary raw copy):
-            the GPT (both copies and their CRCs are verified), each partition's filesystem, label
-            and UUID (through libblkid), the loader entries in the ESP with their boot-counting
-            state (slipway-a+3.conf: slot a, 3 tries left), and the NAME.manifest.json beside the
-            image.
+            Reads a slipway image without mounting it (a qcow2 image through a temporary raw copy): \
+            the GPT (both copies and their CRCs are verified), each partition's filesystem, label and \
+            UUID (through libblkid), the loader entries in the ESP with their boot-counting state \
+            (slipway-a+3.conf: slot a, 3 tries left), and the NAME.manifest.json beside the image.
 
             Examples:
               slipway inspect out/docker-host.img
               slipway inspect out/docker-host.img --json | jq '.slots'
 
-            Exit status 0 when the image was read; 1 when it could not be (a damaged GPT names the
-            copy and the check that failed).
+            Exit status 0 when the image was read; 1 when it could not be (a damaged GPT names the \
+            copy and the check that failed; with --json, {"error", "image", "problems"} on standard \
+            output too).
             """)
 
     @Argument(help: "The disk image to read: NAME.img, or NAME.qcow2 (read through a raw copy made with qemu-img).")
@@ -30,4 +31,8 @@ struct InspectCommand: AsyncParsableCommand {
         let report = try Inspector.inspect(imageAt: image)
         print(json ? report.jsonText() : report.text(), terminator: "")
     }
+}
+
+extension InspectCommand: ReportsFailureAsJSON {
+    var failureContext: [(String, CanonicalValue)] { [("image", .string(image))] }
 }

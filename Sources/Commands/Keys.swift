@@ -14,15 +14,16 @@ struct GenerateKeys: AsyncParsableCommand {
         commandName: "generate",
         abstract: "Write a new update signing key pair: DIR/update.key (private, mode 0600) and DIR/update.pub.",
         discussion: """
-            The keys are Ed25519, as PEM files that OpenSSL reads too. List the public key in the
+            The keys are Ed25519, as PEM files that OpenSSL reads too. List the public key in the \
             profile so images trust it, and sign payloads with the private key:
 
               slipway keys generate keys/
-              # profile:  update: { keys: [keys/update.pub] }
-              slipway build profiles/docker-host.yaml --signing-key keys/update.key   # also out/docker-host.update
+              # in the profile:  update: { keys: [keys/update.pub] }
+              slipway build profiles/docker-host.yaml --signing-key keys/update.key
 
-            Existing keys are never overwritten. Keep update.key out of version control: whoever
-            has it can update every machine that trusts update.pub.
+            The build then also writes out/docker-host.update. Existing keys are never overwritten. \
+            Keep update.key out of version control: whoever has it can update every machine that \
+            trusts update.pub.
             """)
 
     @Argument(help: "Directory for update.key and update.pub (created if missing).")
@@ -30,13 +31,8 @@ struct GenerateKeys: AsyncParsableCommand {
 
     func run() async throws {
         let key = UpdateSigningKey.generate()
-        do {
-            let written = try key.write(toDirectory: directory)
-            print("private key: \(written.key) (mode 0600)")
-            print("public key:  \(written.pub) (key id \(key.publicKey.id))")
-        } catch {
-            printError("slipway keys generate: \(error)")
-            throw ExitCode.failure
-        }
+        let written = try key.write(toDirectory: directory)
+        print("private key: \(written.key) (mode 0600)")
+        print("public key:  \(written.pub) (key id \(key.publicKey.id))")
     }
 }

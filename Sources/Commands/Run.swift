@@ -20,10 +20,15 @@ struct RunCommand: ParsableCommand {
             Examples:
               slipway run out/minimal.img
               slipway run out/docker-host.img --config me.ign --ssh-port 2222
-              slipway run out/docker-host.img --disk-size 20G
+              slipway run out/docker-host.img --disk-size 20GiB --memory 4GiB
               slipway run out/minimal.img --expect 'slipway: ready' --timeout 120
-              slipway run out/minimal.img --config kargs.ign --reboots 1 --expect 'slipway: ready'
+              slipway run out/minimal.img --config kargs.ign --reboots 1 \\
+                --expect 'slipway: ready'
               slipway run --kernel vmlinuz --initrd initrd.img --append console=ttyS0
+
+            Sizes (--memory, --disk-size) follow the profile's rules: binary units like 512MiB, \
+            2GiB or 2G; decimal units (2GB) are refused as ambiguous. A plain number counts MiB. \
+            The image, --config, --kernel and --initrd are checked before anything starts.
 
             Without --expect the run lasts until the guest powers off (or --timeout passes); on a terminal, \
             keys go to the guest and Ctrl-C stops the machine. --accel auto uses KVM only after checking that \
@@ -37,12 +42,14 @@ struct RunCommand: ParsableCommand {
             Exit status:
               0    --expect matched; without --expect, the guest powered off
               1    --timeout passed first
-              3    the guest stopped before a match, or rebooted (more often than --reboots allows), reset or
-                   panicked
+              3    the guest stopped before a match, or rebooted (more often than
+                   --reboots allows), reset or panicked
               4    the machine could not run (QEMU, firmware, image or config)
               2    usage error (a bad flag or value)
               130  interrupted (SIGINT or SIGTERM); the machine was stopped
-            On 1 and 3 the last 30 console lines follow on stderr; on 4, QEMU's own message. See docs/run.md.
+
+            On 1 and 3 the last 30 console lines follow on stderr; on 4, QEMU's own message. See \
+            docs/run.md.
             """)
 
     @Argument(help: "The disk image to boot, raw or qcow2 (optional with --kernel).")
@@ -51,8 +58,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("An Ignition config for the guest (fw_cfg opt/com.coreos/config).", valueName: "file"))
     var config: String?
 
-    @Option(help: "Guest memory: MiB, or a size like 512M or 2G.")
-    var memory = "2G"
+    @Option(help: "Guest memory: a size like 512MiB or 2GiB (binary units), or a number of MiB.")
+    var memory = "2GiB"
 
     @Option(help: "Number of virtual CPUs.")
     var cpus = 2
@@ -82,7 +89,7 @@ struct RunCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Boot on a disk this large (like 20G): the throwaway overlay is made that size and STATE grows into it.",
+            "Boot on a disk this large (like 20GiB): the throwaway overlay is made that size and STATE grows into it.",
             valueName: "size"))
     var diskSize: String?
 
@@ -107,30 +114,30 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard image != nil || kernel != nil else {
-            throw ValidationError("Give an IMAGE to boot, or --kernel for a direct kernel boot.")
+            throw ValidationError("give an IMAGE to boot, or --kernel for a direct kernel boot")
         }
         if kernel == nil, initrd != nil || kernelCommandLine != nil {
-            throw ValidationError("--initrd and --append only apply with --kernel.")
+            throw ValidationError("--initrd and --append only apply with --kernel")
         }
-        if persist && image == nil { throw ValidationError("--persist needs an IMAGE to write to.") }
+        if persist && image == nil { throw ValidationError("--persist needs an IMAGE to write to") }
         if diskSize != nil && (image == nil || persist) {
             throw ValidationError(
                 "--disk-size sizes the throwaway overlay of an IMAGE; with --persist, grow the image itself "
-                    + "(qemu-img resize IMAGE SIZE).")
+                    + "(qemu-img resize IMAGE SIZE)")
         }
-        guard (1...255).contains(cpus) else { throw ValidationError("--cpus \(cpus): use 1 to 255.") }
+        guard (1...255).contains(cpus) else { throw ValidationError("--cpus \(cpus): use 1 to 255") }
         if let timeout, !(timeout > 0) {
-            throw ValidationError("--timeout \(timeout): use a positive number of seconds.")
+            throw ValidationError("--timeout \(timeout): use a positive number of seconds")
         }
         guard (0...100).contains(reboots) else {
-            throw ValidationError("--reboots \(reboots): use 0 to 100 reboots.")
+            throw ValidationError("--reboots \(reboots): use 0 to 100 reboots")
         }
         if let sshPort, !(1...65535).contains(sshPort) {
-            throw ValidationError("--ssh-port \(sshPort): use a port from 1 to 65535.")
+            throw ValidationError("--ssh-port \(sshPort): use a port from 1 to 65535")
         }
+        _ = try SizeOption.mebibytes(memory, flag: "--memory", minimum: 32)
+        if let diskSize { _ = try SizeOption.mebibytes(diskSize, flag: "--disk-size") }
         do {
-            _ = try MachineConfiguration.memoryMiB(parsing: memory)
-            if let diskSize { _ = try MachineConfiguration.mebibytes(parsing: diskSize, what: "disk size") }
             for forward in forwards { _ = try PortForward(parsing: forward) }
             if let expect { _ = try ConsolePattern(expect) }
         } catch {
@@ -139,14 +146,22 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configuration: MachineConfiguration
+        var configuration: MachineConfiguration
         let pattern: ConsolePattern?
         do {
             configuration = try makeConfiguration()
             pattern = try expect.map { pattern throws(RunnerError) in try ConsolePattern(pattern) }
         } catch {
-            throw ValidationError(error.description)
+            throw error as? ValidationError ?? ValidationError("\(error)")
         }
+        // A mistyped path fails now, before the KVM probe (which boots a guest) or QEMU start.
+        do {
+            try configuration.checkFiles()
+        } catch {
+            Self.report("\(error)")
+            throw ExitCode(RunExitStatus.qemuFailed)
+        }
+        configuration.acceleration = resolveAcceleration()
         let machine = Machine(configuration, echo: STDOUT_FILENO)
         let interruption = Interruption(machine: machine)
         defer { interruption.cancel() }
@@ -180,22 +195,20 @@ struct RunCommand: ParsableCommand {
         throw ExitCode(interruption.happened ? RunExitStatus.interrupted : result.exitStatus)
     }
 
-    private func makeConfiguration() throws(RunnerError) -> MachineConfiguration {
+    /// The machine as the flags describe it; the accelerator is resolved after the files are checked.
+    private func makeConfiguration() throws -> MachineConfiguration {
         var configuration = MachineConfiguration(
-            memoryMiB: try MachineConfiguration.memoryMiB(parsing: memory), cpus: cpus,
+            memoryMiB: try SizeOption.mebibytes(memory, flag: "--memory", minimum: 32), cpus: cpus,
             network: NetworkOptions(
                 sshPort: sshPort,
                 forwards: try forwards.map { text throws(RunnerError) in try PortForward(parsing: text) }),
             ignitionConfig: config, qemu: qemu)
-        let sizeMiB = try diskSize.map { text throws(RunnerError) in
-            try MachineConfiguration.mebibytes(parsing: text, what: "disk size")
-        }
+        let sizeMiB = try diskSize.map { text in try SizeOption.mebibytes(text, flag: "--disk-size") }
         configuration.disk = image.map { DiskAttachment(path: $0, persist: persist, sizeMiB: sizeMiB) }
         if let kernel {
             configuration.boot = .directKernel(
                 DirectKernel(kernel: kernel, initrd: initrd, commandLine: kernelCommandLine))
         }
-        configuration.acceleration = resolveAcceleration()
         return configuration
     }
 

@@ -9,14 +9,17 @@ public struct Slipway: AsyncParsableCommand {
             "Build container-optimized Linux disk images from profiles, boot them in QEMU, configure them on first boot.",
         discussion: """
             Typical use:
-              slipway build profiles/docker-host.yaml          # out/docker-host.img and friends
-              slipway run out/docker-host.img --config me.ign  # boot it, console on stdout
-              slipway inspect out/docker-host.img              # partitions, slots, manifest
-              slipway firstboot validate me.ign                # the checks the image runs at first boot
-              slipway keys generate keys/                      # sign updates: build --signing-key keys/update.key
-              slipway update apply out/minimal.img v2/minimal.update   # install v2 into slot B
+              slipway build profiles/docker-host.yaml          # out/docker-host.img...
+              slipway run out/docker-host.img --config me.ign  # console on stdout
+              slipway inspect out/docker-host.img              # partitions, slots
+              slipway firstboot validate me.ign                # first-boot checks
+              slipway keys generate keys/                      # update signing keys
+              slipway update apply out/minimal.img v2/minimal.update
 
-            Exit codes: 0 success, 1 failure, 2 usage error; `run` passes on the guest's verdict.
+            Errors go to standard error, each line starting with slipway and the command \
+            (slipway build: ...); commands with --json print failures as JSON on standard output too.
+
+            Exit codes: 0 success, 1 failure, 2 usage error; run passes on the guest's verdict.
             """,
         version: "0.1.0",
         subcommands: [

@@ -13,19 +13,21 @@ struct ApplyUpdate: AsyncParsableCommand {
         commandName: "apply",
         abstract: "Install a signed update payload into the inactive slot of an image file.",
         discussion: """
-            The payload (NAME.update, from `slipway build --signing-key`) is checked before anything
-            is written: its signature against the keys the image's booting slot trusts, its profile
-            name and architecture, its version (newer than the booting slot's), the slot's size and
+            The payload (NAME.update, from `slipway build --signing-key`) is checked before anything \
+            is written: its signature against the keys the image's booting slot trusts, its profile \
+            name and architecture, its version (newer than the booting slot's), the slot's size and \
             every chunk's digest. A refused payload leaves the image byte-identical.
 
-            Then the inactive slot's entry is removed, the root filesystem written, the kernel and
-            initrd copied to the ESP, and the new entry (with boot counting, sorting first) renamed
-            into place. The next boot tries the new version; its health check blesses it, and a
+            Then the inactive slot's entry is removed, the root filesystem written, the kernel and \
+            initrd copied to the ESP, and the new entry (with boot counting, sorting first) renamed \
+            into place. The next boot tries the new version; its health check blesses it, and a \
             version that fails its tries falls back to the previous one.
 
             Examples:
               slipway update apply out/minimal.img out-v2/minimal.update
-              slipway inspect out/minimal.img          # slot B: the new version, tries left
+              slipway inspect out/minimal.img      # slot B: the new version, tries left
+
+            --quiet prints nothing on success.
 
             Exit status: 0 installed, 1 refused or failed (the message names the rule), 2 usage error.
             """)
@@ -39,18 +41,13 @@ struct ApplyUpdate: AsyncParsableCommand {
     @Flag(help: "Install a version that is not newer than the one in the image.")
     var allowDowngrade = false
 
-    @Flag(name: .shortAndLong, help: "No progress output.")
+    @Flag(name: .shortAndLong, help: "Print nothing on success: no progress and no summary.")
     var quiet = false
 
     func run() async throws {
-        do {
-            let applied = try OfflineUpdate.apply(image: image, payload: payload, allowDowngrade: allowDowngrade) {
-                if !quiet { printError("slipway update: \($0)") }
-            }
-            print("installed version \(applied.version) in slot \(applied.slot) (\(applied.entryFile))")
-        } catch {
-            printError("slipway update apply: \(error)")
-            throw ExitCode.failure
+        let applied = try OfflineUpdate.apply(image: image, payload: payload, allowDowngrade: allowDowngrade) {
+            if !quiet { printError("\(Self.displayName): \($0)") }
         }
+        if !quiet { print("installed version \(applied.version) in slot \(applied.slot) (\(applied.entryFile))") }
     }
 }

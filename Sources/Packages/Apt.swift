@@ -152,8 +152,7 @@ public final class Apt: Sendable {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw PackagesError(
-                package: path, operation: "create apt state",
-                message: "\(error.localizedDescription); set SLIPWAY_CACHE to a writable directory")
+                package: path, operation: "create apt state", message: PackageCache.unwritable(path, error))
         }
     }
 

@@ -119,8 +119,33 @@ public struct PackageCache: Sendable, Equatable {
         } catch {
             throw PackagesError(
                 package: package.id, operation: "create cache directory",
-                message: "\(path): \(error.localizedDescription); set SLIPWAY_CACHE to a writable directory")
+                message: "\(path): \(Self.unwritable(path, error))")
         }
+    }
+
+    /// Why a directory of the cache could not be made, from the system's reason (Foundation's own
+    /// text names neither the path nor the cause), and where to put the cache instead.
+    static func unwritable(_ path: String, _ error: any Error) -> String {
+        var reason: String
+        switch (error as? CocoaError)?.code {
+        case .fileWriteNoPermission?, .fileReadNoPermission?: reason = "permission denied"
+        case .fileWriteFileExists?: reason = "a file is in the way"
+        case .fileWriteVolumeReadOnly?: reason = "read-only file system"
+        case .fileWriteOutOfSpace?: reason = "no space left on the device"
+        default: reason = error.localizedDescription
+        }
+        // Foundation's "unknown" error is most often a file where a directory should be.
+        var ancestor = path
+        var isDirectory: ObjCBool = false
+        while !ancestor.isEmpty, ancestor != "/",
+            !FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDirectory)
+        {
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
+        if FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDirectory), !isDirectory.boolValue {
+            reason = "\(ancestor) is a file, not a directory"
+        }
+        return "cannot create it: \(reason); choose a writable cache with --cache or SLIPWAY_CACHE"
     }
 
     private func digest(of file: String, package: ResolvedPackage) throws -> String {

@@ -1,7 +1,8 @@
 // Suggestions for misspelled keys and names: the candidate with the smallest edit distance, when
-// it is close enough to read as a typo.
+// it is close enough to read as a typo. The command line suggests subcommands with it too.
 
-enum EditDistance {
+/// Closest-spelling suggestions for misspelt keys, names and commands.
+public enum EditDistance {
     /// Optimal-string-alignment distance: insertions, deletions, substitutions and transpositions of
     /// neighbours each cost 1 (`lgo` is one step from `log`). Compared case-insensitively, so
     /// `Kernel` suggests `kernel`.
@@ -29,7 +30,7 @@ enum EditDistance {
     /// The closest candidate within a distance that still reads as a typo: none for words of one
     /// or two characters (every short word is close to every other), 1 up to 4 characters, 2 up
     /// to 8, 3 beyond. Ties go to the earlier candidate.
-    static func closest(to word: String, among candidates: [String]) -> String? {
+    public static func closest(to word: String, among candidates: [String]) -> String? {
         let limit = word.count <= 2 ? 0 : word.count <= 4 ? 1 : word.count <= 8 ? 2 : 3
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {

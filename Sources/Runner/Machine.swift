@@ -162,15 +162,7 @@ public final class Machine: @unchecked Sendable {
         }
         guard configuration.memoryMiB >= 32 else { throw invalid("memory", "at least 32 MiB is needed") }
         guard (1...255).contains(configuration.cpus) else { throw invalid("cpus", "use 1 to 255 CPUs") }
-        var files: [(String, String)] = []
-        if let config = configuration.ignitionConfig { files.append((config, "Ignition config")) }
-        if case .directKernel(let direct) = configuration.boot {
-            files.append((direct.kernel, "kernel"))
-            if let initrd = direct.initrd { files.append((initrd, "initrd")) }
-        }
-        for (path, what) in files where !FileManager.default.isReadableFile(atPath: path) {
-            throw invalid(path, "the \(what) does not exist or is not readable")
-        }
+        try configuration.checkFiles()
     }
 
     private func resolveAccelerator() -> Accelerator {

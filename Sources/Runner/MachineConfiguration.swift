@@ -171,27 +171,21 @@ public struct PortForward: Sendable, Equatable {
 }
 
 extension MachineConfiguration {
-    /// Parses a memory size: a plain number of MiB (`2048`) or a number with a unit (`512M`, `2G`, `2GiB`).
-    public static func memoryMiB(parsing text: String) throws(RunnerError) -> Int {
-        try mebibytes(parsing: text, what: "memory size")
-    }
-
-    /// A size in MiB from `2048`, `512M`, `20G`, `20GiB`...; `what` names it in the error.
-    public static func mebibytes(parsing text: String, what: String) throws(RunnerError) -> Int {
-        let units: [(suffix: String, factor: Int)] = [
-            ("GiB", 1024), ("MiB", 1), ("GB", 1024), ("MB", 1), ("G", 1024), ("M", 1), ("g", 1024), ("m", 1),
-        ]
-        var number = text.trimmingCharacters(in: .whitespaces)
-        var factor = 1
-        if let unit = units.first(where: { number.hasSuffix($0.suffix) }) {
-            number.removeLast(unit.suffix.count)
-            factor = unit.factor
+    /// Checks that the disk image, the Ignition config and a direct boot's kernel and initrd exist
+    /// and can be read. `Machine.start` checks them too; a command checks first so that a mistyped
+    /// path fails at once, before the KVM probe boots a guest.
+    public func checkFiles() throws(RunnerError) {
+        if let disk { _ = try ImageFormat.detect(path: disk.path) }
+        var files: [(String, String)] = []
+        if let ignitionConfig { files.append((ignitionConfig, "Ignition config")) }
+        if case .directKernel(let direct) = boot {
+            files.append((direct.kernel, "kernel"))
+            if let initrd = direct.initrd { files.append((initrd, "initrd")) }
         }
-        guard let value = Int(number), value > 0, value <= Int(Int32.max) / factor else {
+        for (path, what) in files where !FileManager.default.isReadableFile(atPath: path) {
             throw RunnerError(
-                .invalidConfiguration, operation: "parse \(what)", subject: "\"\(text)\"",
-                message: "expected MiB like 2048, or a size like 512M or 2G")
+                .invalidConfiguration, operation: "configure machine", subject: path,
+                message: "the \(what) does not exist or is not readable")
         }
-        return value * factor
     }
 }

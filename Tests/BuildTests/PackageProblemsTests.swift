@@ -54,7 +54,7 @@ import Testing
             package: "local-app", operation: "resolve",
             message: "unmet dependency: local-app depends on local-missing but it is not installable")
         #expect(
-            PackageProblems.atEntry(error, names: names, layer: layer).description
+            "\(PackageProblems.atEntry(error, names: names, layer: layer))"
                 == "p.yaml:7:9: images.tool.layers[0].packages[1] \"\(entry)\": unmet dependency: local-app depends on "
                 + "local-missing but it is not installable")
     }
@@ -66,7 +66,9 @@ import Testing
             keyPath: "root.layers[0]")
         let error = PackagesError(package: "local-base other", operation: "resolve", message: "apt-get failed")
         #expect(
-            PackageProblems.atEntry(error, names: names, layer: layer).description
+            "\(PackageProblems.atEntry(error, names: names, layer: layer))"
                 == "p.yaml:5:7: root.layers[0].packages: local-base other: apt-get failed")
+        let cache = PackagesError(package: "/c/apt/amd64", operation: "create apt state", message: "cannot create it")
+        #expect(PackageProblems.atEntry(cache, names: names, layer: layer) as? PackagesError == cache)
     }
 }

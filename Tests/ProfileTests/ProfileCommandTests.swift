@@ -22,9 +22,9 @@ import Testing
         #expect(result.stdout.hasPrefix("\(good): valid (digest "))
         #expect(
             result.stderr == """
-                \(bad):5:1: kernal: unknown key; did you mean "kernel"?
-                \(bad):6:13: disk.esp "12X": expected a size like 512MiB or 2GiB
-                \(bad): 2 problems
+                slipway profile validate: \(bad):5:1: kernal: unknown key; did you mean "kernel"?
+                slipway profile validate: \(bad):6:13: disk.esp "12X": expected a size like 512MiB or 2GiB
+                slipway profile validate: \(bad): 2 problems
 
                 """)
     }

@@ -31,22 +31,6 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ("2048", 2048), ("512M", 512), ("512MiB", 512), ("2G", 2048), ("2GiB", 2048), ("1g", 1024), ("3GB", 3072),
-    ])
-    func parsesMemory(text: String, mebibytes: Int) throws {
-        #expect(try MachineConfiguration.memoryMiB(parsing: text) == mebibytes)
-    }
-
-    @Test(arguments: ["", "0", "-1", "2T", "two", "1.5G", "99999999999G"])
-    func rejectsBadMemory(text: String) {
-        #expect {
-            try MachineConfiguration.memoryMiB(parsing: text)
-        } throws: { error in
-            (error as? RunnerError)?.message == "expected MiB like 2048, or a size like 512M or 2G"
-        }
-    }
-
     @Test func sshForwardComesFirst() {
         let network = NetworkOptions(sshPort: 2200, forwards: [PortForward(hostPort: 8080, guestPort: 80)])
         #expect(network.allForwards.map(\.guestPort) == [22, 80])

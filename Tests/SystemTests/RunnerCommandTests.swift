@@ -153,6 +153,28 @@ extension RunnerSystemTests {
             #expect(result.stderr.contains("open disk image /nonexistent/disk.img: the file does not exist"))
         }
 
+        /// A mistyped path fails before the KVM probe, which boots a guest to see whether KVM works.
+        @Test(arguments: [
+            (["/nonexistent/disk.img"], "slipway run: open disk image /nonexistent/disk.img: the file does not exist"),
+            (
+                ["--kernel", "/nonexistent/vmlinuz"],
+                "slipway run: configure machine /nonexistent/vmlinuz: the kernel does not exist or is not readable"
+            ),
+        ])
+        func missingFilesFailBeforeTheKVMProbe(arguments: [String], message: String) throws {
+            // A QEMU that records being started: the probe would start it.
+            let scratch = try TemporaryDirectory()
+            let qemu = scratch.file("qemu")
+            try Data("#!/bin/sh\ntouch '\(scratch.file("started"))'\nexit 1\n".utf8).write(
+                to: URL(fileURLWithPath: qemu))
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: qemu)
+            let result = try slipway(arguments + ["--accel", "auto", "--qemu", qemu])
+            #expect(result.status == RunExitStatus.qemuFailed)
+            #expect(result.stderr.hasPrefix(message), "\(result.stderr)")
+            #expect(!result.stderr.contains("TCG"))
+            #expect(!FileManager.default.fileExists(atPath: scratch.file("started")), "QEMU was started")
+        }
+
         @Test func imageQEMURefusesExitsFourWithQEMUsMessage() throws {
             let scratch = try TemporaryDirectory()
             let image = scratch.file("broken.qcow2")
@@ -166,20 +188,26 @@ extension RunnerSystemTests {
         }
 
         @Test(arguments: [
-            (["a.img", "--initrd", "/x"], "--initrd and --append only apply with --kernel."),
-            (["a.img", "--forward", "80"], "expected HOST:GUEST"),
-            (["a.img", "--expect", "("], "not a valid regular expression"),
-            (["a.img", "--memory", "lots"], "expected MiB like 2048"),
-            (["a.img", "--reboots=-1"], "--reboots -1: use 0 to 100 reboots."),
-            (["a.img", "--reboots", "101"], "--reboots 101: use 0 to 100 reboots."),
-            (["a.img", "--reboots", "many"], "The value 'many' is invalid for '--reboots <n>'"),
-            (["a.img", "--disk-size", "lots"], "disk size \"lots\": expected MiB like 2048"),
+            (["a.img", "--initrd", "/x"], "--initrd and --append only apply with --kernel"),
+            (["a.img", "--forward", "80"], "parse port forward \"80\": expected HOST:GUEST"),
+            (["a.img", "--expect", "("], "compile console pattern /(/: not a valid regular expression"),
+            (["a.img", "--memory", "lots"], "--memory \"lots\": expected a size like 512MiB or 2GiB"),
+            (
+                ["a.img", "--memory", "2GB"],
+                "--memory \"2GB\": decimal units are ambiguous; write 2GiB (sizes count in powers of 1024)"
+            ),
+            (["a.img", "--memory", "16MiB"], "--memory \"16MiB\": must be at least 32MiB"),
+            (["a.img", "--reboots=-1"], "--reboots -1: use 0 to 100 reboots"),
+            (["a.img", "--reboots", "101"], "--reboots 101: use 0 to 100 reboots"),
+            (["a.img", "--reboots", "many"], "the value 'many' is invalid for '--reboots <n>'"),
+            (["a.img", "--disk-size", "20GB"], "--disk-size \"20GB\": decimal units are ambiguous; write 20GiB"),
             (["a.img", "--persist", "--disk-size", "8G"], "with --persist, grow the image itself"),
         ])
         func usageErrorsExit2(arguments: [String], message: String) throws {
             let result = try slipway(arguments)
             #expect(result.status == RunExitStatus.usage)
-            #expect(result.stderr.contains(message))
+            let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+            #expect(first.hasPrefix("slipway run: ") && first.contains(message), "\(result.stderr)")
         }
     }
 }

@@ -112,6 +112,19 @@ import Testing
         #expect(result.stdout.contains("installed version 0.9.0 in slot b"))
     }
 
+    /// --quiet prints nothing when the update is installed; a refusal is still reported.
+    @Test func quietPrintsNothingOnSuccess() throws {
+        let built = try UpdateFixtures.built.get()
+        let scratch = try TemporaryDirectory("slipway-update-quiet")
+        let image = try UpdateFixtures.v1Copy(in: scratch)
+        let result = try apply(image, built.payload("v2"), ["--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.isEmpty && result.stderr.isEmpty, "\(result.stdout)\(result.stderr)")
+        let again = try apply(image, built.payload("v2"), ["-q"])
+        #expect(again.status == 1)
+        #expect(again.stderr.hasPrefix("slipway update apply: "), "\(again.stderr)")
+    }
+
     /// A second update before the first was booted and blessed would overwrite its fallback.
     @Test func refusesToOverwriteTheFallbackOfAnUnblessedSlot() throws {
         let built = try UpdateFixtures.built.get()
