@@ -30,15 +30,17 @@ extension Slipway {
         } catch {
             let reporting = command as? any ReportsFailureAsJSON
             return finish(
-                error, command: CommandChain.name(of: type(of: command)) ?? named.name,
+                error, command: CommandChain.name(of: type(of: command)) ?? named.name, ran: type(of: command),
                 json: reporting?.json == true, context: reporting?.failureContext ?? [])
         }
         return 0
     }
 
-    /// Prints `error` for `command` and returns the exit status.
+    /// Prints `error` for `command` and returns the exit status. `ran` is the command whose `run`
+    /// threw, whose usage follows a usage error (ArgumentParser would show the root's).
     private static func finish(
-        _ error: any Error, command: String, json: Bool, context: [(String, CanonicalValue)] = []
+        _ error: any Error, command: String, ran: (any ParsableCommand.Type)? = nil, json: Bool,
+        context: [(String, CanonicalValue)] = []
     ) -> Int32 {
         if let code = error as? ExitCode { return code.rawValue }
         let code = exitCode(for: error)
@@ -50,7 +52,12 @@ extension Slipway {
         let usage = code == .validationFailure
         // The parser's own text starts "Error: " and goes on with the usage; the rest is ours.
         var text = usage ? fullMessage(for: error) : FileErrorText.describe(error)
-        if usage, text.hasPrefix("Error: ") { text = lowercasingFirstWord(String(text.dropFirst("Error: ".count))) }
+        if usage, let ran {
+            text =
+                "\(message(for: error))\nUsage: \(usageString(for: ran))\n  See '\(command) --help' for more information."
+        }
+        if usage, text.hasPrefix("Error: ") { text = String(text.dropFirst("Error: ".count)) }
+        if usage { text = lowercasingFirstWord(text) }
         if json {
             let message = usage ? lowercasingFirstWord(message(for: error)) : text
             let problems = usage ? [FailureProblem(message: message)] : FailureProblem.list(error)

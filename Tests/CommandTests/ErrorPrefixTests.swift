@@ -35,6 +35,18 @@ import Testing
         #expect(!result.stderr.contains("Error: ") && !result.stderr.contains("NSCocoaErrorDomain"))
     }
 
+    /// A usage error found while the command runs shows that command's usage, not the root's.
+    @Test func theUsageIsTheCommands() throws {
+        let result = try slipway(["firstboot", "render", "/nonexistent/me.bu"])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr.split(separator: "\n").map(String.init) == [
+                "slipway firstboot render: cannot read /nonexistent/me.bu: no such file or not readable",
+                "Usage: slipway firstboot render <file> [--output <output>] [--files-dir <files-dir>] [--strict]",
+                "  See 'slipway firstboot render --help' for more information.",
+            ])
+    }
+
     @Test(arguments: [
         (["biuld", "profiles/minimal.yaml"], "slipway: \"biuld\" is not a slipway command; did you mean \"build\"?"),
         (["inspet"], "slipway: \"inspet\" is not a slipway command; did you mean \"inspect\"?"),
