@@ -50,6 +50,14 @@ public struct UpdateSigningKey {
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw UpdateError(directory, "cannot create the directory: \(String(cString: strerror(errno)))")
         }
+        // Said here: the first file written would name its temporary name instead.
+        var status = stat()
+        if stat(directory, &status) == 0, status.st_mode & S_IFMT != S_IFDIR {
+            throw UpdateError(directory, "is a file, not a directory; name a directory for the keys")
+        }
+        if access(directory, W_OK | X_OK) != 0 {
+            throw UpdateError(directory, "cannot write into the directory: \(String(cString: strerror(errno)))")
+        }
         let keyPath = directory + "/update.key", pubPath = directory + "/update.pub"
         for path in [keyPath, pubPath] where access(path, F_OK) == 0 {
             throw UpdateError(path, "already exists; keys are never overwritten (move it away first)")
