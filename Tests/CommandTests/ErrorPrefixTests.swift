@@ -16,7 +16,10 @@ import Testing
         (["profile", "show", "missing.yaml"], "slipway profile show: missing.yaml: no such file (looked for ", 1),
         (["profile", "validate"], "slipway profile validate: missing expected argument '<files> ...'", 2),
         (["update", "apply", "missing.img", "missing.update"], "slipway update apply: ", 1),
-        (["keys", "generate", "a-file"], "slipway keys generate: a-file: is a file, not a directory; name a directory", 1),
+        (
+            ["keys", "generate", "a-file"],
+            "slipway keys generate: a-file: is a file, not a directory; name a directory", 1
+        ),
         (["run", "--cpus", "0", "a.img"], "slipway run: --cpus 0: use 1 to 255", 2),
         (["firstboot", "render", "missing.bu"], "slipway firstboot render: cannot read missing.bu", 2),
         (["--bogus"], "slipway: unknown option '--bogus'", 2),
