@@ -40,6 +40,29 @@ import Testing
                 "\(profile):8:11: root.layers[1].packages[1] \"slipway-no-such-package\": apt-get (lists in "))
     }
 
+    @Test func anUnknownKernelPackageIsReportedAtItsKey() throws {
+        let dir = try TemporaryDirectory()
+        let profile = dir.file("p.yaml")
+        try Data(
+            """
+            name: p
+            extends: \(packageRoot().appendingPathComponent("profiles/minimal.yaml").path)
+            kernel:
+              package: slipway-no-such-kernel
+
+            """.utf8
+        ).write(to: URL(fileURLWithPath: profile))
+        let request = BuildRequest(
+            profilePath: profile, outputDirectory: dir.file("out"), cacheDirectory: BuildPipelineTests.cache,
+            sourceDateEpoch: 1)
+        let error = try #require(throws: ProfileErrors.self) { try Builder(request).build() }
+        let problem = try #require(error.problems.first)
+        #expect(problem.location == SourceLocation(file: profile, line: 4, column: 12))
+        #expect(problem.keyPath == "kernel.package")
+        #expect(problem.value == "slipway-no-such-kernel")
+        #expect(problem.message.contains("Unable to locate package slipway-no-such-kernel"))
+    }
+
     /// The bare name finds the entry that asked for a version or a release.
     @Test(arguments: ["local-app=1.0", "local-app/local", "local-app:amd64", "local-app"])
     func anUnmetDependencyIsReportedAtThePackageThatNeedsIt(entry: String) throws {
