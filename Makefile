@@ -7,7 +7,7 @@ OUT ?= out
 BIN := .build/$(CONFIG)/slipway
 
 # Debian packages the build, the tests and the images need. `make deps` installs the missing ones.
-APT_PACKAGES := pkg-config libarchive-dev libblkid-dev libext2fs-dev e2fsprogs \
+APT_PACKAGES := pkg-config libarchive-dev liblzma-dev libblkid-dev libext2fs-dev e2fsprogs \
 	qemu-system-x86 qemu-utils ovmf systemd-boot-efi dosfstools mtools fdisk gdisk \
 	busybox-static ignition zstd cpio xz-utils kmod skopeo systemd time python3 \
 	libssl-dev libzstd-dev openssl openssh-client gpg gpg-agent

@@ -24,6 +24,7 @@ let package = Package(
     targets: [
         // C libraries, each behind a module map and one shim header.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CExt2fs", pkgConfig: "ext2fs", providers: [.apt(["libext2fs-dev"])]),
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
@@ -41,7 +42,7 @@ let package = Package(
         // The temporaries a build writes beside its outputs: their names, and removing them when the
         // build is interrupted (no Foundation: Archive registers its partial files).
         .target(name: "TemporaryFiles", swiftSettings: strict),
-        .target(name: "Archive", dependencies: ["CArchive", "TemporaryFiles"], swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["CArchive", "CLzma", "TemporaryFiles"], swiftSettings: strict),
         .target(
             name: "Rootfs", dependencies: ["Archive", "Hashing", "Quoting", "TemporaryFiles"], swiftSettings: strict),
         .target(

@@ -65,7 +65,7 @@ final class NestedInput {
         return archive_read_open1(handle)
     }
 
-    fileprivate func read(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
+    func read(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
         out?.pointee = UnsafeRawPointer(buffer.baseAddress)
         do {
             return try outer.read(into: buffer)
@@ -152,7 +152,7 @@ final class FileRangeInput {
         return archive_read_open1(handle)
     }
 
-    fileprivate func read(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
+    func read(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
         let wanted = Int(min(Int64(Self.bufferSize), length - position))
         out?.pointee = UnsafeRawPointer(buffer)
         if wanted <= 0 { return 0 }

@@ -31,7 +31,9 @@ public final class ArchiveReader {
         let label = label ?? path
         self.label = label
         let regular = isRegularFile(path)
-        (handle, input) = try Self.open(label: label, positional: regular) { .file(path: path, regular: regular) }
+        (handle, input) = try Self.openFormatHandle(label: label, positional: regular) {
+            .file(path: path, regular: regular)
+        }
     }
 
     /// Reads an archive held in memory (an ar member, a test fixture). The bytes are copied into a
@@ -39,7 +41,7 @@ public final class ArchiveReader {
     public init(bytes: [UInt8], label: String) throws {
         self.label = label
         let copy = MemoryInput(copying: bytes)
-        (handle, input) = try Self.open(label: label, positional: true) { .memory(copy) }
+        (handle, input) = try Self.openFormatHandle(label: label, positional: true) { .memory(copy) }
     }
 
     /// Reads the archive stored in `length` bytes of the file at `path` starting at `offset`: a
@@ -50,7 +52,7 @@ public final class ArchiveReader {
         self.label = label
         let first = try FileRangeInput(path: path, offset: offset, length: length, label: label)
         var made = false
-        (handle, input) = try Self.open(label: label, positional: first.regular) {
+        (handle, input) = try Self.openFormatHandle(label: label, positional: first.regular) {
             // A second opening (of a compressed range) needs a fresh position.
             if !made {
                 made = true
@@ -66,7 +68,7 @@ public final class ArchiveReader {
     public init(currentMemberOf outer: ArchiveReader, label: String) throws {
         self.label = label
         let nested = NestedInput(outer: outer)
-        (handle, input) = try Self.open(label: label, positional: false) { .nested(nested) }
+        (handle, input) = try Self.openFormatHandle(label: label, positional: false) { .nested(nested) }
     }
 
     deinit {
@@ -74,41 +76,8 @@ public final class ArchiveReader {
         if rereadDescriptor >= 0 { close(rereadDescriptor) }
     }
 
-    /// The format handle over `source()`'s bytes. A positional source (a regular file, a range of
-    /// one, memory) is opened directly when it is not compressed: its headers can be read again by
-    /// position. A compressed source, or one that can be read only once, is read through a
-    /// `StackedInput`, which hands the decompressed bytes (headers included) to the format handle.
-    private static func open(label: String, positional: Bool, source: () throws -> ReaderInput) throws
-        -> (OpaquePointer, ReaderInput)
-    {
-        if positional {
-            let direct = try source()
-            let handle = try makeHandle(label: label)
-            supportFilters(handle)
-            guard direct.attach(to: handle) == ARCHIVE_OK else {
-                let error = ArchiveError(
-                    archive: label, operation: "open", message: direct.lastError ?? libarchiveMessage(handle))
-                archive_read_free(handle)
-                throw error
-            }
-            if archive_filter_count(handle) == 1 && archive_filter_code(handle, 0) == ARCHIVE_FILTER_NONE {
-                return (handle, direct)
-            }
-            archive_read_free(handle)
-        }
-        let stacked = ReaderInput.stacked(try StackedInput(source: try source(), label: label))
-        let handle = try makeHandle(label: label)
-        guard stacked.attach(to: handle) == ARCHIVE_OK else {
-            let error = ArchiveError(
-                archive: label, operation: "open", message: stacked.lastError ?? libarchiveMessage(handle))
-            archive_read_free(handle)
-            throw error
-        }
-        return (handle, stacked)
-    }
-
     /// A handle for the formats slipway reads, without filters.
-    private static func makeHandle(label: String) throws -> OpaquePointer {
+    static func makeHandle(label: String) throws -> OpaquePointer {
         guard let handle = archive_read_new() else {
             throw ArchiveError(archive: label, operation: "open", message: "out of memory")
         }
