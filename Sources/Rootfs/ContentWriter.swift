@@ -2,7 +2,14 @@
 // stands for a reserved region of the store and is written with one pwrite per region, so a layer
 // of thousands of small files costs a few hundred system calls, not thousands. Larger files are
 // written straight from libarchive's buffers into a range reserved for exactly their size, which
-// also bounds the space a region leaves unused at its end to less than one packed file.
+// also bounds the space a region leaves unused at its end to less than one packed file. Pages of
+// zeros in larger files are not written at all: they stay holes of the store file.
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Packs one layer's file contents into a `ContentStore`. Used by one thread at a time.
 final class ContentWriter {
@@ -13,6 +20,8 @@ final class ContentWriter {
     /// The largest file packed into a region.
     private static let packedFileLimit = 64 << 10
     private let buffer: UnsafeMutableRawBufferPointer
+    /// A page of zeros to compare data with.
+    private let zeroPage: UnsafeMutableRawPointer
     /// Where the buffer's region starts in the store, or nil before the first small file.
     private var regionStart: Int64?
     private var used = 0
@@ -22,9 +31,14 @@ final class ContentWriter {
         self.layer = layer
         self.maximumFileSize = maximumFileSize
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.regionSize, alignment: 64)
+        zeroPage = UnsafeMutableRawPointer.allocate(byteCount: Self.pageSize, alignment: 64)
+        zeroPage.initializeMemory(as: UInt8.self, repeating: 0, count: Self.pageSize)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        zeroPage.deallocate()
+    }
 
     /// Stores a file of `size` bytes whose data `produce` passes to its sink as (offset, bytes)
     /// blocks, as `ArchiveReader.forEachBlock` does. Offsets may skip holes; they read as zeros.
@@ -63,8 +77,9 @@ final class ContentWriter {
         var end: Int64 = 0
         try produce { offset, bytes in
             try checked(offset, bytes.count)
-            try store.write(bytes, at: start + offset, layer: layer, entry: entry)
-            end = max(end, offset + Int64(bytes.count))
+            if let written = try writeSkippingZeroPages(bytes, at: start + offset, entry: entry) {
+                end = max(end, offset + Int64(written))
+            }
         }
         if end < size {
             // A trailing hole: write its last byte so the file reaches the end of the range.
@@ -87,6 +102,37 @@ final class ContentWriter {
         guard let from = bytes.baseAddress else { return }
         destination.copyMemory(from: from, byteCount: bytes.count)
     }
+
+    /// Writes `bytes` at `position` of the store except the pages of the store file they fill with
+    /// zeros, which stay holes and read as zeros: a layer of zeros (a decompression bomb, a disk
+    /// image) then costs neither writes nor space, and the image writer passes the holes over.
+    /// Returns the end of the last byte written, relative to `bytes`, or nil when none was.
+    private func writeSkippingZeroPages(_ bytes: UnsafeRawBufferPointer, at position: Int64, entry: String) throws
+        -> Int?
+    {
+        guard let base = bytes.baseAddress else { return nil }
+        var lastEnd: Int?
+        var runStart: Int?
+        var piece = 0
+        while piece < bytes.count {
+            // Pieces end on the store file's page boundaries, so that skipped pages are whole.
+            let next = min(bytes.count, piece + Self.pageSize - Int((position + Int64(piece)) % Int64(Self.pageSize)))
+            let zero = memcmp(base + piece, zeroPage, next - piece) == 0
+            if !zero && runStart == nil { runStart = piece }
+            if let from = runStart, zero || next == bytes.count {
+                let to = zero ? piece : next
+                try store.write(
+                    UnsafeRawBufferPointer(rebasing: bytes[from..<to]), at: position + Int64(from), layer: layer,
+                    entry: entry)
+                lastEnd = to
+                runStart = nil
+            }
+            piece = next
+        }
+        return lastEnd
+    }
+
+    private static let pageSize = 4096
 
     /// Writes the packed small files to the store. Call it once the layer is read.
     func flush() throws {
