@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct ConfigSourceTests {
+@Suite(.timeLimit(.minutes(10))) struct ConfigSourceTests {
     static let config = #"{"ignition":{"version":"3.3.0"}}"#
 
     @Test func firmwareConfigFile() throws {

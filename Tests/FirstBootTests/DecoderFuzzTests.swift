@@ -4,7 +4,7 @@ import FirstBoot
 import Foundation
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct DecoderFuzzTests {
+@Suite(.timeLimit(.minutes(10))) struct DecoderFuzzTests {
     static let alphabet = Array(#"{}[]:,"\ 0123456789.-+eEtrufalsn/abcdxyz\u00é"#.utf8) + [0x00, 0x0a, 0x80, 0xff]
 
     static func corpusSamples() throws -> [[UInt8]] {

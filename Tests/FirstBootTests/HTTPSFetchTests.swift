@@ -8,7 +8,7 @@ import TLS
 import TestSupport
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(2))) struct HTTPSFetchTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct HTTPSFetchTests {
     /// A CA, a server certificate for `names`, and s_server serving `hello.txt`.
     struct Fixture {
         let scratch: TemporaryDirectory

@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct ResourceTests {
+@Suite(.timeLimit(.minutes(10))) struct ResourceTests {
     @Test(arguments: [
         ("data:,hello%20world", "hello world"),
         ("data:text/plain;charset=utf-8,caf%C3%A9", "café"),

@@ -6,7 +6,7 @@ import Testing
 /// Every input the fuzz targets keep (Fuzz/Corpus/KIND: seeds, and each input that once crashed,
 /// hung or broke an expectation) replayed through the same checks as `make fuzz`, so a fixed bug
 /// stays fixed without running the fuzzer.
-@Suite(.timeLimit(.minutes(2))) struct FuzzRegressionTests {
+@Suite(.timeLimit(.minutes(10))) struct FuzzRegressionTests {
     static func inputs(_ kind: String) throws -> [(name: String, bytes: [UInt8])] {
         let directory = packageRoot().appendingPathComponent("Fuzz/Corpus/\(kind)")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
