@@ -1,7 +1,7 @@
 // xz decompression with a bound on the decoder's memory. An .xz block names its dictionary size
 // in its header, and liblzma allocates that much; libarchive lets a stream ask for up to 1 GiB,
 // which the decoder then fills as the data passes. A 156 KB layer declaring a 768 MiB dictionary
-// took a build to 820 MB of resident memory, per layer read at once. Decoding here, with
+// took a build to about 800 MiB of resident memory, per layer read at once. Decoding here, with
 // lzma_stream_decoder's memory limit at `XZDecoder.memoryLimit`, refuses such a stream instead.
 internal import CLzma
 

@@ -115,4 +115,37 @@ import Testing
         #expect(error.operation == "open")
         #expect(error.message == "xz or lzma data inside another compression is not read; compress the archive once")
     }
+
+    /// A zstd frame names its window; libzstd refuses one over its default limit of 128 MiB. This
+    /// one asks for 1 GiB and holds a gibibyte of zeros in 33 KB of run-length blocks.
+    @Test func zstdAskingForAGibibyteWindowIsRefused() throws {
+        let scratch = try TemporaryDirectory("zstd-memory")
+        var header = [UInt8](repeating: 0, count: 512)
+        for (index, byte) in "zeros".utf8.enumerated() { header[index] = byte }
+        for (offset, text) in [(100, "0000644"), (108, "0000000"), (116, "0000000"), (124, "10000000000"), (136, "0")] {
+            for (index, byte) in text.utf8.enumerated() { header[offset + index] = byte }
+        }
+        header[156] = UInt8(ascii: "0")
+        for index in 148..<156 { header[index] = 0x20 }
+        let sum = String(header.reduce(0) { $0 + Int($1) }, radix: 8)
+        for (index, byte) in (String(repeating: "0", count: 6 - sum.count) + sum).utf8.enumerated() {
+            header[148 + index] = byte
+        }
+        header[154] = 0
+        func block(_ type: UInt32, size: Int, last: Bool = false) -> [UInt8] {
+            let word = UInt32(size) << 3 | type << 1 | (last ? 1 : 0)
+            return [UInt8(word & 0xff), UInt8(word >> 8 & 0xff), UInt8(word >> 16 & 0xff)]
+        }
+        // Magic, a frame header with only a window descriptor (2^30), a raw block with the tar
+        // header, run-length blocks of 128 KiB of zeros, and the tar's end.
+        var frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x00, (30 - 10) << 3]
+        frame += block(0, size: 512) + header
+        for _ in 0..<(8192) { frame += block(1, size: 128 << 10) + [0] }
+        frame += block(1, size: 1024, last: true) + [0]
+        let path = scratch.file("window.tar.zst")
+        try Data(frame).write(to: URL(fileURLWithPath: path))
+        let error = try #require(throws: ArchiveError.self) { try Self.names(path, through: .file, scratch: scratch) }
+        #expect(error.operation == "open")
+        #expect(error.message == "Zstd decompression failed: Frame requires too much memory for decoding")
+    }
 }

@@ -65,6 +65,26 @@ import Testing
         }
     }
 
+    /// Link targets are kept as written up to 4095 bytes, the longest Linux resolves.
+    @Test func linkTargetsStopAtTheirLimit() throws {
+        let workspace = try Workspace()
+        let longest = "/" + String(repeating: "t", count: 4094)
+        let layer = try writePaxTar(
+            [PaxMember(name: "ok", type: "2", link: "x", before: [.pax("linkpath", Array(longest.utf8))])],
+            to: workspace.input("ok.tar"))
+        let assembler = workspace.assembler()
+        try assembler.apply([.tar(path: layer)])
+        #expect(assembler.tree.node(at: "/ok")?.kind == .symlink(target: longest))
+
+        let over = try writePaxTar(
+            [PaxMember(name: "over", type: "2", link: "x", before: [.pax("linkpath", Array((longest + "t").utf8))])],
+            to: workspace.input("over.tar"))
+        #expect(
+            throws: RootfsError(
+                layer: over, entry: "over", rule: .invalidLinkTarget("it is 4096 bytes; targets are limited to 4095"))
+        ) { try workspace.assembler().apply([.tar(path: over)]) }
+    }
+
     /// A header claiming a tebibyte is refused by the per-file limit before anything is stored;
     /// with that limit raised, by the store's limit; with both raised, by the data's absence.
     @Test(arguments: [Compression.none, .gzip])

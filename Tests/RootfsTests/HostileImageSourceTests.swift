@@ -140,4 +140,30 @@ import Testing
             _ = try workspace.assembler().layerReader.readImage(at: path, reference: nil)
         }
     }
+
+    /// An image's JSON documents (index.json, manifest.json) are read only up to `maximumManifestBytes`.
+    @Test func oversizedManifestsAreRefused() throws {
+        let workspace = try Workspace()
+        let limits = RootfsLimits(maximumManifestBytes: 1024)
+        let (oci, _) = try Self.layout(workspace)
+        let padding = String(repeating: " ", count: 2048)
+        let index = try String(contentsOfFile: oci.directory + "/index.json", encoding: .utf8) + padding
+        try index.write(toFile: oci.directory + "/index.json", atomically: true, encoding: .utf8)
+        #expect(
+            throws: RootfsError(
+                layer: oci.directory,
+                rule: .layout("index.json is \(index.utf8.count) bytes, more than the 1024 a manifest may have"))
+        ) { try workspace.assembler(limits: limits).apply([.ociLayout(path: oci.directory)]) }
+
+        let layer = try writeTar([.file("hello")], to: workspace.input("l.tar"))
+        let saved = workspace.input("saved.tar")
+        try writeDockerArchive(
+            at: saved, members: [("x/layer.tar", layer)],
+            manifest: #"[{"Config": "c.json", "Layers": ["x/layer.tar"]}]"# + padding)
+        #expect(
+            throws: RootfsError(
+                layer: saved, rule: .archive(operation: "read data of manifest.json", message: "larger than 1024 bytes")
+            )
+        ) { try workspace.assembler(limits: limits).apply([.dockerArchive(path: saved)]) }
+    }
 }
