@@ -5,7 +5,10 @@
 // Input is untrusted. Only formats and filters that libarchive decodes in-process are enabled:
 // `archive_read_support_format_all` would also enable mtree, whose reader opens host files named
 // inside the archive, and `archive_read_support_filter_all` would enable filters (lrzip, lzop, grzip)
-// that run external programs on the input.
+// that run external programs on the input. Where libarchive is more lenient than Go's archive/tar
+// (which the OCI unpackers use), each tar member's extended headers are checked again
+// (TarHeaderChain); xz is decoded with a bound on the decoder's memory (XZDecoder). How the bytes
+// reach the format reader for that is in ArchiveReader+Open.
 internal import CArchive
 
 /// Reads an archive member by member. Call `next()` for each header, then optionally read the
