@@ -101,7 +101,14 @@ struct StreamFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-extension FileRangeInput: ByteStream {
+/// A libarchive read callback's source: `read` hands out the next bytes (0 at the end, -1 on
+/// failure, with `lastError` saying why). Such a source is a `ByteStream` as it is.
+protocol CallbackInput: ByteStream {
+    func read(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int
+    var lastError: String? { get }
+}
+
+extension CallbackInput {
     func nextBytes() throws -> UnsafeRawBufferPointer {
         var pointer: UnsafeRawPointer?
         let count = read(&pointer)
@@ -110,14 +117,8 @@ extension FileRangeInput: ByteStream {
     }
 }
 
-extension NestedInput: ByteStream {
-    func nextBytes() throws -> UnsafeRawBufferPointer {
-        var pointer: UnsafeRawPointer?
-        let count = read(&pointer)
-        guard count >= 0 else { throw StreamFailure(message: lastError ?? "read failed") }
-        return UnsafeRawBufferPointer(start: pointer, count: count)
-    }
-}
+extension FileRangeInput: CallbackInput {}
+extension NestedInput: CallbackInput {}
 
 /// A `ByteStream` served to a libarchive handle through a read callback.
 final class StreamInput {
