@@ -7,25 +7,17 @@ struct FirstbootValidate: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check a first-boot config; print every error and warning with its place.",
         discussion: """
-            Errors are printed as FILE:line:col: $.path: message, warnings as
-            FILE:line:col: warning: $.path: message, both on standard error. Unknown keys are
-            warnings. A valid config gets one line on standard output: FILE: valid (spec 3.4.0, 0
-            warnings).
+            Errors are printed as slipway firstboot validate: FILE:line:col: $.path: message, warnings the same with warning: before the path, both on standard error, like every slipway command's problems. Unknown keys are warnings. A valid config gets one line on standard output: FILE: valid (spec 3.4.0, 0 warnings); an invalid one a count of its errors on standard error.
 
-            The checks are the image's: besides Ignition's rules, values slipway refuses (see
-            docs/firstboot.md, "Stricter than Ignition") and storage first boot cannot set up
-            (storage.raid, storage.luks, formats other than ext4, vfat and swap) are errors.
+            The checks are the image's: besides Ignition's rules, values slipway refuses (see docs/firstboot.md, "Stricter than Ignition") and storage first boot cannot set up (storage.raid, storage.luks, formats other than ext4, vfat and swap) are errors.
 
-            --json prints {"file", "valid", "version", "errors", "warnings", "problems": [{"path",
-            "severity", "message", "line", "column"}]} on standard output, for valid and invalid
-            configs alike (version is null and line and column are left out where unknown).
-            --quiet prints the errors only: nothing for a valid config, warnings or not.
+            --json prints {"file", "valid", "version", "errors", "warnings", "problems": [{"path", "severity", "message", "line", "column"}]} on standard output, for valid and invalid configs alike (version is null and line and column are left out where unknown). --quiet prints the errors only: nothing for a valid config, warnings or not.
 
             Examples:
               slipway firstboot validate me.ign
               cat me.ign | slipway firstboot validate -
-              slipway firstboot validate --json me.ign | jq '.problems[] | select(.severity == "error")'
-              slipway firstboot validate -q me.ign && slipway run out/docker-host.img --config me.ign
+              slipway firstboot validate --json me.ign | jq '.problems[]'
+              slipway firstboot validate -q me.ign && slipway run IMAGE --config me.ign
 
             Exit codes: 0 valid (warnings may be printed), 1 invalid, 2 usage error.
             """)
@@ -49,15 +41,13 @@ struct FirstbootValidate: AsyncParsableCommand {
         if json {
             print(Self.json(report, file: name).serialized(), terminator: "")
         } else {
-            for diagnostic in report.diagnostics where diagnostic.isError || !quiet {
-                printError(diagnostic.formatted(file: name))
-            }
-            if report.isValid && !quiet {
-                print("\(name): valid (\(Self.summary(report)))")
-            } else if !report.isValid && !quiet {
+            var problems = report.diagnostics.filter { $0.isError || !quiet }.map { $0.formatted(file: name) }
+            if !report.isValid && !quiet {
                 let count = report.errors.count
-                printError("\(name): invalid: \(count) error\(count == 1 ? "" : "s")")
+                problems.append("\(name): invalid: \(count) error\(count == 1 ? "" : "s")")
             }
+            printPrefixed(problems.joined(separator: "\n"), command: Self.displayName)
+            if report.isValid && !quiet { print("\(name): valid (\(Self.summary(report)))") }
         }
         if !report.isValid { throw ExitCode.failure }
     }

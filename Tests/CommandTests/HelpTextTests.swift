@@ -7,13 +7,12 @@ import Testing
 /// width and keeps every line break, so a paragraph is one line (it wraps it), and a preformatted
 /// line (an example, a table row: indented) fits 80 columns so that it is never broken.
 @Suite struct HelpTextTests {
-    /// Every command in the tree. `firstboot validate` is left out: its text is being rewritten with
-    /// its output (docs/firstboot.md).
+    /// Every command in the tree.
     static let commands: [any ParsableCommand.Type] = {
         func all(_ type: any ParsableCommand.Type) -> [any ParsableCommand.Type] {
             [type] + type.configuration.subcommands.flatMap(all)
         }
-        return all(Slipway.self).filter { $0 != FirstbootValidate.self }
+        return all(Slipway.self)
     }()
 
     @Test func paragraphsAreNotWrappedInTheSource() {

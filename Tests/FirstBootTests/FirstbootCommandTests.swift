@@ -20,10 +20,11 @@ import Testing
         let result = try FirstbootCommandTests.run(["validate", config.path])
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.contains("\(config.path):1:61: $.storage.files.0.path: path not absolute"))
-        #expect(lines.contains("\(config.path):1:86: $.storage.files.1.mode: illegal file mode"))
-        #expect(lines.contains { $0.hasPrefix("\(config.path):1:92: warning: $.x: unknown key") })
-        #expect(lines.last == "\(config.path): invalid: 2 errors")
+        let prefix = FirstbootValidateOutputTests.prefix
+        #expect(lines.contains(prefix + "\(config.path):1:61: $.storage.files.0.path: path not absolute"))
+        #expect(lines.contains(prefix + "\(config.path):1:86: $.storage.files.1.mode: illegal file mode"))
+        #expect(lines.contains { $0.hasPrefix(prefix + "\(config.path):1:92: warning: $.x: unknown key") })
+        #expect(lines.last == prefix + "\(config.path): invalid: 2 errors")
     }
 
     @Test func validatePassesWithWarnings() throws {

@@ -18,6 +18,9 @@ import Testing
 
     static func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
 
+    /// Every line on standard error starts with it, as with every slipway command.
+    static let prefix = "slipway firstboot validate: "
+
     @Test func aValidConfigGetsOneLineSayingSo() throws {
         let (result, path) = try Self.validate(Self.valid)
         #expect(result.status == 0)
@@ -30,7 +33,7 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout == "\(path): valid (spec 3.0.0, 1 warning)\n")
         #expect(Self.lines(result.stderr).count == 1)
-        #expect(result.stderr.hasPrefix("\(path):1:33: warning: $.kernelArguments: unknown key"))
+        #expect(result.stderr.hasPrefix(Self.prefix + "\(path):1:33: warning: $.kernelArguments: unknown key"))
     }
 
     @Test func anInvalidConfigListsItsErrorsAndCountsThem() throws {
@@ -38,10 +41,13 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stdout == "")
         let lines = Self.lines(result.stderr)
-        #expect(lines.contains("\(path):1:61: $.storage.files.0.path: path not absolute"))
-        #expect(lines.contains { $0.hasPrefix("\(path):1:75: $.storage.luks.0: LUKS volumes are not supported") })
+        #expect(lines.contains(Self.prefix + "\(path):1:61: $.storage.files.0.path: path not absolute"))
+        #expect(
+            lines.contains {
+                $0.hasPrefix(Self.prefix + "\(path):1:75: $.storage.luks.0: LUKS volumes are not supported")
+            })
         #expect(lines.contains { $0.contains("warning: $.x: unknown key") })
-        #expect(lines.last == "\(path): invalid: 2 errors")
+        #expect(lines.last == Self.prefix + "\(path): invalid: 2 errors")
     }
 
     @Test func quietPrintsTheErrorsOnly() throws {
@@ -51,7 +57,7 @@ import Testing
         #expect(invalid.status == 1 && invalid.stdout == "")
         let lines = Self.lines(invalid.stderr)
         #expect(lines.count == 2, "\(lines)")
-        #expect(lines.allSatisfy { $0.hasPrefix("\(path):1:") && !$0.contains("warning:") })
+        #expect(lines.allSatisfy { $0.hasPrefix(Self.prefix + "\(path):1:") && !$0.contains("warning:") })
     }
 
     @Test func jsonGivesTheVerdictAndEveryProblem() throws {
