@@ -161,7 +161,7 @@ let package = Package(
 // What they check is FuzzChecks, which the regression tests replay on every kept input.
 if Context.environment["SLIPWAY_FUZZ"] == "1" {
     package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: strict))
-    for name in ["FuzzProfile", "FuzzIgnition", "FuzzButane", "FuzzTar", "FuzzGPT"] {
+    for name in ["FuzzProfile", "FuzzIgnition", "FuzzButane", "FuzzTar", "FuzzImage", "FuzzGPT"] {
         package.targets.append(
             .executableTarget(
                 name: name, dependencies: ["FuzzChecks", "FuzzSupport"], path: "Fuzz/\(name)", swiftSettings: strict))

@@ -9,10 +9,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-600}
-targets=${FUZZ_TARGETS:-profile ignition butane tar gpt}
+targets=${FUZZ_TARGETS:-profile ignition butane tar image gpt}
 work=out/fuzz
-declare -A product=([profile]=FuzzProfile [ignition]=FuzzIgnition [butane]=FuzzButane [tar]=FuzzTar [gpt]=FuzzGPT)
-declare -A seeds=([profile]="profiles" [ignition]="Tests/FirstBootTests/Corpus" [butane]="" [tar]="" [gpt]="")
+declare -A product=([profile]=FuzzProfile [ignition]=FuzzIgnition [butane]=FuzzButane [tar]=FuzzTar [image]=FuzzImage [gpt]=FuzzGPT)
+declare -A seeds=([profile]="profiles" [ignition]="Tests/FirstBootTests/Corpus" [butane]="" [tar]="" [image]="" [gpt]="")
 
 flags=(--scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)
 for target in $targets; do

@@ -58,6 +58,28 @@ public enum FuzzChecks {
         return nil
     }
 
+    /// Reads `bytes` as an image archive file (a `docker save` tar or an OCI image layout in a tar,
+    /// told apart by content as `slipway build` does), takes its image and merges every layer into a
+    /// store of at most 64 MiB in `directory`: a tree, or a RootfsError or ArchiveError.
+    public static func imageArchive(_ bytes: [UInt8], directory: String) -> String? {
+        let path = directory + "/image.tar"
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+            return "cannot write \(path)"
+        }
+        do {
+            let store = try ContentStore(directory: directory, limit: 64 << 20)
+            let assembler = RootfsAssembler(store: store)
+            for layer in try assembler.layerReader.readImage(at: path, reference: nil).layers {
+                try assembler.merge(layer)
+            }
+        } catch is RootfsError {
+        } catch is ArchiveError {
+        } catch {
+            return "unexpected error type \(type(of: error)): \(error)"
+        }
+        return nil
+    }
+
     /// Reads a GPT from a 64 MiB disk whose first bytes are `bytes` (the rest reads as zeros), with
     /// both copies and with the primary only: a table or a GPTError, and no read outside the disk.
     public static func gpt(_ bytes: [UInt8]) -> String? {

@@ -15,7 +15,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["profile", "ignition", "butane", "tar", "gpt"])
+    @Test(arguments: ["profile", "ignition", "butane", "tar", "image", "gpt"])
     func everyKeptInputPassesItsCheck(kind: String) throws {
         let scratch = try TemporaryDirectory("fuzz-\(kind)")
         let inputs = try Self.inputs(kind)
@@ -27,6 +27,7 @@ import Testing
                 case "ignition": FuzzChecks.ignition(bytes)
                 case "butane": FuzzChecks.butane(bytes)
                 case "tar": FuzzChecks.tarLayer(bytes, directory: scratch.path)
+                case "image": FuzzChecks.imageArchive(bytes, directory: scratch.path)
                 default: FuzzChecks.gpt(bytes)
                 }
             #expect(broken == nil, "\(kind)/\(name): \(broken ?? "")")
