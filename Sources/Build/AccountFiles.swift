@@ -28,9 +28,9 @@ enum AccountFiles {
         }
         try merge(passwd, into: "etc/passwd", mode: 0o644, gid: 0, tree: tree, timestamp: timestamp)
         try merge(group, into: "etc/group", mode: 0o644, gid: 0, tree: tree, timestamp: timestamp)
-        try merge(shadow, into: "etc/shadow", mode: 0o640, gid: shadowGroup(in: tree), tree: tree, timestamp: timestamp)
-        try merge(
-            gshadow, into: "etc/gshadow", mode: 0o640, gid: shadowGroup(in: tree), tree: tree, timestamp: timestamp)
+        let shadowGroup = try shadowGroup(in: tree)
+        try merge(shadow, into: "etc/shadow", mode: 0o640, gid: shadowGroup, tree: tree, timestamp: timestamp)
+        try merge(gshadow, into: "etc/gshadow", mode: 0o640, gid: shadowGroup, tree: tree, timestamp: timestamp)
     }
 
     /// Lines of `path` keyed by their first field, the profile's replacing the tree's; sorted by
@@ -64,10 +64,9 @@ enum AccountFiles {
     }
 
     /// The gid of the `shadow` group if /etc/group in the tree has one (Debian: 42), else root.
-    private static func shadowGroup(in tree: Tree) -> UInt32 {
-        guard let node = tree.node(at: "etc/group"), case .regular(let content) = node.kind,
-            let bytes = try? content.readBytes(limit: 1 << 24)
-        else { return 0 }
+    private static func shadowGroup(in tree: Tree) throws -> UInt32 {
+        guard let node = tree.node(at: "etc/group"), case .regular(let content) = node.kind else { return 0 }
+        let bytes = try content.readBytes(limit: 1 << 24)
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: ":", omittingEmptySubsequences: false)
             if fields.count > 2, fields[0] == "shadow", let gid = UInt32(fields[2]) { return gid }

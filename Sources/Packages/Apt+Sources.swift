@@ -31,14 +31,14 @@ extension Apt {
                     message: "expected a one-line source like \"deb http://deb.debian.org/debian bookworm main\"")
             }
             try writeIfChanged("\(state)/sources.list", options.sources.map { $0 + "\n" }.joined())
-            try synchronize("\(state)/sources.list.d", with: options.includeHostSources ? hostSourceLinks() : [:])
+            try synchronize("\(state)/sources.list.d", with: options.includeHostSources ? try hostSourceLinks() : [:])
             arguments += [
                 "-o", "Dir::Etc::SourceList=\(state)/sources.list",
                 "-o", "Dir::Etc::SourceParts=\(state)/sources.list.d/",
             ]
         }
         if options.hasCustomTrust {
-            var entries = options.includeHostSources ? hostKeyLinks() : [:]
+            var entries = options.includeHostSources ? try hostKeyLinks() : [:]
             for (index, path) in options.keyrings.enumerated() {
                 let keyring = try Self.readKeyring(atPath: path)
                 entries["keyring-\(index + 1)-\(Self.fileNameStem(path)).\(keyring.fileExtension)"] =
@@ -56,30 +56,31 @@ extension Apt {
     }
 
     /// The host's source files, named so that apt reads its sources.list first, as it would itself.
-    private func hostSourceLinks() -> [String: PrivateEntry] {
+    private func hostSourceLinks() throws -> [String: PrivateEntry] {
         let host = options.hostAptConfigurationDirectory
         var entries: [String: PrivateEntry] = [:]
         if Self.isRegularFile("\(host)/sources.list") { entries["0-sources.list"] = .link("\(host)/sources.list") }
-        for name in Self.aptReadableFiles(in: "\(host)/sources.list.d", extensions: [".list", ".sources"]) {
+        for name in try Self.aptReadableFiles(in: "\(host)/sources.list.d", extensions: [".list", ".sources"]) {
             entries["1-\(name)"] = .link("\(host)/sources.list.d/\(name)")
         }
         return entries
     }
 
-    private func hostKeyLinks() -> [String: PrivateEntry] {
+    private func hostKeyLinks() throws -> [String: PrivateEntry] {
         let parts = "\(options.hostAptConfigurationDirectory)/trusted.gpg.d"
         var entries: [String: PrivateEntry] = [:]
-        for name in Self.aptReadableFiles(in: parts, extensions: [".gpg", ".asc"]) {
+        for name in try Self.aptReadableFiles(in: parts, extensions: [".gpg", ".asc"]) {
             entries["host-\(name)"] = .link("\(parts)/\(name)")
         }
         return entries
     }
 
     /// The files in `directory` that apt would read as parts: names of letters, digits, `_`, `-`
-    /// and `.` with one of `extensions` (apt ignores other names, some with a notice).
-    private static func aptReadableFiles(in directory: String, extensions: [String]) -> [String] {
+    /// and `.` with one of `extensions` (apt ignores other names, some with a notice). A missing
+    /// directory has none; one that cannot be read is an error, not a build with fewer sources.
+    private static func aptReadableFiles(in directory: String, extensions: [String]) throws -> [String] {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let names = try listDirectory(directory, operation: "read apt's configuration")
         return names.filter { name in
             !name.hasPrefix(".") && name.allSatisfy(allowed.contains) && extensions.contains(where: name.hasSuffix)
                 && isRegularFile("\(directory)/\(name)")
@@ -112,7 +113,7 @@ extension Apt {
         try createDirectory(directory)
         let manager = FileManager.default
         // Dot-files are another run's entries on their way in; apt skips them.
-        for name in (try? manager.contentsOfDirectory(atPath: directory)) ?? []
+        for name in try Self.listDirectory(directory, operation: "create apt state")
         where entries[name] == nil && !name.hasPrefix(".") {
             unlink("\(directory)/\(name)")
         }
@@ -133,5 +134,22 @@ extension Apt {
                 try writeIfChanged(path, data)
             }
         }
+    }
+
+    /// The names in `directory`; none when it does not exist.
+    private static func listDirectory(_ directory: String, operation: String) throws -> [String] {
+        guard let stream = opendir(directory) else {
+            if errno == ENOENT { return [] }
+            throw PackagesError(package: directory, operation: operation, message: String(cString: strerror(errno)))
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 }

@@ -5,11 +5,14 @@ public import BootSlots
 import Glibc
 
 extension SlotRecord {
-    /// The record of `slot`, if there is one.
-    public static func read(slot: String, kind: Kind, in directory: String = SlotRecord.directory) -> SlotRecord? {
-        guard let file = try? PosixFile(path: directory + "/" + fileName(slot: slot, kind: kind)),
-            let bytes = try? file.read(at: 0, count: 64 << 10)
-        else { return nil }
+    /// The record of `slot`, nil if there is none. One that is there but cannot be read is an
+    /// error, so that a report never says a slot has no record when it could not look.
+    public static func read(
+        slot: String, kind: Kind, in directory: String = SlotRecord.directory
+    ) throws(UpdateError) -> SlotRecord? {
+        let path = directory + "/" + fileName(slot: slot, kind: kind)
+        if access(path, F_OK) != 0 && errno == ENOENT { return nil }
+        let bytes = try PosixFile(path: path).read(at: 0, count: 64 << 10)
         return SlotRecord(parsing: String(decoding: bytes, as: UTF8.self))
     }
 
@@ -29,11 +32,17 @@ extension SlotRecord {
     /// bad or still being tried (a blessed entry has not failed).
     public static func failure(of entry: SlotEntry, in directory: String = SlotRecord.directory) -> String? {
         guard entry.fileName.state != .good, let version = entry.osVersion else { return nil }
-        if let failed = read(slot: entry.slot, kind: .failed, in: directory), failed.version == version {
-            return failed.reason
+        let failed: SlotRecord?
+        let started: SlotRecord?
+        do {
+            failed = try read(slot: entry.slot, kind: .failed, in: directory)
+            started = try read(slot: entry.slot, kind: .started, in: directory)
+        } catch {
+            return "why is not known: its boot records cannot be read (\(error))"
         }
+        if let failed, failed.version == version { return failed.reason }
         guard entry.fileName.state == .bad else { return nil }
-        if let started = read(slot: entry.slot, kind: .started, in: directory), started.version == version {
+        if let started, started.version == version {
             return "it started its init but never passed its health check (it crashed, hung or rebooted before)"
         }
         return "its boots never reached its init (the kernel or the initrd failed before it could record why)"

@@ -53,7 +53,7 @@ enum FirstBootPreflight {
                         + "use a symbolic link")
             }
         }
-        let accounts = ExistingAccounts(root: root)
+        let accounts = try ExistingAccounts(root: root)
         for (index, user) in config.passwd.users.enumerated() where user.shouldExist != false {
             let existingHome = accounts.home(of: user.name)
             let writesHome = existingHome == nil ? user.noCreateHome != true : !user.sshAuthorizedKeys.isEmpty
@@ -77,14 +77,25 @@ struct ExistingAccounts {
     var homes: [String: String] = [:]
     var homeBase = "/home"
 
-    init(root: String) {
-        for line in ((try? System.readText(root + "/etc/passwd")) ?? "").split(separator: "\n") {
+    init(root: String) throws(FirstBootError) {
+        for line in try Self.read(root + "/etc/passwd").split(separator: "\n") {
             let fields = line.split(separator: ":", omittingEmptySubsequences: false)
             if fields.count >= 7 { homes[String(fields[0])] = String(fields[5]) }
         }
-        for line in ((try? System.readText(root + "/etc/default/useradd")) ?? "").split(separator: "\n")
+        for line in try Self.read(root + "/etc/default/useradd").split(separator: "\n")
         where line.hasPrefix("HOME=") {
             homeBase = String(line.dropFirst(5))
+        }
+    }
+
+    /// The file's text, empty when it does not exist. Any other failure is an error: a passwd that
+    /// cannot be read would send existing users' keys to a home they do not have.
+    private static func read(_ path: String) throws(FirstBootError) -> String {
+        if access(path, F_OK) != 0 && errno == ENOENT { return "" }
+        do {
+            return try System.readText(path)
+        } catch {
+            throw FirstBootError("read", path, (error as? InitrdError)?.message ?? "\(error)")
         }
     }
 

@@ -42,7 +42,7 @@ struct HostSystem {
 
     /// Runs `body` with the ESP mounted; unmounts it afterwards if it mounted it.
     func withESP<T>(_ body: (MountedESP) throws(UpdateError) -> T) throws(UpdateError) -> T {
-        if let existing = Self.mountPoint(of: espDevice) { return try body(MountedESP(root: existing)) }
+        if let existing = try Self.mountPoint(of: espDevice) { return try body(MountedESP(root: existing)) }
         mkdir("/run/slipway", 0o755)
         mkdir(Self.privateESPMount, 0o700)
         guard mount(espDevice, Self.privateESPMount, "vfat", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), "umask=0077") == 0
@@ -102,9 +102,10 @@ struct HostSystem {
         return result
     }
 
-    /// Where `device` is mounted, from /proc/mounts.
-    static func mountPoint(of device: String) -> String? {
-        guard let mounts = try? readText("/proc/mounts") else { return nil }
+    /// Where `device` is mounted, from /proc/mounts; an unreadable table is an error rather than
+    /// "not mounted", which would mount the ESP a second time under a live one.
+    static func mountPoint(of device: String) throws(UpdateError) -> String? {
+        let mounts = try readText("/proc/mounts")
         for line in mounts.split(separator: "\n") {
             let fields = line.split(separator: " ")
             if fields.count > 1, fields[0] == device { return String(fields[1]) }

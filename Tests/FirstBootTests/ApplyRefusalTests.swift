@@ -165,4 +165,24 @@ import Testing
         #expect(error.message.contains("fix the unit's [Install] section"), "\(error)")
         #expect(try TreeSnapshot(root).differences(to: before) == [])
     }
+
+    /// A unit in the root that systemd's parser would not read is not enabled by a guess at its
+    /// [Install] section: apply stops and names it.
+    @Test func aRootUnitThatDoesNotParseIsNotEnabled() throws {
+        let scratch = try TemporaryDirectory("refuse-unparsed-unit")
+        let root = try ApplyRefusalTests.makeRoot(scratch)
+        let units = root + "/etc/systemd/system"
+        try FileManager.default.createDirectory(atPath: units, withIntermediateDirectories: true)
+        try Data("[Service]\nExecStart\n[Install]\nWantedBy=multi-user.target\n".utf8).write(
+            to: URL(fileURLWithPath: units + "/web.service"))
+        let before = try TreeSnapshot(root)
+        let error = try #require(throws: FirstBootError.self) {
+            try ApplyTests.apply(
+                ApplyRefusalTests.version + #""systemd":{"units":[{"name":"web.service","enabled":true}]}}"#, root: root
+            )
+        }
+        #expect(error.subject.hasSuffix("/etc/systemd/system/web.service"), "\(error)")
+        #expect(error.message.contains("cannot read its [Install] section"), "\(error)")
+        #expect(try TreeSnapshot(root).differences(to: before) == [])
+    }
 }

@@ -108,6 +108,24 @@ import Testing
         #expect(try entries("\(state)/sources.list.d").keys.sorted() == ["0-sources.list", "1-debian.sources"])
     }
 
+    /// A host sources.list.d that exists but cannot be listed stops the build: going on would
+    /// resolve against fewer sources than the host has, without saying so.
+    @Test func anUnreadableHostSourceDirectoryIsAnError() throws {
+        let harness = try AptHarness()
+        let host = try hostConfiguration(in: harness.scratch)
+        try FileManager.default.removeItem(atPath: "\(host)/sources.list.d")
+        try Data("not a directory\n".utf8).write(to: URL(fileURLWithPath: "\(host)/sources.list.d"))
+        let apt = harness.apt {
+            $0.hostAptConfigurationDirectory = host
+            $0.sources = ["deb http://custom.example.org/debian bookworm main"]
+        }
+        let error = try #require(throws: PackagesError.self) {
+            _ = try apt.aptArguments(lists: apt.privateListsDirectory)
+        }
+        #expect(error.package == "\(host)/sources.list.d", "\(error)")
+        #expect(error.message == "Not a directory", "\(error)")
+    }
+
     @Test func withoutHostSourcesNothingOfTheHostsIsRead() throws {
         let harness = try AptHarness()
         let host = try hostConfiguration(in: harness.scratch)

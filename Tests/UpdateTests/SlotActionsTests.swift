@@ -145,7 +145,13 @@ struct SlotActionsTests {
         try SlotRecord(version: "1.9.0", reason: "old").write(slot: "b", kind: .failed, in: place)
         #expect(SlotRecord.failure(of: entry("slipway-b+1-1.conf"), in: place) == nil)
         SlotRecord.clear(slot: "b", in: place)
-        #expect(SlotRecord.read(slot: "b", kind: .failed, in: place) == nil)
-        #expect(SlotRecord.read(slot: "b", kind: .started, in: place) == nil)
+        #expect(try SlotRecord.read(slot: "b", kind: .failed, in: place) == nil)
+        #expect(try SlotRecord.read(slot: "b", kind: .started, in: place) == nil)
+        // A record that is there but cannot be read is reported as such, never as no record.
+        let unreadable = place + "/" + SlotRecord.fileName(slot: "b", kind: .failed)
+        try FileManager.default.createDirectory(atPath: unreadable, withIntermediateDirectories: false)
+        #expect(throws: UpdateError.self) { try SlotRecord.read(slot: "b", kind: .failed, in: place) }
+        let reason = SlotRecord.failure(of: entry("slipway-b+0-2.conf"), in: place)
+        #expect(reason?.hasPrefix("why is not known: its boot records cannot be read") == true, "\(reason ?? "nil")")
     }
 }

@@ -39,17 +39,26 @@ extension Plan {
             if let unit = config.systemd.units.first(where: { $0.name == candidate }), let contents = unit.contents,
                 !contents.isEmpty
             {
-                let options = (try? UnitFile.parse(contents).get()) ?? []
-                return (Plan.unitDirectory + "/" + candidate, options.filter { $0.section == "Install" })
+                let path = Plan.unitDirectory + "/" + candidate
+                return (path, try Self.installOptions(contents, path: path))
             }
             for directory in Plan.unitSearchPaths {
                 let path = directory + "/" + candidate
                 guard let bytes = try root.read(path) else { continue }
-                let options = (try? UnitFile.parse(String(decoding: bytes, as: UTF8.self)).get()) ?? []
-                return (path, options.filter { $0.section == "Install" })
+                return (path, try Self.installOptions(String(decoding: bytes, as: UTF8.self), path: path))
             }
         }
         return nil
+    }
+
+    /// The unit's [Install] options. A unit that does not parse is an error: enabling it by what
+    /// could be read of it would enable it differently from what systemd will make of it.
+    private static func installOptions(_ contents: String, path: String) throws(FirstBootError) -> [UnitOption] {
+        switch UnitFile.parse(contents) {
+        case .success(let options): return options.filter { $0.section == "Install" }
+        case .failure(let problem):
+            throw FirstBootError("enable", path, "cannot read its [Install] section: \(problem)")
+        }
     }
 
     func checkUnits(report: inout ApplyReport) throws(FirstBootError) {
