@@ -9,7 +9,7 @@ import Foundation
 import TemporaryFiles
 
 /// The output directory, locked for one build.
-final class OutputDirectory {
+public final class OutputDirectory {
     let path: String
     /// The directory's descriptor that holds the lock; -1 when the file system cannot lock.
     private var descriptor: Int32
@@ -49,6 +49,20 @@ final class OutputDirectory {
                     + "wait for that build to finish, or build into another directory (--output)")
         }
         try recover(progress: progress)
+    }
+
+    /// Finishes a commit that an interrupted build left halfway in `directory`, for the commands
+    /// that read outputs (run, inspect, update): the set they read is then all of one build. A
+    /// build running in the directory holds its lock and finishes its own commit, so this leaves the
+    /// directory to it. Returns how many outputs it renamed (0 when there was nothing to finish).
+    public static func finishInterruptedCommit(in directory: String) throws -> Int {
+        guard access(directory + "/" + CommitJournal.name, F_OK) == 0 else { return 0 }
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return 0 }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { return 0 }
+        guard let journal = try CommitJournal.read(in: directory) else { return 0 }
+        return try journal.apply(in: directory)
     }
 
     /// Creates `path` and its missing parents (mode 0755, less the umask); throws naming the

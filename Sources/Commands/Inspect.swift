@@ -28,6 +28,7 @@ struct InspectCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        try finishInterruptedBuild(around: image, command: Self.displayName)
         let report = try Inspector.inspect(imageAt: image)
         print(json ? report.jsonText() : report.text(), terminator: "")
     }

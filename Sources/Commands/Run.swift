@@ -146,6 +146,14 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        for file in [image, kernel].compactMap(\.self) {
+            do {
+                try finishInterruptedBuild(around: file, command: Self.displayName)
+            } catch {
+                Self.report("\(error)")
+                throw ExitCode(RunExitStatus.qemuFailed)
+            }
+        }
         var configuration: MachineConfiguration
         let pattern: ConsolePattern?
         do {

@@ -45,6 +45,7 @@ struct ApplyUpdate: AsyncParsableCommand {
     var quiet = false
 
     func run() async throws {
+        for file in [image, payload] { try finishInterruptedBuild(around: file, command: Self.displayName) }
         let applied = try OfflineUpdate.apply(image: image, payload: payload, allowDowngrade: allowDowngrade) {
             if !quiet { printError("\(Self.displayName): \($0)") }
         }

@@ -56,6 +56,30 @@ struct CommitJournalTests {
         #expect(progress.notes == ["finished renaming \(3 - renamed) outputs of an interrupted build"])
     }
 
+    /// The commands that read outputs finish the commit too, unless a build holds the directory
+    /// (it finishes its own): `slipway inspect` of a half-committed directory reads it all new.
+    @Test func readingCommandsFinishACommitCutOff() throws {
+        let (directory, journal) = try stagedDirectory()
+        try journal.write(in: directory.path)
+        try journal.apply(in: directory.path, limit: 1)
+
+        // A build holding the directory's lock, as OutputDirectory takes it.
+        let build = open(directory.path, O_RDONLY | O_DIRECTORY)
+        #expect(flock(build, LOCK_EX | LOCK_NB) == 0)
+        #expect(try OutputDirectory.finishInterruptedCommit(in: directory.path) == 0)
+        #expect(try contents(directory)[CommitJournal.name] != nil, "left to the build that holds the lock")
+        close(build)
+
+        let slipway = packageRoot().appendingPathComponent(".build/debug/slipway").path
+        let inspect = try runTool([slipway, "inspect", directory.file("p.img")])
+        #expect(
+            inspect.stderr.hasPrefix(
+                "slipway inspect: finished renaming 2 outputs of an interrupted build in \(directory.path)\n"),
+            "\(inspect.stderr)")
+        #expect(try contents(directory) == allNew)
+        #expect(try OutputDirectory.finishInterruptedCommit(in: directory.path) == 0)
+    }
+
     /// A journal that survived a crash after its last rename renames nothing and is removed.
     @Test func aJournalOfACompletedCommitChangesNothing() throws {
         let (directory, journal) = try stagedDirectory()
