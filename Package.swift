@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // zlib's deflate, for the VMDK grains and the gzip'd tar of the cloud disk formats.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Linux system calls without a Glibc wrapper Swift can call (finit_module), for slipway-initrd.
         .systemLibrary(name: "CLinux"),
 
@@ -55,7 +57,7 @@ let package = Package(
         // in-image update tool uses it too).
         .target(name: "BootSlots", swiftSettings: strict),
         .target(
-            name: "Disk", dependencies: ["PartitionTable", "Hashing", "BootSlots", "TemporaryFiles"],
+            name: "Disk", dependencies: ["PartitionTable", "Hashing", "BootSlots", "TemporaryFiles", "CZlib"],
             swiftSettings: strict),
         .target(name: "Boot", dependencies: ["Archive", "Rootfs", "BootSlots"], swiftSettings: strict),
         // A verified TLS client over OpenSSL, without Foundation: https:// for first boot.

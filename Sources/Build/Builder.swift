@@ -22,7 +22,7 @@ public struct BuildRequest: Sendable {
     public var initrdExecutable: String?
     /// Build only the root filesystem image and the manifest (no kernel, initrd or disk).
     public var rootfsOnly = false
-    /// Overrides the profile's `disk.format` ("raw" or "qcow2").
+    /// Overrides the profile's `disk.format` (`Profile.ImageFormat`: "raw", "qcow2", "vmdk", "vhd", "gce").
     public var format: String?
     /// An update signing key (PEM): the build also writes NAME.update, signed with it.
     public var signingKey: String?
@@ -83,7 +83,8 @@ public struct Builder {
         if let format = request.format {
             guard let value = Profile.ImageFormat(rawValue: format) else {
                 throw BuildError(
-                    operation: "choose the image format", path: "--format", message: "\"\(format)\": use raw or qcow2")
+                    operation: "choose the image format", path: "--format",
+                    message: "\"\(format)\": use \(Profile.ImageFormat.choices)")
             }
             profile.disk.format.value = value
         }
@@ -170,7 +171,7 @@ public struct Builder {
             files["image"] = written.image
             files["kernel"] = written.kernel
             files["initrd"] = written.initrd
-            files["qcow2"] = written.qcow2
+            if let converted = written.converted { files[converted.role] = converted.file }
             bootPackages = kernel.packages + written.packages
             if let signingKey {
                 progress.phase("update payload")
@@ -188,8 +189,7 @@ public struct Builder {
         var records: [String: Manifest.OutputRecord] = [:]
         let finalNames = files.mapValues { outputs.finalName(of: $0) }
         for (role, url) in files {
-            records[role] = try outputRecord(
-                url, name: finalNames[role] ?? "", hash: role != "image" && role != "qcow2")
+            records[role] = try outputRecord(url, name: finalNames[role] ?? "")
         }
         let manifest = Manifest(
             tool: "slipway 0.1.0",
@@ -305,9 +305,9 @@ public struct Builder {
         }
     }
 
-    private func outputRecord(_ staged: URL, name: String, hash: Bool) throws -> Manifest.OutputRecord {
+    /// Every output with its digest; the disk images too, whose holes the hashing passes over.
+    private func outputRecord(_ staged: URL, name: String) throws -> Manifest.OutputRecord {
         let size = (try FileManager.default.attributesOfItem(atPath: staged.path)[.size] as? Int64) ?? 0
-        return Manifest.OutputRecord(
-            file: name, size: size, sha256: hash ? try FileHashing.sha256Hex(ofFile: staged.path) : nil)
+        return Manifest.OutputRecord(file: name, size: size, sha256: try FileHashing.sha256Hex(ofFile: staged.path))
     }
 }

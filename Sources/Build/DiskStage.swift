@@ -40,7 +40,8 @@ struct DiskOutputs {
     var kernel: URL
     var initrd: URL
     var packages: [Manifest.PackageRecord]
-    var qcow2: URL?
+    /// The disk in the profile's `disk.format` beside NAME.img, with its manifest role.
+    var converted: (role: String, file: URL)?
 }
 
 struct DiskStage {
@@ -137,15 +138,10 @@ struct DiskStage {
         try DiskImage.assemble(
             layout: layout, partitionImages: [.esp: espImage.path, .rootA: rootfs.path, .state: stateImage.path],
             to: imagePath.path)
-        var qcow2: URL?
-        if profile.disk.format.value == .qcow2 {
-            let path = outputs.stage("\(name).qcow2")
-            try DiskImage.convertToQCOW2(raw: imagePath.path, to: path.path)
-            qcow2 = path
-        }
+        let converted = try convert(imagePath, to: profile.disk.format.value, outputs: outputs)
         progress.finish("\(layout.size >> 20) MiB disk")
         return DiskOutputs(
-            image: imagePath, kernel: boot.kernel, initrd: boot.initrd, packages: boot.packages, qcow2: qcow2)
+            image: imagePath, kernel: boot.kernel, initrd: boot.initrd, packages: boot.packages, converted: converted)
     }
 
     /// The layout of the profile's `disk:` sizes holding `espContent` bytes of ESP files and, once it

@@ -15,12 +15,20 @@ struct BuildCommand: AsyncParsableCommand {
 
               NAME.img            the bootable GPT disk: ESP (systemd-boot, slot A),
                                   ROOT-A, ROOT-B (empty), STATE
-              NAME.qcow2          the same disk as qcow2 (disk.format: qcow2)
+              NAME.qcow2          with --format qcow2: the same disk as qcow2
+              NAME.vmdk           with --format vmdk: the same disk as a streamOptimized
+                                  VMDK (AWS image import, VMware)
+              NAME.vhd            with --format vhd: the same disk as a fixed VHD, its
+                                  size a whole number of MiB (Azure)
+              NAME.tar.gz         with --format gce: the disk as disk.raw, padded with
+                                  zeros to a whole number of GiB, alone in a gzip'd
+                                  GNU tar (GCE image import)
               NAME.rootfs.ext4    the root filesystem (ext4's read-only feature set
                                   unless the profile says not)
               NAME.vmlinuz        the kernel, and NAME.initrd.img the slipway initrd
               NAME.manifest.json  the profile digest, every layer and package with
-                                  its digest: an SBOM
+                                  its digest (an SBOM), and every output with its
+                                  size and SHA-256
               NAME.update         with --signing-key: a signed update payload
 
             The root must hold what slipway's initrd needs to boot it: the init (init:, /sbin/init by \
@@ -43,6 +51,7 @@ struct BuildCommand: AsyncParsableCommand {
               slipway build profiles/docker-host.yaml --output /tmp/images --json
               slipway build profiles/docker-host.yaml --rootfs-only
               slipway build profiles/minimal.yaml --signing-key keys/update.key
+              slipway build profiles/minimal.yaml --format vhd
               SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
 
             A failure prints slipway build: and the file, entry and rule on standard error; with \
@@ -66,8 +75,9 @@ struct BuildCommand: AsyncParsableCommand {
     var sourceDateEpoch: Int64?
 
     @Option(
-        help:
-            "Disk image format: raw (NAME.img) or qcow2 (NAME.img and NAME.qcow2); default: the profile's disk.format.")
+        help: ArgumentHelp(
+            "Disk image format: raw, qcow2, vmdk, vhd or gce (NAME.img, and NAME.qcow2, .vmdk, .vhd or .tar.gz beside it); default: the profile's disk.format.",
+            valueName: "FORMAT"))
     var format: String?
 
     @Option(
@@ -87,8 +97,8 @@ struct BuildCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let format, !["raw", "qcow2"].contains(format) {
-            throw ValidationError("--format \(format): use raw or qcow2")
+        if let format, Profile.ImageFormat(rawValue: format) == nil {
+            throw ValidationError("--format \(format): use \(Profile.ImageFormat.choices)")
         }
     }
 

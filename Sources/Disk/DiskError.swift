@@ -20,6 +20,10 @@ public enum DiskError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidLabel(label: String, rule: String)
     /// A system call on a file failed.
     case io(operation: String, path: String, errno: Int32)
+    /// zlib failed to compress data for `path` (`message` is zlib's).
+    case compression(path: String, message: String)
+    /// An image cannot be written in a format because of a rule of that format.
+    case unsupportedByFormat(format: String, path: String, rule: String)
     /// An external tool is not installed.
     case toolMissing(tool: String, package: String)
     /// An external tool failed; `output` is the end of what it printed.
@@ -45,6 +49,10 @@ public enum DiskError: Error, Equatable, Sendable, CustomStringConvertible {
             "ESP volume label \"\(label)\": \(rule)"
         case .io(let operation, let path, let code):
             "\(path): \(operation): \(String(cString: strerror(code)))"
+        case .compression(let path, let message):
+            "\(path): compressing failed: \(message)"
+        case .unsupportedByFormat(let format, let path, let rule):
+            "\(path): cannot be written as \(format): \(rule)"
         case .toolMissing(let tool, let package):
             "\(tool) is not installed: install the Debian package \(package) (make deps)"
         case .toolFailed(let tool, let arguments, let status, let output):

@@ -50,6 +50,29 @@ extension Profile {
         case raw
         /// `NAME.qcow2` too, converted with qemu-img.
         case qcow2
+        /// `NAME.vmdk` too: a streamOptimized VMDK (AWS image import, VMware).
+        case vmdk
+        /// `NAME.vhd` too: a fixed VHD, the raw disk and a 512-byte footer (Azure).
+        case vhd
+        /// `NAME.tar.gz` too: the raw disk as `disk.raw` in a gzip'd GNU tar (GCE image import).
+        case gce
+
+        /// The file written beside `NAME.img`, or nil for raw alone.
+        public var fileExtension: String? {
+            switch self {
+            case .raw: nil
+            case .qcow2: "qcow2"
+            case .vmdk: "vmdk"
+            case .vhd: "vhd"
+            case .gce: "tar.gz"
+            }
+        }
+
+        /// "raw, qcow2, vmdk, vhd or gce", for messages.
+        public static var choices: String {
+            let names = allCases.map(\.rawValue)
+            return names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "")
+        }
     }
 
     /// Bytes the GPT takes outside the partitions: 1 MiB before the first (alignment, protective
