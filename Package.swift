@@ -84,11 +84,16 @@ let package = Package(
             swiftSettings: strict),
         // Applying a payload to an image file: the ESP through mtools, the trusted keys from the root.
         .target(name: "OfflineUpdate", dependencies: ["Update", "Disk", "Ext4", "BootSlots"], swiftSettings: strict),
+        // The build cache shared through an OCI registry (`build --cache-registry`): a distribution
+        // API client over URLSession, and the entries it pulls and pushes.
+        .target(
+            name: "RegistryCache", dependencies: ["Packages", "Rootfs", "Hashing", "FileHashing"],
+            swiftSettings: strict),
         .target(
             name: "Build",
             dependencies: [
                 "Profile", "Rootfs", "Archive", "Packages", "Ext4", "Disk", "Boot", "Hashing", "FileHashing",
-                "FirstBoot", "Butane", "Update", "UpdateKeys", "TemporaryFiles", "BootSlots",
+                "FirstBoot", "Butane", "Update", "UpdateKeys", "TemporaryFiles", "BootSlots", "RegistryCache",
             ],
             swiftSettings: strict),
         .target(
@@ -145,6 +150,8 @@ let package = Package(
                 "Build", "Commands", "Profile", "Rootfs", "Archive", "Packages", "TemporaryFiles", "TestSupport",
             ]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "TestSupport"]),
+        // Against a real registry (Debian's docker-registry) on loopback.
+        .testTarget(name: "RegistryCacheTests", dependencies: ["RegistryCache", "Packages", "TestSupport"]),
         // The command line as users meet it: messages, exit statuses, --json, --quiet, --help.
         .testTarget(name: "CommandTests", dependencies: ["Commands", "Profile", "TestSupport"]),
         // Slow tier: real QEMU boots. `make test` runs it; `make test-fast` leaves it out.

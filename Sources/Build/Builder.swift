@@ -6,6 +6,7 @@ public import Foundation
 import Hashing
 import Packages
 import Profile
+import RegistryCache
 import Rootfs
 import UpdateKeys
 
@@ -28,6 +29,10 @@ public struct BuildRequest: Sendable {
     public var signingKey: String?
     /// The `slipway-update` executable to install into the root; nil takes the one beside this program.
     public var updateExecutable: String?
+    /// REGISTRY/REPO of the shared build cache (`--cache-registry`); nil takes `$SLIPWAY_CACHE_REGISTRY`.
+    public var cacheRegistry: String?
+    /// Receives the shared cache's notices and summary line (standard error unless set).
+    public var cacheNotice: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     public init(
         profilePath: String, outputDirectory: String, cacheDirectory: String? = nil, sourceDateEpoch: Int64? = nil,
@@ -111,7 +116,8 @@ public struct Builder {
 
         let cache = PackageCache(
             directory: request.cacheDirectory ?? PackageCache.defaultDirectory(environment: environment))
-        let apt = Apt(cache: cache, options: try Self.aptOptions(profile)) { [progress] notice in
+        let registry = try Self.registryCache(request, environment: environment, cache: cache)
+        let apt = Apt(cache: cache, options: try Self.aptOptions(profile), shared: registry) { [progress] notice in
             progress.finish(notice)
         }
         if profile.apt.refresh.value { try apt.refresh() }
@@ -150,16 +156,31 @@ public struct Builder {
         progress.phase("write root filesystem")
         let rootfsPath = outputs.stage("\(name).rootfs.ext4")
         let rootfsName = outputs.finalName(of: rootfsPath)
+        let seed = rootfsSeed(profile: profile, root: root, kernel: kernel, images: shipped, epoch: epoch)
+        let rootKey = try registry.map { _ in
+            RootImageKey.digest(
+                seed: seed, profile: profile, rootfsOnly: request.rootfsOnly, bootPackages: disk?.boot.packages ?? [],
+                updateTool: disk == nil ? nil : try besideThisProgram("slipway-update", request.updateExecutable))
+        }
+        let reused = rootKey.flatMap { key in
+            registry?.restoreRootImage(key: key, to: rootfsPath.path).flatMap(Ext4Result.init(cacheMetadata:))
+        }
         let ext4: Ext4Result
-        do {
-            ext4 = try Ext4Writer.write(
-                tree: root.tree, to: rootfsPath.path,
-                options: Ext4Options(
-                    size: ext4Size(profile.root), label: "root",
-                    seed: rootfsSeed(profile: profile, root: root, kernel: kernel, images: shipped, epoch: epoch),
-                    timestamp: epoch, readOnly: profile.root.readOnly.value))
-        } catch let error as Ext4Error {
-            throw SizeProblems.atProfileKey(error, profile: profile, rootfsName: rootfsName) ?? error
+        if let reused {
+            ext4 = reused
+        } else {
+            do {
+                ext4 = try Ext4Writer.write(
+                    tree: root.tree, to: rootfsPath.path,
+                    options: Ext4Options(
+                        size: ext4Size(profile.root), label: "root", seed: seed, timestamp: epoch,
+                        readOnly: profile.root.readOnly.value))
+            } catch let error as Ext4Error {
+                throw SizeProblems.atProfileKey(error, profile: profile, rootfsName: rootfsName) ?? error
+            }
+            if let rootKey {
+                registry?.keepRootImage(key: rootKey, file: rootfsPath.path, metadata: ext4.cacheMetadata)
+            }
         }
         progress.finish("\(ext4.sizeBytes >> 20) MiB, \(ext4.usedInodes) inodes")
 
@@ -200,6 +221,10 @@ public struct Builder {
         try manifest.encoded().write(to: manifestPath)
         try outputs.commit()
         progress.finish("done")
+        if let registry {
+            registry.pushNew()
+            request.cacheNotice(registry.summary)
+        }
         root.tree = Tree()  // release the tree before the store goes
 
         let directory = URL(fileURLWithPath: request.outputDirectory)

@@ -46,12 +46,21 @@ struct BuildCommand: AsyncParsableCommand {
             clamped to SOURCE_DATE_EPOCH (environment or --source-date-epoch), or else to the newest \
             time found in the archive layers.
 
+            Runners can share one build cache through an OCI registry: with --cache-registry \
+            REGISTRY/REPO (or SLIPWAY_CACHE_REGISTRY) a build looks for package resolutions, .debs \
+            and the finished root image in the local cache, then in the registry, and afterwards \
+            pushes what the registry lacked. What is pulled is verified by SHA-256 before use. A \
+            registry that is down, fails or sends bad bytes costs one notice; the build goes on \
+            locally. Loopback registries are reached over http, others over https; \
+            SLIPWAY_CACHE_REGISTRY_AUTH=USER:PASSWORD answers a registry that asks. See docs/ci.md.
+
             Examples:
               slipway build profiles/minimal.yaml
               slipway build profiles/docker-host.yaml --output /tmp/images --json
               slipway build profiles/docker-host.yaml --rootfs-only
               slipway build profiles/minimal.yaml --signing-key keys/update.key
               slipway build profiles/minimal.yaml --format vhd
+              slipway build profiles/minimal.yaml --cache-registry localhost:5000/slipway-cache
               SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
 
             A failure prints slipway build: and the file, entry and rule on standard error; with \
@@ -70,6 +79,12 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Option(help: "Cache for verified packages and apt's private state (default: $SLIPWAY_CACHE or ~/.cache/slipway).")
     var cache: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Share the build cache through this OCI registry repository (default: $SLIPWAY_CACHE_REGISTRY); see docs/ci.md.",
+            valueName: "REGISTRY/REPO"))
+    var cacheRegistry: String?
 
     @Option(help: "Clamp every timestamp to this many seconds since 1970 (overrides SOURCE_DATE_EPOCH).")
     var sourceDateEpoch: Int64?
@@ -108,6 +123,8 @@ struct BuildCommand: AsyncParsableCommand {
         request.rootfsOnly = rootfsOnly
         request.format = format
         request.signingKey = signingKey
+        request.cacheRegistry = cacheRegistry
+        if quiet { request.cacheNotice = { _ in } }
         let progress: any ProgressReporter = quiet || json ? SilentProgress() : TerminalProgress()
         // Ctrl-C or SIGTERM from here on removes the build's temporaries before exiting.
         let interrupts = InterruptCleanup(outputDirectory: output)

@@ -66,4 +66,18 @@ public struct Ext4Result: Sendable, Equatable {
     public var usedInodes: UInt32
     /// The filesystem UUID in its usual text form (what `blkid` prints as UUID).
     public var uuid: String
+
+    /// A result recorded earlier (a root image reused from a cache).
+    public init(
+        sizeBytes: Int64, blockSize: Int, blockCount: UInt64, usedBlocks: UInt64, inodeCount: UInt32,
+        usedInodes: UInt32, uuid: String
+    ) {
+        self.sizeBytes = sizeBytes
+        self.blockSize = blockSize
+        self.blockCount = blockCount
+        self.usedBlocks = usedBlocks
+        self.inodeCount = inodeCount
+        self.usedInodes = usedInodes
+        self.uuid = uuid
+    }
 }

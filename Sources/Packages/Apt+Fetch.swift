@@ -19,7 +19,11 @@ extension Apt {
         var seen: Set<String> = []
         // Re-hashing every cached .deb is most of a warm fetch: spread it over the processors.
         let cache = self.cache, notice = self.notice
-        let verified = try ConcurrentMap.run(packages) { try cache.verifiedFile(for: $0, corrupt: notice) }
+        var verified = try ConcurrentMap.run(packages) { try cache.verifiedFile(for: $0, corrupt: notice) }
+        let fromShared = fetchShared(packages.indices.filter { verified[$0] == nil }.map { packages[$0] })
+        for index in packages.indices where verified[index] == nil {
+            verified[index] = fromShared[packages[index].sha256]
+        }
         for (index, package) in packages.enumerated() {
             guard let path = verified[index] else {
                 if seen.insert(package.sha256).inserted { missing.append(package) }
@@ -33,7 +37,7 @@ extension Apt {
                     step: .cached, package: package.id, completed: completed, total: packages.count,
                     completedBytes: completedBytes, totalBytes: totalBytes))
         }
-        guard !missing.isEmpty else { return results.compactMap { $0 } }
+        guard !missing.isEmpty else { return reportUsed(results.compactMap { $0 }) }
 
         let scratch = "\(cache.downloadsDirectory)/\(getpid())-\(UUID().uuidString)"
         try createDirectory(scratch)
@@ -65,7 +69,7 @@ extension Apt {
                     step: .stored, package: package.id, completed: completed, total: packages.count,
                     completedBytes: completedBytes, totalBytes: totalBytes))
         }
-        return results.compactMap { $0 }
+        return reportUsed(results.compactMap { $0 })
     }
 
     /// Runs `apt-get download` for the exact versions of `packages` in `directory`, with apt's status

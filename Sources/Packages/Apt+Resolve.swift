@@ -13,10 +13,18 @@ extension Apt {
         for request in requests { try Self.validate(request: request) }
         guard !requests.isEmpty else { return [] }
         let lists = try listsInUse()
+        let sharedKey = shared == nil ? nil : sharedResolutionKey(requests: requests, lists: lists)
         let lines = try withLock(exclusive: false) { () throws -> [String] in
             let kept = resolutionCachePath(arguments: try aptArguments(lists: lists), requests: requests)
             let fingerprint = resolutionInputsFingerprint(lists: lists)
             if let lines = keptResolution(at: kept, fingerprint: fingerprint) { return lines }
+            // Lines from the shared cache are parsed and checked below like apt's own.
+            if let sharedKey, let lines = shared?.resolution(key: sharedKey),
+                !lines.isEmpty, (try? lines.map(Self.parsePrintedURI)) != nil
+            {
+                keepResolution(lines, at: kept, fingerprint: fingerprint)
+                return lines
+            }
             // -q, not -qq: on failure apt explains unmet dependencies only at this level, and on
             // success the lines that are not URIs are left out below.
             let result = try runAptGet(["install", "--print-uris", "-q"] + requests, lists: lists)
@@ -31,6 +39,7 @@ extension Apt {
                 package: requests.joined(separator: " "), operation: "resolve",
                 message: "apt-get printed no package to fetch")
         }
+        if let sharedKey { shared?.used(resolution: lines, key: sharedKey) }
         return packages.sorted { ($0.name, $0.architecture) < ($1.name, $1.architecture) }
     }
 

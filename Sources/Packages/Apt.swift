@@ -18,16 +18,19 @@ import Hashing
 public final class Apt: Sendable {
     public let cache: PackageCache
     public let options: AptOptions
+    /// Consulted after `cache` for resolutions and package files, and told what the build used.
+    public let shared: (any SharedPackageCache)?
     let notice: @Sendable (String) -> Void
 
     /// - Parameter notice: receives what a user should know but is not an error: a private refresh
     ///   that is about to run and why, a corrupt cache entry that was replaced, apt's warnings.
     public init(
         cache: PackageCache = .atDefaultLocation(), options: AptOptions = AptOptions(),
-        notice: @escaping @Sendable (String) -> Void = { _ in }
+        shared: (any SharedPackageCache)? = nil, notice: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.cache = cache
         self.options = options
+        self.shared = shared
         self.notice = notice
     }
 
