@@ -23,6 +23,10 @@ import Testing
             yaml: minimalProfile + "firstboot:\n  zzzzzz: 1\n",
             expected: ["p.yaml:6:3: firstboot.zzzzzz: unknown key; expected one of: platform, config"]),
         Case(
+            name: "unknown disk format lists every format",
+            yaml: minimalProfile + "disk:\n  format: vdi\n",
+            expected: [#"p.yaml:6:11: disk.format "vdi": expected one of: raw, qcow2, vmdk, vhd, gce"#]),
+        Case(
             name: "bad size",
             yaml: minimalProfile + "disk:\n  esp: 12X\n",
             expected: [#"p.yaml:6:8: disk.esp "12X": expected a size like 512MiB or 2GiB"#]),
@@ -239,7 +243,7 @@ import Testing
               size: 12X
             disk:
               esp: 1
-              format: vmdk
+              format: vdi
 
             """)
         let problems = fixture.problems("p.yaml").map {
@@ -249,7 +253,7 @@ import Testing
             problems == [
                 "p.yaml:2:1: kernal", #"p.yaml:5:16: root.layers[0].overlay "missing""#,
                 #"p.yaml:6:9: root.size "12X""#,
-                #"p.yaml:8:8: disk.esp "1""#, #"p.yaml:9:11: disk.format "vmdk""#,
+                #"p.yaml:8:8: disk.esp "1""#, #"p.yaml:9:11: disk.format "vdi""#,
             ])
     }
 }
