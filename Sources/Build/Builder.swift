@@ -25,6 +25,8 @@ public struct BuildRequest: Sendable {
     public var rootfsOnly = false
     /// Overrides the profile's `disk.format` (`Profile.ImageFormat`: "raw", "qcow2", "vmdk", "vhd", "gce").
     public var format: String?
+    /// Overrides the profile's `firstboot.platform` (`Profile.Platform`: "qemu", "aws", "gce", ...).
+    public var platform: String?
     /// An update signing key (PEM): the build also writes NAME.update, signed with it.
     public var signingKey: String?
     /// The `slipway-update` executable to install into the root; nil takes the one beside this program.
@@ -92,6 +94,14 @@ public struct Builder {
                     message: "\"\(format)\": use \(Profile.ImageFormat.choices)")
             }
             profile.disk.format.value = value
+        }
+        if let platform = request.platform {
+            guard let value = Profile.Platform(rawValue: platform) else {
+                throw BuildError(
+                    operation: "choose the platform", path: "--platform",
+                    message: "\"\(platform)\": " + EditDistance.choiceProblem(platform, among: Profile.Platform.self))
+            }
+            profile.firstboot.platform.value = value
         }
         let name = profile.name.value
         // A root that cannot boot, when the profile alone shows it, stops the build before anything
@@ -215,6 +225,7 @@ public struct Builder {
         let manifest = Manifest(
             tool: "slipway 0.1.0",
             profile: .init(name: name, path: recordedProfilePath(), digest: profile.digest),
+            platform: profile.firstboot.platform.value.rawValue,
             sourceDateEpoch: epoch, layers: root.layers, packages: root.packages,
             bootPackages: bootPackages, images: shipped.map(\.record), outputs: records)
         let manifestPath = outputs.stage("\(name).manifest.json")

@@ -79,8 +79,7 @@ struct DiskStage {
         let commandLine = KernelCommandLine(
             root: .uuid(DiskLayout.partitionGUID(.rootA, seed: profile.digest).description), state: .label("STATE"),
             initPath: profile.initPath.value,
-            extra: ["slipway.slot=a", "slipway.version=\(profile.version.value)"] + profile.kernel.cmdline.map(\.value)
-                + platformArgument + ["SWIFT_DETERMINISTIC_HASHING=1"])
+            extra: PlatformArguments.extra(profile: profile))
         // Entry version 1: the first install generation; each update's entry gets a higher one.
         let slotFiles = LoaderEntries.slotFiles(
             slot: .a, title: profile.description?.value ?? name, version: "1",
@@ -158,12 +157,6 @@ struct DiskStage {
         } catch let error as DiskError {
             throw SizeProblems.atProfileKey(error, profile: profile, rootfsName: rootfs?.name) ?? error
         }
-    }
-
-    /// `slipway.platform=` for the first-boot config sources; `auto` leaves it to detection.
-    private var platformArgument: [String] {
-        let platform = profile.firstboot.platform.value
-        return platform == .auto ? [] : ["slipway.platform=\(platform.rawValue)"]
     }
 
     /// The profile's `disk:` sizes; `root: auto` is the root image's size rounded up to a MiB.

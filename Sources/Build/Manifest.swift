@@ -56,6 +56,8 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     public var tool: String
     public var profile: ProfileRecord
+    /// The platform the image was built for (`firstboot.platform` or `--platform`): "qemu", "aws", ...
+    public var platform: String
     public var sourceDateEpoch: Int64
     public var layers: [LayerRecord]
     public var packages: [PackageRecord]

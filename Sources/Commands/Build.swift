@@ -42,6 +42,11 @@ struct BuildCommand: AsyncParsableCommand {
             holds its output directory: a second build into it fails at once, and the next build \
             removes what a killed one left there.
 
+            One image per platform, as Flatcar and Fedora CoreOS ship them: --platform (or the \
+            profile's firstboot.platform, qemu by default) picks where the image looks for its \
+            first-boot config and the serial console on the kernel command line; the manifest \
+            records it. docs/firstboot.md lists the config source and the kernel arguments of each platform.
+
             Builds are reproducible: the same profile and inputs give byte-identical outputs. Times are \
             clamped to SOURCE_DATE_EPOCH (environment or --source-date-epoch), or else to the newest \
             time found in the archive layers.
@@ -60,6 +65,7 @@ struct BuildCommand: AsyncParsableCommand {
               slipway build profiles/docker-host.yaml --rootfs-only
               slipway build profiles/minimal.yaml --signing-key keys/update.key
               slipway build profiles/minimal.yaml --format vhd
+              slipway build profiles/docker-host.yaml --platform aws
               slipway build profiles/minimal.yaml --cache-registry localhost:5000/slipway-cache
               SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
 
@@ -97,6 +103,12 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "The platform to build for: qemu, aws, gce, azure, openstack, digitalocean, metal or auto; default: the profile's firstboot.platform (qemu).",
+            valueName: "NAME"))
+    var platform: String?
+
+    @Option(
+        help: ArgumentHelp(
             "Also write NAME.update, an update payload signed with this private key (from `slipway keys generate`).",
             valueName: "KEY"))
     var signingKey: String?
@@ -112,6 +124,10 @@ struct BuildCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if let platform, Profile.Platform(rawValue: platform) == nil {
+            throw ValidationError(
+                "--platform \(platform): " + EditDistance.choiceProblem(platform, among: Profile.Platform.self))
+        }
         if let format, Profile.ImageFormat(rawValue: format) == nil {
             throw ValidationError("--format \(format): use \(Profile.ImageFormat.choices)")
         }
@@ -122,6 +138,7 @@ struct BuildCommand: AsyncParsableCommand {
             profilePath: profile, outputDirectory: output, cacheDirectory: cache, sourceDateEpoch: sourceDateEpoch)
         request.rootfsOnly = rootfsOnly
         request.format = format
+        request.platform = platform
         request.signingKey = signingKey
         request.cacheRegistry = cacheRegistry
         if quiet { request.cacheNotice = { _ in } }

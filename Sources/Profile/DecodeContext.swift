@@ -184,10 +184,10 @@ final class DecodeContext {
 
     func choice<Value: RawRepresentable & CaseIterable>(_ node: SourceNode?, _ path: FieldPath) -> Located<Value>?
     where Value.RawValue == String {
-        let names = Value.allCases.map(\.rawValue)
-        let rule = "expected one of: " + names.joined(separator: ", ")
+        let rule = "expected one of: " + Value.allCases.map(\.rawValue).joined(separator: ", ")
         return scalar(node, path, expected: rule) { text in
-            Value(rawValue: text).map { .success($0) } ?? .failure(Rule.Failure(rule))
+            Value(rawValue: text).map { .success($0) }
+                ?? .failure(Rule.Failure(EditDistance.choiceProblem(text, among: Value.self)))
         }
     }
 

@@ -49,4 +49,15 @@ public enum EditDistance {
             return candidateParts.count < parts.count && Array(parts.prefix(candidateParts.count)) == candidateParts
         }
     }
+
+    /// What is wrong with `text` as one of `Value`'s names: the names allowed, and the nearest as a
+    /// suggestion when `text` reads as its typo (`gcp` for `gce`). The profile and the command line
+    /// (`slipway build --platform`) say it the same way.
+    public static func choiceProblem<Value: RawRepresentable & CaseIterable>(_ text: String, among _: Value.Type)
+        -> String
+    where Value.RawValue == String {
+        let names = Value.allCases.map(\.rawValue)
+        let rule = "expected one of: " + names.joined(separator: ", ")
+        return closest(to: text, among: names).map { rule + "; did you mean \"\($0)\"?" } ?? rule
+    }
 }

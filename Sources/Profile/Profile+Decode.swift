@@ -91,7 +91,7 @@ extension Profile.Firstboot {
                 "expected an Ignition config (.ign, .json) or a Butane-style YAML config (.bu, .yaml, .yml)")
         }
         return Self(
-            platform: c.choice(f["platform"], path.key("platform")) ?? Located(.auto, at: f.location),
+            platform: c.choice(f["platform"], path.key("platform")) ?? Located(.standard, at: f.location),
             config: config, location: f.location)
     }
 }

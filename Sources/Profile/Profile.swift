@@ -80,7 +80,8 @@ extension Profile {
 
     /// The first-boot processor's defaults (`firstboot:`).
     public struct Firstboot: Sendable {
-        /// `platform`: the platform whose metadata service supplies configs; written to the kernel command line.
+        /// `platform`: the platform the image is built for (`slipway build --platform` overrides it): it
+        /// picks the first-boot config source and the console arguments on the kernel command line.
         public var platform: Located<Platform>
         /// `config`: the default config embedded in the image, used when no other source has one.
         public var config: Located<HostPath>?
@@ -99,9 +100,13 @@ extension Profile {
         case ignition, butane
     }
 
-    /// Where first-boot configs come from. `auto` detects the platform at boot.
+    /// The platform an image is built for, as Flatcar and Fedora CoreOS ship one image per platform.
+    /// `auto` writes no platform: the image detects it at boot from DMI data.
     public enum Platform: String, Sendable, Hashable, CaseIterable {
-        case auto, qemu, metal, aws, gcp, openstack
+        case qemu, aws, gce, azure, openstack, digitalocean, metal, auto
+
+        /// The platform of a profile that names none.
+        public static let standard = Platform.qemu
     }
 
     /// The health gate (`health:`): the boot counts as good once all of these are up.

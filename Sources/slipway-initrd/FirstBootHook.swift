@@ -222,10 +222,9 @@ enum FirstBootHook {
     private static func platformOrigin(_ commandLine: String, _ platform: Platform) -> String {
         for key in ["slipway.platform", "ignition.platform.id"] {
             guard let value = KernelCommandLine.value(of: key, in: commandLine) else { continue }
-            let known = Platform(rawValue: value) != nil || value == "aws" || value == "gcp"
-            return known
+            return Platform.named(value) != nil
                 ? "\(key)=\(value)"
-                : "\(key)=\(value) is not one of qemu, ec2 (aws), gce (gcp), openstack, metal; detected"
+                : "\(key)=\(value) is not one of \(Platform.names); detected"
         }
         return "detected"
     }

@@ -5,8 +5,8 @@
 //   1. QEMU fw_cfg opt/com.coreos/config   needs the qemu_fw_cfg module in the initrd
 //   2. OEM partition (PARTLABEL=OEM), /config.ign, ext4, mounted read-only on /oem
 //   3. slipway.config.url= (or ignition.config.url=): data:, http(s):// (network)
-//   4. the platform's metadata: ec2 (IMDSv2), gce, openstack (config drive labelled config-2, then
-//      the metadata service)
+//   4. the platform's metadata: ec2 (IMDSv2), gce, azure (IMDS userData, base64), digitalocean,
+//      openstack (config drive labelled config-2, then the metadata service)
 //   5. the image's embedded default, /usr/lib/slipway/firstboot/default.ign in the root
 import CLinux
 import FirstBoot

@@ -39,9 +39,12 @@ public struct FileConfigSource: ConfigSource {
             throw FirstBootError("read config", path, "not a regular file")
         }
         // An empty fw_cfg entry or file means "no config", not an empty (invalid) one.
-        return bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x09 || $0 == 0x0d }) ? nil : bytes
+        return bytes.allSatisfy(isBlank) ? nil : bytes
     }
 }
+
+/// Spaces, tabs and line breaks: a source holding only these has no config.
+func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0a || byte == 0x09 || byte == 0x0d }
 
 /// `slipway.config.url=URL` (or Ignition's `ignition.config.url=`) on the kernel command line;
 /// data:, http: (and https: where the fetcher supports it) URLs.

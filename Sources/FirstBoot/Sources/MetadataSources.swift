@@ -1,14 +1,20 @@
 // Cloud metadata services and the OpenStack config drive. Endpoints are parameters so tests can
 // point them at a server on 127.0.0.1; the image uses the link-local defaults. A 404 means the
-// instance has no user data (try the next source); other failures are retried until a deadline,
-// because the network may still be coming up when first boot runs.
+// instance has no user data (try the next source), except on Azure; transport failures and 5xx
+// answers are retried until a deadline, because the network may still be coming up when first boot
+// runs; any other status stops the boot at once.
 
 /// Retrying GET/PUT against a metadata service.
 struct MetadataClient: Sendable {
     var totalSeconds: Double
     var responseHeaderTimeout: Double = 5
+    /// Statuses that mean "no user data": the source yields nil.
+    var absent: Set<Int> = [404]
+    /// Statuses below 500 that are retried like a 5xx (a service that is still starting or throttling).
+    var retried: Set<Int> = []
 
-    /// The body of a 2xx response, nil for 404, an error for other statuses once time is up.
+    /// The body of a 2xx response, nil for an `absent` status, an error for other statuses (for
+    /// 5xx and `retried` ones once time is up).
     func request(_ request: HTTPRequest, subject: String) throws(FirstBootError) -> [UInt8]? {
         let start = Clock.now
         var delay = 0.1
@@ -22,8 +28,8 @@ struct MetadataClient: Sendable {
                 let failure = FirstBootError("fetch", subject, "\(request.url): HTTP status \(response.status)")
                 switch response.status {
                 case 200..<300: return response.body
-                case 404: return nil
-                case 500..<600: lastError = failure
+                case let status where absent.contains(status): return nil
+                case let status where retried.contains(status) || (500..<600).contains(status): lastError = failure
                 default: final = failure
                 }
             } catch {
@@ -80,6 +86,70 @@ public struct GCESource: ConfigSource {
             url: endpoint + "/computeMetadata/v1/instance/attributes/user-data",
             headers: [("Metadata-Flavor", "Google")])
         return try MetadataClient(totalSeconds: totalSeconds).request(request, subject: name)
+    }
+}
+
+/// Azure: the VM's `userData` from the Instance Metadata Service, which returns it base64-encoded as
+/// it was given (`az vm create --user-data FILE` encodes the file). An empty answer is no user data.
+public struct AzureSource: ConfigSource {
+    public var endpoint: String
+    public var totalSeconds: Double
+    public var name: String { "Azure IMDS instance/compute/userData" }
+
+    public init(endpoint: String = "http://169.254.169.254", totalSeconds: Double = 120) {
+        self.endpoint = endpoint
+        self.totalSeconds = totalSeconds
+    }
+
+    public func fetch() throws(FirstBootError) -> [UInt8]? {
+        let request = HTTPRequest(
+            url: endpoint + "/metadata/instance/compute/userData?api-version=2021-01-01&format=text",
+            headers: [("Metadata", "true")])
+        // IMDS answers 404 and 410 while the VM's metadata is not there yet and 429 when it throttles
+        // (five requests a second): all are retried, and userData itself is always there, empty when unset.
+        let client = MetadataClient(totalSeconds: totalSeconds, absent: [], retried: [404, 410, 429])
+        guard let body = try client.request(request, subject: name) else { return nil }
+        // Wrapped base64 has line breaks, which are not part of the data.
+        let text = body.filter { !isBlank($0) }
+        if text.isEmpty { return nil }
+        guard let config = Base64.decode(text) else {
+            throw FirstBootError(
+                "fetch", name,
+                "the userData is not base64 (\(Self.base64Problem(body))); IMDS returns user data base64-encoded, "
+                    + "so give Azure the config itself (az vm create --user-data config.ign encodes it)")
+        }
+        return config
+    }
+
+    /// Where `body` stops being padded base64 (line breaks aside), for the error message.
+    static func base64Problem(_ body: [UInt8]) -> String {
+        if let index = body.firstIndex(where: { !Base64.isAlphabet($0) && !isBlank($0) }) {
+            let byte = body[index]
+            let shown = byte >= 0x20 && byte < 0x7f ? "\"\(Character(Unicode.Scalar(byte)))\"" : "byte \(byte)"
+            return "\(shown) at offset \(index) is not a base64 character"
+        }
+        let count = body.filter { !isBlank($0) }.count
+        if count % 4 != 0 { return "\(count) characters, not a multiple of 4" }
+        return "\"=\" padding before the end"
+    }
+}
+
+/// DigitalOcean: the droplet's `user-data` from its metadata service; 404 or an empty answer is none.
+public struct DigitalOceanSource: ConfigSource {
+    public var endpoint: String
+    public var totalSeconds: Double
+    public var name: String { "DigitalOcean metadata v1/user-data" }
+
+    public init(endpoint: String = "http://169.254.169.254", totalSeconds: Double = 120) {
+        self.endpoint = endpoint
+        self.totalSeconds = totalSeconds
+    }
+
+    public func fetch() throws(FirstBootError) -> [UInt8]? {
+        let body = try MetadataClient(totalSeconds: totalSeconds).request(
+            HTTPRequest(url: endpoint + "/metadata/v1/user-data"), subject: name)
+        guard let body, !body.allSatisfy(isBlank) else { return nil }
+        return body
     }
 }
 
