@@ -169,7 +169,7 @@ public struct Builder {
         let seed = rootfsSeed(profile: profile, root: root, kernel: kernel, images: shipped, epoch: epoch)
         let rootKey = try registry.map { _ in
             RootImageKey.digest(
-                seed: seed, profile: profile, rootfsOnly: request.rootfsOnly, bootPackages: disk?.boot.packages ?? [],
+                seed: seed, tree: root.tree, rootfsOnly: request.rootfsOnly, bootPackages: disk?.boot.packages ?? [],
                 updateTool: disk == nil ? nil : try besideThisProgram("slipway-update", request.updateExecutable))
         }
         let reused = rootKey.flatMap { key in

@@ -1,29 +1,47 @@
 // The key a finished root image is shared under (`--cache-registry`): the digest of everything
 // that decides its bytes. The root filesystem's seed (Builder.rootfsSeed: the profile's canonical
-// digest, the epoch, every layer's, package's and container image's digest) already names the
-// profile-side inputs; to it come the packages whose files the build copies into the root
-// (slipway-update's libraries), the bytes of the trusted update keys, the slipway-update executable
-// installed into the root, whether the build is root-only, and the running slipway executable
-// itself, whose code assembles the tree and writes the ext4 image.
+// digest, the epoch, every layer's, package's and container image's digest) names where the files
+// came from. The tree itself is listed too, every path with its metadata, and the bytes of every
+// file slipway generated (accounts, hostname, first-boot defaults, release info, CA bundle, update
+// keys), so an option that changes a generated file changes the key without being named here.
+// Files that point into packages or host files are listed by length; their contents are named by
+// the seed, by the packages whose libraries the build copies in (bootPackages), by the
+// slipway-update executable installed into the root, and by the running slipway executable
+// itself, whose code writes the ext4 image.
 import Ext4
 import FileHashing
 import Foundation
 import Hashing
 import Packages
-import Profile
 import RegistryCache
+import Rootfs
 
 enum RootImageKey {
     static func digest(
-        seed: [UInt8], profile: Profile, rootfsOnly: Bool, bootPackages: [Manifest.PackageRecord], updateTool: String?
+        seed: [UInt8], tree: Tree, rootfsOnly: Bool, bootPackages: [Manifest.PackageRecord], updateTool: String?
     ) -> String {
         var lines = ["slipway root image v1", String(decoding: seed, as: UTF8.self)]
+        lines.append("tree \(treeDigest(tree))")
         lines.append("rootfs-only \(rootfsOnly)")
         lines += bootPackages.map { "boot package \($0.sha256)" }
-        for key in profile.update?.keys ?? [] { lines.append("update key \(fileDigest(key.value.absolute))") }
         if let updateTool { lines.append("update tool \(fileDigest(updateTool))") }
         lines.append("tool \(fileDigest("/proc/self/exe"))")
         return SHA256.hexDigest(Array(lines.joined(separator: "\n").utf8))
+    }
+
+    /// Every node in walk order: path, metadata, and what it holds.
+    static func treeDigest(_ tree: Tree) -> String {
+        var hasher = SHA256()
+        tree.walk { path, node in
+            var line = "\(path)\u{0}\(node.metadata)\u{0}"
+            switch node.kind {
+            case .regular(.inline(let bytes)): line += "inline \(SHA256.hexDigest(bytes))"
+            case .regular(.file(_, _, let length)): line += "file \(length)"
+            default: line += "\(node.kind)"
+            }
+            hasher.update(Array((line + "\n").utf8))
+        }
+        return hex(hasher.finalize())
     }
 
     private static func fileDigest(_ path: String) -> String {
