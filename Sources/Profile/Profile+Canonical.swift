@@ -70,6 +70,7 @@ extension Profile.Root {
             ("size", .string(size.value.description)),
             ("headroom", .string(headroom.value.description)),
             ("read-only", .bool(readOnly.value)),
+            ("verity", .bool(verity.value)),
         ])
     }
 }

@@ -1,7 +1,7 @@
 // Decoding `root:` and layers (shared by the root and by images built from layers).
 
 extension Profile.Root {
-    static let keys = ["layers", "remove", "size", "headroom", "read-only"]
+    static let keys = ["layers", "remove", "size", "headroom", "read-only", "verity"]
 
     static func decode(_ node: SourceNode?, _ path: FieldPath, default fallback: SourceLocation, in c: DecodeContext)
         -> Self
@@ -17,6 +17,7 @@ extension Profile.Root {
             size: c.sizeSetting(f["size"], path.key("size"), minimum: 1 << 20) ?? Located(.auto, at: f.location),
             headroom: c.headroom(f["headroom"], path.key("headroom")) ?? Located(.percent(10), at: f.location),
             readOnly: c.bool(f["read-only"], path.key("read-only")) ?? Located(true, at: f.location),
+            verity: c.bool(f["verity"], path.key("verity")) ?? Located(false, at: f.location),
             location: f.location)
     }
 }

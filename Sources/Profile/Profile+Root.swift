@@ -13,6 +13,9 @@ extension Profile {
         public var headroom: Located<Headroom>
         /// `read-only`: set the ext4 read-only feature; the running system never writes the root.
         public var readOnly: Located<Bool>
+        /// `verity`: append a dm-verity hash tree to the root slot image; the initrd mounts the root
+        /// through it, so a changed block is a read error instead of silently different data.
+        public var verity: Located<Bool>
         public var location: SourceLocation
     }
 

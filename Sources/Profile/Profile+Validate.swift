@@ -6,6 +6,7 @@ extension Profile {
     mutating func validate(in c: DecodeContext) {
         deduplicate()
         checkDisk(in: c)
+        checkVerity(in: c)
         checkAccounts(in: c)
         checkServices(in: c)
         checkSystem(in: c)
@@ -64,6 +65,15 @@ extension Profile {
                 "\(sized) \(Self.formatSize(need)) (\(parts.joined(separator: " + "))); raise disk.size or shrink a partition"
             )
         }
+    }
+
+    /// A verified root is read-only by construction: the device the initrd mounts cannot be written.
+    private func checkVerity(in c: DecodeContext) {
+        guard root.verity.value, !root.readOnly.value else { return }
+        c.report(
+            root.verity.location, FieldPath().key("root").key("verity"), value: "true",
+            "a verified root cannot be written, and root.read-only is false; "
+                + "set root.read-only: true or root.verity: false")
     }
 
     private func checkAccounts(in c: DecodeContext) {

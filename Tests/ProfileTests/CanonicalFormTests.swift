@@ -72,6 +72,7 @@ import Testing
         for line in [
             "version: \"0\"", "hostname: t", "  package: linux-image-cloud-amd64", "init: /sbin/init", "  esp: 128MiB",
             "  state: 256MiB", "  oem: none", "  format: raw", "  headroom: 10%", "  read-only: true",
+            "  verity: false",
             "  platform: qemu",
             "  timeout: 300s",
         ] {
