@@ -7,7 +7,8 @@ struct InspectCommand: AsyncParsableCommand {
         commandName: "inspect",
         abstract: "Show a disk image's partitions, filesystems, boot slots and manifest.",
         discussion: """
-            Reads a slipway image without mounting it (a qcow2 image through a temporary raw copy): \
+            Reads a slipway image without mounting it (a qcow2, VMDK or VHD image through a temporary raw \
+            copy made with qemu-img): \
             the GPT (both copies and their CRCs are verified), each partition's filesystem, label and \
             UUID (through libblkid), the loader entries in the ESP with their boot-counting state \
             (slipway-a+3.conf: slot a, 3 tries left), and the NAME.manifest.json beside the image.
@@ -21,7 +22,10 @@ struct InspectCommand: AsyncParsableCommand {
             output too).
             """)
 
-    @Argument(help: "The disk image to read: NAME.img, or NAME.qcow2 (read through a raw copy made with qemu-img).")
+    @Argument(
+        help:
+            "The disk image to read: NAME.img, or NAME.qcow2, NAME.vmdk or NAME.vhd (read through a raw copy made with qemu-img)."
+    )
     var image: String
 
     @Flag(help: "Print JSON with stable, sorted keys instead of text.")

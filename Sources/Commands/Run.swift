@@ -17,6 +17,11 @@ struct RunCommand: ParsableCommand {
             overlay of the image, so the image itself is never changed unless --persist is given. The guest \
             gets user-mode networking; --ssh-port and --forward publish guest ports on 127.0.0.1.
 
+            The image may be raw (NAME.img), qcow2, a VMDK or a VHD (NAME.vmdk, NAME.vhd from \
+            `slipway build --format`), told apart by magic number and named to QEMU explicitly. A \
+            streamOptimized VMDK cannot be rewritten in place, so --persist refuses it; GCE's NAME.tar.gz \
+            is refused too: boot NAME.img, built beside it.
+
             Examples:
               slipway run out/minimal.img
               slipway run out/docker-host.img --config me.ign --ssh-port 2222
@@ -52,7 +57,7 @@ struct RunCommand: ParsableCommand {
             docs/run.md.
             """)
 
-    @Argument(help: "The disk image to boot, raw or qcow2 (optional with --kernel).")
+    @Argument(help: "The disk image to boot: raw, qcow2, VMDK or VHD (optional with --kernel).")
     var image: String?
 
     @Option(help: ArgumentHelp("An Ignition config for the guest (fw_cfg opt/com.coreos/config).", valueName: "file"))

@@ -122,7 +122,13 @@ public enum DiskImage {
     /// Converts the qcow2 image at `qcow2` to a sparse raw image at `path` with `qemu-img convert`.
     /// Throws `DiskError.toolMissing` / `.toolFailed` (qemu-img's message names a damaged image).
     public static func convertToRaw(qcow2: String, to path: String) throws {
-        try ExternalTool.qemuImg.check(["convert", "-f", "qcow2", "-O", "raw", qcow2, path])
+        try convertToRaw(image: qcow2, format: "qcow2", to: path)
+    }
+
+    /// Converts the image at `image`, in qemu-img's `format` ("qcow2", "vmdk", "vpc"), to a sparse
+    /// raw image at `path` with `qemu-img convert`. Throws `DiskError.toolMissing` / `.toolFailed`.
+    public static func convertToRaw(image: String, format: String, to path: String) throws {
+        try ExternalTool.qemuImg.check(["convert", "-f", format, "-O", "raw", image, path])
     }
 
     /// Converts the raw image at `raw` to qcow2 at `path` with `qemu-img convert` (written beside

@@ -7,17 +7,17 @@ import Foundation
 
 /// Inspects raw slipway disk images.
 public enum Inspector {
-    /// Reads the image at `path`, raw or qcow2. Throws `DiskError.invalidGPT` when the partition
-    /// table is missing or damaged, `InspectError` when the file cannot be probed.
+    /// Reads the image at `path`: raw, qcow2, VMDK or VHD. Throws `DiskError.invalidGPT` when the
+    /// partition table is missing or damaged, `InspectError` when the file cannot be probed.
     public static func inspect(imageAt path: String) throws -> ImageReport {
-        guard try isQCOW2(path) else { return try inspect(rawImageAt: path, named: path) }
+        guard let format = try qemuFormat(path) else { return try inspect(rawImageAt: path, named: path) }
         // libblkid and mtools read raw bytes: a sparse raw copy in a scratch directory stands in.
         let scratch = try FileManager.default.url(
             for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: URL(fileURLWithPath: path),
             create: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let raw = scratch.appendingPathComponent("disk.img").path
-        try DiskImage.convertToRaw(qcow2: path, to: raw)
+        try DiskImage.convertToRaw(image: path, format: format, to: raw)
         return try inspect(rawImageAt: raw, named: path)
     }
 
@@ -62,8 +62,10 @@ public enum Inspector {
             manifest: ManifestSummary.read(path: ManifestSummary.path(forImage: name)), warnings: warnings)
     }
 
-    /// Whether `path` is a qcow2 image; refuses what is not a regular file.
-    static func isQCOW2(_ path: String) throws -> Bool {
+    /// qemu-img's name for the format of `path` when it is not raw: "qcow2", "vmdk" or "vpc" (VHD),
+    /// by magic number (a VHD's is in its last 512 bytes). Refuses what is not a regular file, and
+    /// gzip (GCE's NAME.tar.gz) with what to inspect instead.
+    static func qemuFormat(_ path: String) throws -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw InspectError(operation: "inspect", path: path, message: String(cString: strerror(errno)))
@@ -71,8 +73,22 @@ public enum Inspector {
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw InspectError(operation: "inspect", path: path, message: "not a regular file: give a disk image file")
         }
-        let magic = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4)) ?? nil
-        return magic == Data([0x51, 0x46, 0x49, 0xFB])
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InspectError(operation: "inspect", path: path, message: String(cString: strerror(errno)))
+        }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+        if head.starts(with: [0x51, 0x46, 0x49, 0xFB]) { return "qcow2" }
+        if head.starts(with: Array("KDMV".utf8)) { return "vmdk" }
+        if head.starts(with: [0x1F, 0x8B]) {
+            throw InspectError(
+                operation: "inspect", path: path,
+                message: "a gzip file (GCE's NAME.tar.gz?), not a disk image: inspect NAME.img, built beside it")
+        }
+        let size = UInt64(info.st_size)
+        guard size >= 512, (try? handle.seek(toOffset: size - 512)) != nil else { return nil }
+        let footer = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+        return head == Array("conectix".utf8) || footer == Array("conectix".utf8) ? "vpc" : nil
     }
 
     /// The loader entries in loader/entries, sorted by file name.

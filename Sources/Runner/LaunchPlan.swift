@@ -40,14 +40,26 @@ public struct PlannedDisk: Sendable, Equatable {
 }
 
 /// Disk image formats QEMU is told about explicitly (never probed, so a raw image cannot pose as qcow2).
+/// The raw values are QEMU's driver names (`vpc` is VHD).
 public enum ImageFormat: String, Sendable, Equatable {
     case raw
     case qcow2
+    /// A VMDK (slipway writes streamOptimized ones), read only: QEMU cannot rewrite its compressed grains.
+    case vmdk
+    /// A VHD (slipway writes fixed ones: the raw disk and a 512-byte footer).
+    case vpc
 
     /// qcow2 files start with "QFI\xfb".
     static let qcow2Magic: [UInt8] = [0x51, 0x46, 0x49, 0xFB]
+    /// VMDK sparse extents start with "KDMV".
+    static let vmdkMagic = Array("KDMV".utf8)
+    /// A VHD's footer (its last 512 bytes; a dynamic VHD also starts with a copy) starts with "conectix".
+    static let vhdCookie = Array("conectix".utf8)
+    /// gzip's magic number: GCE's NAME.tar.gz, which QEMU cannot boot.
+    static let gzipMagic: [UInt8] = [0x1F, 0x8B]
 
-    /// Reads the first bytes of `path`: qcow2 by its magic number, raw otherwise.
+    /// Reads the first bytes of `path` (and a VHD's footer at its end): qcow2, VMDK or VHD by their
+    /// magic numbers, raw otherwise. A gzip file (GCE's NAME.tar.gz) is refused with what to boot instead.
     public static func detect(path: String) throws(RunnerError) -> ImageFormat {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw RunnerError(
@@ -55,25 +67,48 @@ public enum ImageFormat: String, Sendable, Equatable {
                 message: "the file does not exist or is not readable; build one with `slipway build PROFILE`")
         }
         defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 4)) ?? Data()
-        return [UInt8](head) == qcow2Magic ? .qcow2 : .raw
+        let head = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+        if head.starts(with: qcow2Magic) { return .qcow2 }
+        if head.starts(with: vmdkMagic) { return .vmdk }
+        if head == vhdCookie { return .vpc }
+        if head.starts(with: gzipMagic) {
+            throw RunnerError(
+                .invalidConfiguration, operation: "open disk image", subject: path,
+                message: "a gzip file (GCE's NAME.tar.gz?) is no disk QEMU can boot; give NAME.img, built beside it")
+        }
+        guard let end = try? handle.seekToEnd(), end >= 512 else { return .raw }
+        try? handle.seek(toOffset: end - 512)
+        let footer = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+        return footer == vhdCookie ? .vpc : .raw
     }
 
-    /// The size of the disk the image holds: the file's size for raw, the header's (a big-endian
-    /// u64 at byte 24) for qcow2.
+    /// The size of the disk the image holds: the file's size for raw, the header's for qcow2 (a
+    /// big-endian u64 at byte 24) and VMDK (little-endian sectors at byte 12), the footer's current
+    /// size for VHD (a big-endian u64 at byte 48).
     public func virtualSize(path: String) throws(RunnerError) -> UInt64 {
         let failure = RunnerError(
             .invalidConfiguration, operation: "read disk image size", subject: path,
-            message: "the file is not readable or its qcow2 header is cut short")
+            message: "the file is not readable or its \(rawValue) header is cut short")
         guard let handle = FileHandle(forReadingAtPath: path) else { throw failure }
         defer { try? handle.close() }
+        func field(at offset: UInt64, bigEndian: Bool) throws(RunnerError) -> UInt64 {
+            guard (try? handle.seek(toOffset: offset)) != nil, let bytes = try? handle.read(upToCount: 8),
+                bytes.count == 8
+            else { throw failure }
+            let ordered = bigEndian ? Array(bytes) : bytes.reversed()
+            return ordered.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
         switch self {
         case .raw:
             guard let end = try? handle.seekToEnd() else { throw failure }
             return end
         case .qcow2:
-            guard let header = try? handle.read(upToCount: 32), header.count == 32 else { throw failure }
-            return header.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return try field(at: 24, bigEndian: true)
+        case .vmdk:
+            return try field(at: 12, bigEndian: false) * 512
+        case .vpc:
+            guard let end = try? handle.seekToEnd(), end >= 512 else { throw failure }
+            return try field(at: end - 512 + 48, bigEndian: true)
         }
     }
 }

@@ -53,7 +53,7 @@ public struct MachineConfiguration: Sendable, Equatable {
 
 /// A disk image and whether the guest's writes go into it.
 public struct DiskAttachment: Sendable, Equatable {
-    /// The image file (raw or qcow2; the format is read from the file's first bytes).
+    /// The image file (raw, qcow2, VMDK or VHD; the format is read from the file's magic number).
     public var path: String
     /// Write straight into the image instead of a throwaway qcow2 overlay that is deleted after the run.
     public var persist: Bool

@@ -43,6 +43,12 @@ final class RunDirectory: @unchecked Sendable {
         let image = URL(fileURLWithPath: attachment.path).standardizedFileURL.path
         let format = try ImageFormat.detect(path: image)
         if attachment.persist {
+            guard format != .vmdk else {
+                throw RunnerError(
+                    .invalidConfiguration, operation: "attach disk image", subject: image,
+                    message: "--persist writes into the image, and a streamOptimized VMDK cannot be rewritten in "
+                        + "place: boot NAME.img (or NAME.qcow2) with --persist, or leave --persist out")
+            }
             return PlannedDisk(path: image, format: format, throwaway: false)
         }
         var size: [String] = []
