@@ -24,6 +24,8 @@ public enum DiskError: Error, Equatable, Sendable, CustomStringConvertible {
     case compression(path: String, message: String)
     /// An image cannot be written in a format because of a rule of that format.
     case unsupportedByFormat(format: String, path: String, rule: String)
+    /// A Secure Boot key or certificate that cannot sign (`flag` is the option that gave it).
+    case invalidSigningInput(flag: String, path: String, rule: String)
     /// An external tool is not installed.
     case toolMissing(tool: String, package: String)
     /// An external tool failed; `output` is the end of what it printed.
@@ -53,6 +55,8 @@ public enum DiskError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path): compressing failed: \(message)"
         case .unsupportedByFormat(let format, let path, let rule):
             "\(path): cannot be written as \(format): \(rule)"
+        case .invalidSigningInput(let flag, let path, let rule):
+            "\(flag) \(path): \(rule)"
         case .toolMissing(let tool, let package):
             "\(tool) is not installed: install the Debian package \(package) (make deps)"
         case .toolFailed(let tool, let arguments, let status, let output):
