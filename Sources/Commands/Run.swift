@@ -30,6 +30,13 @@ struct RunCommand: ParsableCommand {
               slipway run out/minimal.img --config kargs.ign --reboots 1 \\
                 --expect 'slipway: ready'
               slipway run --kernel vmlinuz --initrd initrd.img --append console=ttyS0
+              slipway run out/signed/minimal.img --secure-boot --expect 'slipway: ready'
+
+            --secure-boot runs OVMF's Secure Boot build (OVMF_CODE_4M.secboot.fd, QEMU with SMM) with \
+            Debian's snakeoil key enrolled (OVMF_VARS_4M.snakeoil.fd): an image built with \
+            `slipway build --secure-boot-key KEY --secure-boot-cert CERT` from that key pair boots, an unsigned \
+            or tampered one is refused by the firmware. For your own keys give a variable store with \
+            --secure-boot-vars (enrol the certificate with virt-fw-vars from the virt-firmware package).
 
             Sizes (--memory, --disk-size) follow the profile's rules: binary units like 512MiB, \
             2GiB or 2G; decimal units (2GB) are refused as ambiguous. A plain number counts MiB. \
@@ -101,6 +108,17 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Accelerator: auto, kvm or tcg.")
     var accel: AccelerationOption = .auto
 
+    @Flag(
+        help: ArgumentHelp(
+            "Boot with Secure Boot enforced: OVMF's Secure Boot build, and Debian's snakeoil key enrolled unless --secure-boot-vars gives another variable store."
+        ))
+    var secureBoot = false
+
+    @Option(
+        help: ArgumentHelp(
+            "A UEFI variable store (OVMF_VARS_4M format) holding your keys, for --secure-boot.", valueName: "file"))
+    var secureBootVars: String?
+
     @Option(help: ArgumentHelp("Boot this kernel directly, without UEFI firmware.", valueName: "file"))
     var kernel: String?
 
@@ -125,6 +143,12 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--initrd and --append only apply with --kernel")
         }
         if persist && image == nil { throw ValidationError("--persist needs an IMAGE to write to") }
+        if secureBoot && kernel != nil {
+            throw ValidationError("--secure-boot boots through UEFI; it cannot go with --kernel")
+        }
+        if secureBootVars != nil && !secureBoot {
+            throw ValidationError("--secure-boot-vars only applies with --secure-boot")
+        }
         if diskSize != nil && (image == nil || persist) {
             throw ValidationError(
                 "--disk-size sizes the throwaway overlay of an IMAGE; with --persist, grow the image itself "
@@ -221,6 +245,8 @@ struct RunCommand: ParsableCommand {
         if let kernel {
             configuration.boot = .directKernel(
                 DirectKernel(kernel: kernel, initrd: initrd, commandLine: kernelCommandLine))
+        } else if secureBoot {
+            configuration.boot = .uefi(firmware: .secureBoot(variables: secureBootVars))
         }
         return configuration
     }

@@ -9,10 +9,23 @@ public struct Firmware: Sendable, Equatable {
     public var code: String
     /// The template of the variable store (`OVMF_VARS*.fd`) that each run copies to pflash unit 1.
     public var variables: String
+    /// Firmware built with Secure Boot, which QEMU must run with SMM and a secure flash so that the
+    /// guest cannot rewrite the key databases.
+    public var secureBoot: Bool
 
-    public init(code: String, variables: String) {
+    public init(code: String, variables: String, secureBoot: Bool = false) {
         self.code = code
         self.variables = variables
+        self.secureBoot = secureBoot
+    }
+
+    /// Debian's Secure Boot build of OVMF. Its default variable store is the one with Debian's
+    /// snakeoil key enrolled as PK, KEK and db (`/usr/share/ovmf/PkKek-1-snakeoil.pem`: sign with
+    /// its key for tests only); `variables` gives a store with other keys (made with virt-fw-vars).
+    public static func secureBoot(variables: String? = nil) -> Firmware {
+        Firmware(
+            code: "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+            variables: variables ?? "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd", secureBoot: true)
     }
 
     /// Code and variable-store pairs in the order they are tried. Each pair must come from one build:

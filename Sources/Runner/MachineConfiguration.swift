@@ -182,6 +182,10 @@ extension MachineConfiguration {
             files.append((direct.kernel, "kernel"))
             if let initrd = direct.initrd { files.append((initrd, "initrd")) }
         }
+        if case .uefi(let firmware?) = boot, firmware.secureBoot {
+            files.append((firmware.code, "Secure Boot firmware (Debian package ovmf)"))
+            files.append((firmware.variables, "UEFI variable store"))
+        }
         for (path, what) in files where !FileManager.default.isReadableFile(atPath: path) {
             throw RunnerError(
                 .invalidConfiguration, operation: "configure machine", subject: path,

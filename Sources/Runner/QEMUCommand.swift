@@ -12,7 +12,10 @@ public enum QEMUCommand {
 
     /// The arguments after the program name.
     public static func arguments(configuration: MachineConfiguration, plan: LaunchPlan) -> [String] {
-        var arguments = ["-machine", "q35"]
+        // Secure Boot firmware keeps its variables in SMM-only flash: without SMM it does not start.
+        let secureBoot = plan.firmware?.secureBoot == true
+        var arguments = ["-machine", secureBoot ? "q35,smm=on" : "q35"]
+        if secureBoot { arguments += ["-global", "driver=cfi.pflash01,property=secure,value=on"] }
         arguments += accelerator(plan.accelerator)
         arguments += ["-m", String(configuration.memoryMiB), "-smp", String(configuration.cpus)]
         arguments += ["-nographic", "-nodefaults", "-serial", "stdio", "-no-reboot"]

@@ -34,7 +34,7 @@ final class RunDirectory: @unchecked Sendable {
             throw RunnerError(
                 .io, operation: "copy UEFI variable store", subject: firmware.variables, message: "\(error)")
         }
-        return Firmware(code: firmware.code, variables: copy)
+        return Firmware(code: firmware.code, variables: copy, secureBoot: firmware.secureBoot)
     }
 
     /// The disk to attach: the image itself with `persist`, else a new qcow2 overlay backed by it

@@ -73,6 +73,24 @@ import Testing
         #expect(!arguments.contains("-kernel"))
     }
 
+    /// Secure Boot firmware runs with SMM and its variable flash secured; other firmware without.
+    @Test func secureBootFirmwareGetsSMMAndASecureFlash() throws {
+        let firmware = Firmware.secureBoot()
+        #expect(firmware.code == "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd")
+        #expect(firmware.variables == "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd")
+        let secure = arguments(
+            MachineConfiguration(boot: .uefi(firmware: firmware)), LaunchPlan(accelerator: .tcg, firmware: firmware))
+        #expect(values(of: "-machine", in: secure) == ["q35,smm=on"])
+        #expect(values(of: "-global", in: secure) == ["driver=cfi.pflash01,property=secure,value=on"])
+        let plain = arguments(
+            MachineConfiguration(boot: .uefi(firmware: nil)), LaunchPlan(accelerator: .tcg, firmware: Self.firmware))
+        #expect(values(of: "-machine", in: plain) == ["q35"] && !plain.contains("-global"))
+        // A missing variable store is named before QEMU starts.
+        let missing = MachineConfiguration(boot: .uefi(firmware: .secureBoot(variables: "/nonexistent/VARS.fd")))
+        let error = try #require(throws: RunnerError.self) { try missing.checkFiles() }
+        #expect("\(error)".contains("/nonexistent/VARS.fd") && "\(error)".contains("UEFI variable store"), "\(error)")
+    }
+
     @Test func directKernelBootHasNoFirmware() {
         let direct = DirectKernel(kernel: "/k/vmlinuz", initrd: "/k/initrd", commandLine: "console=ttyS0 panic=-1")
         let arguments = arguments(
