@@ -138,7 +138,9 @@ public struct Builder {
         let kernel: PreparedKernel? =
             request.rootfsOnly
             ? nil
-            : try KernelStage(apt: apt, progress: progress).prepare(profile.kernel, into: root.tree, timestamp: epoch)
+            : try KernelStage(
+                apt: apt, progress: progress, verityModules: profile.root.verity.value ? ["dm_mod", "dm_verity"] : []
+            ).prepare(profile.kernel, into: root.tree, timestamp: epoch)
         // The initrd and the ESP's files come before the slow stages: an ESP too small for them
         // stops the build here.
         var disk: (stage: DiskStage, boot: BootFiles, scratch: ScratchDirectory)?
@@ -195,10 +197,12 @@ public struct Builder {
         progress.finish("\(ext4.sizeBytes >> 20) MiB, \(ext4.usedInodes) inodes")
 
         var files: [String: URL] = ["rootfs": rootfsPath]
+        let rootTree =
+            profile.root.verity.value ? try VerityStage.append(to: rootfsPath, seed: seed, progress: progress) : nil
         var bootPackages: [Manifest.PackageRecord] = []
         if let kernel, let disk {
             let written = try disk.stage.build(
-                boot: disk.boot, rootfs: rootfsPath, rootfsName: rootfsName, outputs: outputs)
+                boot: disk.boot, rootfs: rootfsPath, rootfsName: rootfsName, rootTree: rootTree, outputs: outputs)
             files["image"] = written.image
             files["kernel"] = written.kernel
             files["initrd"] = written.initrd
@@ -209,7 +213,7 @@ public struct Builder {
                 let payload = outputs.stage("\(name).update")
                 let manifest = try updates.writePayload(
                     to: payload, signingKey: signingKey, rootfs: rootfsPath, kernel: written.kernel,
-                    initrd: written.initrd, commandLine: disk.boot.commandLine)
+                    initrd: written.initrd, commandLine: written.commandLine)
                 files["update"] = payload
                 progress.finish("\(manifest.chunks.compactMap { $0 }.count) chunks, version \(manifest.version)")
             }

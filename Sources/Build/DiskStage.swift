@@ -15,6 +15,7 @@ import Ext4
 import Foundation
 import Profile
 import Rootfs
+import Verity
 
 /// What goes on the ESP, made before the root filesystem image so that an ESP too small for it
 /// stops the build before the slow stages.
@@ -30,7 +31,8 @@ struct BootFiles {
     var packages: [Manifest.PackageRecord]
     /// Those packages' files: the libraries slipway-update needs in the root come from here.
     var libraries: Tree
-    /// Slot A's kernel command line, which update payloads carry for the slot they install.
+    /// Slot A's kernel command line; with root.verity, its verity arguments are placeholders
+    /// until `DiskStage.build` knows the root's hash tree.
     var commandLine: KernelCommandLine
 }
 
@@ -42,6 +44,8 @@ struct DiskOutputs {
     var packages: [Manifest.PackageRecord]
     /// The disk in the profile's `disk.format` beside NAME.img, with its manifest role.
     var converted: (role: String, file: URL)?
+    /// Slot A's final kernel command line (BootCommandLine), which update payloads carry too.
+    var commandLine: KernelCommandLine
 }
 
 struct DiskStage {
@@ -75,16 +79,14 @@ struct DiskStage {
         let kernelPath = outputs.stage("\(name).vmlinuz")
         try Data(kernel.package.image).write(to: kernelPath)
 
-        // The root slot's PARTUUID depends only on the seed, so the entry is final before the layout.
-        let commandLine = KernelCommandLine(
-            root: .uuid(DiskLayout.partitionGUID(.rootA, seed: profile.digest).description), state: .label("STATE"),
-            initPath: profile.initPath.value,
-            extra: PlatformArguments.extra(profile: profile))
-        // Entry version 1: the first install generation; each update's entry gets a higher one.
+        // The root slot's PARTUUID depends only on the seed, so the entry is final before the layout,
+        // except for the verity arguments, which `build` fills in.
+        let commandLine = BootCommandLine.slotA(
+            profile: profile, rootTree: profile.root.verity.value ? BootCommandLine.placeholderTree : nil)
         let slotFiles = LoaderEntries.slotFiles(
-            slot: .a, title: profile.description?.value ?? name, version: "1",
+            slot: .a, title: entryTitle, version: "1",
             kernel: kernel.package.image, initrd: Array(try Data(contentsOf: initrdPath)), commandLine: commandLine,
-            triesLeft: profile.update?.tries.value ?? LoaderEntries.defaultTries)
+            triesLeft: entryTries)
         let systemdBoot = try regularFile(Self.systemdBootPath, in: boot.tree).readBytes(limit: 16 << 20)
         var espFiles: [Disk.ESPFile] = [
             .init(path: "EFI/BOOT/BOOTX64.EFI", source: .bytes(systemdBoot)),
@@ -107,11 +109,22 @@ struct DiskStage {
             packages: boot.packages, libraries: boot.tree, commandLine: commandLine)
     }
 
-    /// Lays out the disk around the root filesystem image `rootfs` (whose output name is
-    /// `rootfsName`), refusing contents that do not fit before anything is written, then writes the
-    /// ESP, STATE and the disk image.
-    func build(boot: BootFiles, rootfs: URL, rootfsName: String, outputs: StagedOutputs) throws -> DiskOutputs {
+    /// Lays out the disk around the root slot image `rootfs` (whose output name is `rootfsName`;
+    /// with root.verity it holds `rootTree` after the filesystem), refusing contents that do not fit
+    /// before anything is written, then writes the ESP, STATE and the disk image.
+    func build(boot: BootFiles, rootfs: URL, rootfsName: String, rootTree: VerityTree?, outputs: StagedOutputs) throws
+        -> DiskOutputs
+    {
         let name = profile.name.value
+        var boot = boot
+        if let rootTree {
+            boot.commandLine = BootCommandLine.slotA(profile: profile, rootTree: rootTree)
+            let entryPath = LoaderEntries.entryPath(slot: .a, triesLeft: entryTries)
+            let entry = LoaderEntries.entry(slot: .a, title: entryTitle, version: "1", commandLine: boot.commandLine)
+            boot.espFiles = boot.espFiles.map {
+                $0.path == entryPath ? Disk.ESPFile(path: entryPath, source: .bytes(Array(entry.utf8))) : $0
+            }
+        }
         progress.phase("disk")
         let layout = try layout(
             espContent: boot.espContent, rootfs: (size: UInt64(fileSize(rootfs)), name: rootfsName))
@@ -140,8 +153,14 @@ struct DiskStage {
         let converted = try convert(imagePath, to: profile.disk.format.value, outputs: outputs)
         progress.finish("\(layout.size >> 20) MiB disk")
         return DiskOutputs(
-            image: imagePath, kernel: boot.kernel, initrd: boot.initrd, packages: boot.packages, converted: converted)
+            image: imagePath, kernel: boot.kernel, initrd: boot.initrd, packages: boot.packages, converted: converted,
+            commandLine: boot.commandLine)
     }
+
+    /// Slot A's entry title, and its tries (the profile's update.tries). Its version is 1: the first
+    /// install generation; each update's entry gets a higher one.
+    private var entryTitle: String { profile.description?.value ?? profile.name.value }
+    private var entryTries: Int { profile.update?.tries.value ?? LoaderEntries.defaultTries }
 
     /// The layout of the profile's `disk:` sizes holding `espContent` bytes of ESP files and, once it
     /// is written, the root filesystem image. Contents that do not fit are reported at the profile

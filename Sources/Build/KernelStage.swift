@@ -20,6 +20,10 @@ struct KernelStage {
     let apt: Apt
     let progress: any ProgressReporter
 
+    /// root.verity's device-mapper target, added to the initrd's modules when the profile's list
+    /// lacks them (a kernel that has them built in needs no file).
+    var verityModules: [String] = []
+
     /// Resolves the kernel and installs the root's module closure (with kmod's indexes) into `tree`.
     func prepare(_ kernel: Profile.Kernel, into tree: Tree, timestamp: Int64) throws -> PreparedKernel {
         progress.phase("kernel")
@@ -34,7 +38,7 @@ struct KernelStage {
                 metadata: Metadata(permissions: 0o644, modificationTime: timestamp))
             try tree.insert(node, at: ["etc", "modules-load.d", "slipway.conf"])
         }
-        let initrdModules = try package.modules.closure(of: kernel.initrdModules.map(\.value))
+        let initrdModules = try package.modules.closure(of: kernel.initrdModules.map(\.value) + verityModules)
         progress.finish(
             "\(package.version), \(rootModules.modules.count) root and \(initrdModules.modules.count) initrd modules")
         return PreparedKernel(

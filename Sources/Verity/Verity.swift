@@ -26,6 +26,13 @@ public struct VerityTree: Sendable, Equatable {
     /// The tree's size in bytes (whole hash blocks).
     public var treeSize: UInt64
 
+    public init(rootHash: [UInt8], salt: [UInt8], dataBlocks: UInt64, treeSize: UInt64) {
+        self.rootHash = rootHash
+        self.salt = salt
+        self.dataBlocks = dataBlocks
+        self.treeSize = treeSize
+    }
+
     /// Lower-case hexadecimal root hash, as the command line and veritysetup write it.
     public var rootHashHex: String { Verity.hex(rootHash) }
     public var saltHex: String { Verity.hex(salt) }
