@@ -4,6 +4,8 @@
 // a macro, and sys/mount.h, sys/reboot.h, sys/vfs.h, net/if.h, net/route.h and linux/blkpg.h are not
 // part of the Glibc module.
 #include <linux/blkpg.h>
+#include <linux/dm-ioctl.h>
+#include <errno.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
@@ -116,5 +118,62 @@ static inline int slipway_ext4_resize(int fd, uint64_t blocks) {
 // chunk of zeros into an image file keeps it sparse. fallocate(2) needs _GNU_SOURCE in glibc.
 static inline int slipway_punch_hole(int fd, long long offset, long long length) {
     return (int)syscall(SYS_fallocate, fd, 0x01 | 0x02 /* KEEP_SIZE | PUNCH_HOLE */, offset, length);
+}
+
+// Device-mapper through /dev/mapper/control (linux/dm-ioctl.h), for the verified root: create a
+// device, load a table of one target, resume it. Each takes the control file `fd` and the device's
+// `name` and returns 0 or -1 with errno.
+static inline void slipway_dm_header(struct dm_ioctl *io, size_t size, const char *name) {
+    memset(io, 0, size);
+    io->version[0] = DM_VERSION_MAJOR;
+    io->version[1] = 0;
+    io->version[2] = 0;
+    io->data_size = (uint32_t)size;
+    io->data_start = sizeof(struct dm_ioctl);
+    strncpy(io->name, name, DM_NAME_LEN - 1);
+}
+
+static inline int slipway_dm_create(int fd, const char *name) {
+    struct dm_ioctl io;
+    slipway_dm_header(&io, sizeof io, name);
+    return ioctl(fd, DM_DEV_CREATE, &io);
+}
+
+// Loads the read-only table "0 SECTORS TARGET PARAMETERS" into the device's inactive slot.
+static inline int slipway_dm_load(int fd, const char *name, uint64_t sectors, const char *target,
+                                  const char *parameters) {
+    size_t length = strlen(parameters) + 1;
+    size_t spec = (sizeof(struct dm_target_spec) + length + 7) & ~(size_t)7;
+    size_t size = sizeof(struct dm_ioctl) + spec;
+    unsigned char buffer[sizeof(struct dm_ioctl) + sizeof(struct dm_target_spec) + 4096 + 8];
+    if (size > sizeof buffer) { errno = E2BIG; return -1; }
+    struct dm_ioctl *io = (struct dm_ioctl *)buffer;
+    slipway_dm_header(io, size, name);
+    io->target_count = 1;
+    io->flags = DM_READONLY_FLAG;
+    struct dm_target_spec *target_spec = (struct dm_target_spec *)(buffer + sizeof(struct dm_ioctl));
+    target_spec->sector_start = 0;
+    target_spec->length = sectors;
+    target_spec->next = (uint32_t)spec;
+    strncpy(target_spec->target_type, target, DM_MAX_TYPE_NAME - 1);
+    memcpy(buffer + sizeof(struct dm_ioctl) + sizeof(struct dm_target_spec), parameters, length);
+    return ioctl(fd, DM_TABLE_LOAD, buffer);
+}
+
+// Resumes the device (DM_DEV_SUSPEND without the suspend flag), which makes the loaded table live;
+// its device number goes to `major` and `minor`.
+static inline int slipway_dm_resume(int fd, const char *name, unsigned int *major_out, unsigned int *minor_out) {
+    struct dm_ioctl io;
+    slipway_dm_header(&io, sizeof io, name);
+    if (ioctl(fd, DM_DEV_SUSPEND, &io) != 0) return -1;
+    *major_out = major(io.dev);
+    *minor_out = minor(io.dev);
+    return 0;
+}
+
+static inline int slipway_dm_remove(int fd, const char *name) {
+    struct dm_ioctl io;
+    slipway_dm_header(&io, sizeof io, name);
+    return ioctl(fd, DM_DEV_REMOVE, &io);
 }
 #endif

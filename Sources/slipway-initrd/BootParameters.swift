@@ -7,6 +7,8 @@
 //   slipway.slot=a | b                                the slot this entry boots (else from ROOT-A/B)
 //   slipway.version=2.0.0                             the OS version it boots, for the console and
 //                                                     /run/slipway/booted (FirstBoot's BootedSlot)
+//   slipway.verity=ROOTHASH slipway.verity.salt=SALT  the root slot is mounted through dm-verity
+//   slipway.verity.data-blocks=N                      (VerityRoot)
 
 import FirstBoot
 
@@ -28,6 +30,8 @@ struct BootParameters {
     var state: PartitionReference
     var initPath = "/sbin/init"
     var timeoutSeconds = 30
+    /// slipway.verity*: mount the root through a verity device; nil without slipway.verity=.
+    var verity: VerityParameters?
     /// slipway.slot= and slipway.version=; the caller fills in the slot from the root's name.
     var booted: BootedSlot
 
@@ -40,6 +44,7 @@ struct BootParameters {
         }
         root = try BootParameters.partition(values["slipway.root"], key: "slipway.root")
         state = try BootParameters.partition(values["slipway.state"], key: "slipway.state")
+        verity = try VerityParameters(values)
         if let initPath = values["slipway.init"] {
             guard initPath.hasPrefix("/"), !initPath.split(separator: "/").contains("..") else {
                 throw InitrdError("slipway.init=\(initPath): expected an absolute path such as /sbin/init")

@@ -18,15 +18,15 @@ enum RootSetup {
     static let stateMount = sysroot + "/state"
     static let layoutMarker = stateMount + "/.slipway/layout"
 
-    /// Mounts the root slot read-only on /sysroot.
-    static func mountRoot(_ device: BlockDevice, reference: PartitionReference, initPath: String) throws {
+    /// Mounts the root slot (its partition, or the verity device over it) read-only on /sysroot.
+    static func mountRoot(_ devicePath: String, reference: PartitionReference, initPath: String) throws {
         try System.mount(
-            device.devicePath, on: sysroot, type: "ext4", flags: UInt(MS_RDONLY),
+            devicePath, on: sysroot, type: "ext4", flags: UInt(MS_RDONLY),
             what: "mount root \(reference) read-only (is the slot an ext4 filesystem?)")
         // Resolved inside the new root: /sbin/init is often an absolute link to /lib/systemd/systemd.
         guard System.isExecutable(RootPathResolver(root: sysroot).nearestExisting(initPath)) else {
             throw InitrdError(
-                "root \(reference) (\(device.devicePath)) has no executable \(initPath); "
+                "root \(reference) (\(devicePath)) has no executable \(initPath); "
                     + "set slipway.init= to the system's init or rebuild the image")
         }
         for mountPoint in RootLayout.mountPoints {

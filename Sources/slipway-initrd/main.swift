@@ -33,8 +33,13 @@ func boot(_ context: inout BootContext) throws -> Never {
     let root = try BlockDevices.waitFor(parameters.root, role: "root", timeout: parameters.timeoutSeconds)
     context.rootDisk = root.disk
     context.booted = context.booted.resolved(rootPartition: root.partitionName)
-    try RootSetup.mountRoot(root, reference: parameters.root, initPath: parameters.initPath)
-    Console.log("mounted root \(parameters.root) (\(root.devicePath)) read-only on \(RootSetup.sysroot)")
+    var rootPath = root.devicePath
+    if let verity = parameters.verity {
+        rootPath = try VerityRoot.open(root, verity)
+        Console.log("verity root \(root.devicePath) → \(rootPath), root hash \(verity.rootHash.prefix(12))…")
+    }
+    try RootSetup.mountRoot(rootPath, reference: parameters.root, initPath: parameters.initPath)
+    Console.log("mounted root \(parameters.root) (\(rootPath)) read-only on \(RootSetup.sysroot)")
 
     let state = try BlockDevices.waitFor(parameters.state, role: "state", timeout: parameters.timeoutSeconds)
     let growth = StateGrowth.prepare(state)
