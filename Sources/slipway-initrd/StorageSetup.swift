@@ -123,7 +123,13 @@ enum StorageSetup {
             case RootSetup.stateMount: role = "STATE"
             default: continue
             }
-            guard let real = realpath("/sys/dev/block/\(fields[2])", nil) else {
+            // A verified root is mounted from its dm-verity device: the disk is that of the partition
+            // below it (the device's one slave).
+            var sysfs = "/sys/dev/block/\(fields[2])"
+            if let slaves = try? System.listDirectory(sysfs + "/slaves"), slaves.count == 1 {
+                sysfs = "/sys/class/block/\(slaves[0])"
+            }
+            guard let real = realpath(sysfs, nil) else {
                 throw unknown("the device \(fields[2]) of \(role) is not in /sys/dev/block: \(System.reason())")
             }
             let parts = String(cString: real).split(separator: "/").map(String.init)
