@@ -41,6 +41,7 @@ test-fast: deps
 
 bench: build
 	bash scripts/bench.sh
+	bash scripts/bench-verity.sh
 
 # libFuzzer targets under AddressSanitizer, FUZZ_SECONDS (default 600) each; see scripts/fuzz.sh.
 fuzz: deps
