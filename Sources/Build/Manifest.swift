@@ -49,8 +49,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public struct OutputRecord: Codable, Sendable, Equatable {
         public var file: String
         public var size: Int64
-        /// SHA-256 of the file; nil for disk images, which are mostly the other outputs plus zeros
-        /// and would cost seconds per GiB to hash.
+        /// SHA-256 of the file, every output's (the disk images' too: their holes are not read).
+        /// Optional so that manifests of earlier builds, which left the disk images out, still decode.
         public var sha256: String?
     }
 
@@ -65,7 +65,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var bootPackages: [PackageRecord]
     /// Container images in the root, loaded by the daemons at boot.
     public var images: [ImageRecord]
-    /// Output role ("rootfs", "image", "kernel", "initrd") → file record.
+    /// Output role ("rootfs", "image", "kernel", "initrd", "update", and the `disk.format` file as
+    /// "qcow2", "vmdk", "vhd" or "gce") → file record.
     public var outputs: [String: OutputRecord]
 
     /// Stable JSON: sorted keys, pretty-printed, no escaped slashes.
