@@ -151,6 +151,29 @@ struct CloudFormatTests {
         #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
     }
 
+    @Test func gceSizesPastOctalFieldsAreWrittenInBase256() throws {
+        // 9 GiB: past the 8 GiB that a tar header's 11 octal digits hold, for the real size and the
+        // map's offsets; GNU tar reads base-256 numbers back.
+        let directory = try TemporaryDirectory()
+        let raw = directory.file("big.img")
+        FileManager.default.createFile(atPath: raw, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: raw))
+        try handle.truncate(atOffset: 9 << 30)
+        try handle.close()
+        try DiskFixtures.overwrite(raw, offset: 4096, with: Array(repeating: 0x11, count: 4096))
+        try DiskFixtures.overwrite(raw, offset: (9 << 30) - 8192, with: Array(repeating: 0x22, count: 8192))
+        let archive = directory.file("big.tar.gz")
+        try GCEImage.write(raw: raw, to: archive, sourceDateEpoch: 0)
+        let listing = try runTool(["tar", "-tvzf", archive])
+        #expect(listing.stdout.contains(" \(9 << 30) "), "\(listing.stdout)\(listing.stderr)")
+        let extracted = directory.file("out")
+        try FileManager.default.createDirectory(atPath: extracted, withIntermediateDirectories: false)
+        #expect(try runTool(["tar", "-xzf", archive, "-C", extracted]).status == 0)
+        let compare = try runTool(["qemu-img", "compare", "-f", "raw", "-F", "raw", raw, extracted + "/disk.raw"])
+        #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
+        #expect(try FileManager.default.attributesOfItem(atPath: extracted + "/disk.raw")[.size] as? Int == 9 << 30)
+    }
+
     @Test func everyFormatIsByteIdenticalWhenWrittenAgain() throws {
         let directory = try TemporaryDirectory()
         let disk = try DiskFixtures.assembled(in: directory)
