@@ -29,7 +29,7 @@ extension Verity {
             }
         }
         let hasher = BlockHasher(salt: salt)
-        var levels = [try hashData(fd: fd, path: path, dataBlocks: dataBlocks, hasher: hasher)]
+        var levels = [try hashData(fd: fd, path: path, dataBlocks: dataBlocks, salt: salt)]
         let sizes = levelSizes(dataBlocks: dataBlocks)
         for _ in sizes.dropFirst() {
             levels.append(try hashLevel(levels[levels.count - 1], hasher: hasher))
@@ -52,11 +52,11 @@ extension Verity {
     }
 
     /// Level 0: the digest of every data block, packed into hash blocks.
-    private static func hashData(fd: Int32, path: String, dataBlocks: UInt64, hasher: BlockHasher) throws -> [UInt8] {
+    private static func hashData(fd: Int32, path: String, dataBlocks: UInt64, salt: [UInt8]) throws -> [UInt8] {
         let extents = try dataExtents(fd: fd, path: path, end: dataBlocks * UInt64(blockSize))
         let levelBytes = Int((dataBlocks + UInt64(digestsPerBlock) - 1) / UInt64(digestsPerBlock)) * blockSize
         var level = [UInt8](repeating: 0, count: levelBytes)
-        let zeroDigest = try hasher.digest(of: [UInt8](repeating: 0, count: blockSize))
+        let zeroDigest = try BlockHasher(salt: salt).digest(of: [UInt8](repeating: 0, count: blockSize)[...])
         let chunkBlocks = 256
         let chunks = Int((dataBlocks + UInt64(chunkBlocks) - 1) / UInt64(chunkBlocks))
         let failed = FailureBox()
@@ -67,6 +67,7 @@ extension Verity {
                 let count = Int(min(UInt64(chunkBlocks), dataBlocks - first))
                 let start = first * UInt64(blockSize), end = start + UInt64(count * blockSize)
                 let hasData = extents.contains { $0.start < end && $0.end > start }
+                let hasher = BlockHasher(salt: salt)
                 do {
                     var buffer = [UInt8](repeating: 0, count: hasData ? count * blockSize : 0)
                     if hasData { try readAll(fd: fd, &buffer, at: start, path: path) }
@@ -159,27 +160,35 @@ extension Verity {
 private let seekData: Int32 = 3
 private let seekHole: Int32 = 4
 
-/// SHA-256(salt ‖ block) through libcrypto (the CPU's SHA extensions where it has them).
-struct BlockHasher: Sendable {
+/// SHA-256(salt ‖ block) through libcrypto (the CPU's SHA extensions where it has them). Each
+/// job makes its own: the context is reused from block to block.
+final class BlockHasher {
     let salt: [UInt8]
+    private let context: OpaquePointer?
 
-    func digest<Bytes: Collection<UInt8>>(of block: Bytes) throws -> [UInt8] {
-        guard let context = EVP_MD_CTX_new() else {
-            throw VerityError(path: "", operation: "hash", message: "out of memory")
-        }
-        defer { EVP_MD_CTX_free(context) }
+    init(salt: [UInt8]) {
+        self.salt = salt
+        context = EVP_MD_CTX_new()
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    func digest(of block: UnsafeRawBufferPointer) throws -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        let contiguous = Array(block)
         let ok =
-            EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1
+            context != nil && EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1
             && salt.withUnsafeBytes { EVP_DigestUpdate(context, $0.baseAddress, $0.count) } == 1
-            && contiguous.withUnsafeBytes { EVP_DigestUpdate(context, $0.baseAddress, $0.count) } == 1
+            && EVP_DigestUpdate(context, block.baseAddress, block.count) == 1
             && EVP_DigestFinal_ex(context, &digest, &length) == 1
         guard ok, length == UInt32(Verity.digestSize) else {
             throw VerityError(path: "", operation: "hash", message: "libcrypto's SHA-256 failed")
         }
         return Array(digest.prefix(Verity.digestSize))
+    }
+
+    func digest(of block: ArraySlice<UInt8>) throws -> [UInt8] {
+        try block.withUnsafeBytes { try digest(of: $0) }
     }
 }
 
