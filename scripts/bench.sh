@@ -158,3 +158,6 @@ python3 -c "print(f'best of $RUNS: slipway {$best_fb_ours:.2f}s, ignition {$best
 
 # 5. Updates: payload sizes, offline apply, reboot to blessed, fallback (scripts/bench-update.sh).
 bash scripts/bench-update.sh "$BIN" "$work"
+
+# 6. The shared build cache: cold, warm-local and warm-from-registry builds (scripts/bench-cache.sh).
+bash scripts/bench-cache.sh "$BIN" "$work"

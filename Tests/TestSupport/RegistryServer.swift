@@ -12,8 +12,26 @@ public final class RegistryServer: @unchecked Sendable {
     /// `127.0.0.1:PORT`.
     public var host: String { "127.0.0.1:\(port)" }
 
-    /// Starts a registry; with `user` and `password`, it asks for them (htpasswd, bcrypt).
-    public init(user: String? = nil, password: String? = nil) throws {
+    /// The distribution token authentication a registry can ask for: clients get a token from
+    /// `realm`, which the registry accepts when a key of `certificates` (PEM) signed it for
+    /// `service` as `issuer`.
+    public struct TokenAuthentication: Sendable {
+        public var realm: String
+        public var service: String
+        public var issuer: String
+        public var certificates: String
+
+        public init(realm: String, service: String, issuer: String, certificates: String) {
+            self.realm = realm
+            self.service = service
+            self.issuer = issuer
+            self.certificates = certificates
+        }
+    }
+
+    /// Starts a registry; with `user` and `password`, it asks for them (htpasswd, bcrypt); with
+    /// `token`, it asks for a Bearer token from the token server.
+    public init(user: String? = nil, password: String? = nil, token: TokenAuthentication? = nil) throws {
         let program = "/usr/bin/docker-registry"
         guard FileManager.default.isExecutableFile(atPath: program) else {
             throw FixtureError("\(program) is missing: apt-get install docker-registry (make deps installs it)")
@@ -29,6 +47,11 @@ public final class RegistryServer: @unchecked Sendable {
             try Data("\(user):\(hash.stdout.trimmingCharacters(in: .whitespacesAndNewlines))\n".utf8)
                 .write(to: URL(fileURLWithPath: directory.file("htpasswd")))
             auth = "auth:\n  htpasswd:\n    realm: slipway-test\n    path: \(directory.file("htpasswd"))\n"
+        }
+        if let token {
+            auth =
+                "auth:\n  token:\n    realm: \(token.realm)\n    service: \(token.service)\n"
+                + "    issuer: \(token.issuer)\n    rootcertbundle: \(token.certificates)\n"
         }
         let config = """
             version: 0.1
