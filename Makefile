@@ -11,7 +11,7 @@ APT_PACKAGES := pkg-config libarchive-dev liblzma-dev libblkid-dev libext2fs-dev
 	qemu-system-x86 qemu-utils ovmf systemd-boot-efi dosfstools mtools fdisk gdisk \
 	busybox-static ignition zstd cpio xz-utils kmod skopeo systemd time python3 \
 	libssl-dev libzstd-dev zlib1g-dev openssl openssh-client gpg gpg-agent cryptsetup-bin \
-	sbsigntool faketime binutils
+	sbsigntool faketime binutils docker-registry
 
 .PHONY: all build deps test test-fast bench fuzz fmt lint image run demo clean
 
