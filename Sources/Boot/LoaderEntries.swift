@@ -26,6 +26,8 @@ public enum BootSlot: String, Sendable, CaseIterable {
     public var kernelPath: String { directory + "/vmlinuz" }
     /// ESP path of the initramfs: `slipway-a/initrd.img`.
     public var initrdPath: String { directory + "/initrd.img" }
+    /// ESP path of the unified kernel image, when the slot boots one: `slipway-a/linux.efi`.
+    public var unifiedImagePath: String { directory + "/linux.efi" }
 }
 
 /// How slipway-initrd finds a partition: by GPT partition name or by GPT unique partition GUID.
@@ -121,6 +123,21 @@ public enum LoaderEntries {
         LoaderEntry.render(
             title: "\(title) (slot \(slot.rawValue.uppercased()))", version: version, linux: "/" + slot.kernelPath,
             initrd: "/" + slot.initrdPath, options: commandLine.text)
+    }
+
+    /// The files of a slot that boots the unified kernel image `image`, whose command line is
+    /// `commandLine`: the image and its boot-counting entry.
+    public static func unifiedSlotFiles(
+        slot: BootSlot, title: String, version: String, image: [UInt8], commandLine: KernelCommandLine,
+        triesLeft: Int = defaultTries
+    ) -> [ESPFile] {
+        let entry = LoaderEntry.render(
+            title: "\(title) (slot \(slot.rawValue.uppercased()))", version: version, efi: "/" + slot.unifiedImagePath,
+            options: commandLine.text)
+        return [
+            ESPFile(path: slot.unifiedImagePath, contents: image),
+            ESPFile(path: entryPath(slot: slot, triesLeft: triesLeft), contents: Array(entry.utf8)),
+        ]
     }
 
     /// Every ESP file of one populated slot: kernel, initramfs and its boot-counting entry.

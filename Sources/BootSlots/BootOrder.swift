@@ -83,4 +83,11 @@ extension LoaderEntry {
     ) -> String {
         "title \(title)\nversion \(version)\nsort-key slipway\nlinux \(linux)\ninitrd \(initrd)\noptions \(options)\n"
     }
+
+    /// The entry of a slot that boots a unified kernel image. The `options` line repeats the image's
+    /// own command line: systemd-stub ignores it under Secure Boot and would use it otherwise, so
+    /// the kernel gets the same line either way, and readers of entries find the version in it.
+    public static func render(title: String, version: String, efi: String, options: String) -> String {
+        "title \(title)\nversion \(version)\nsort-key slipway\nefi \(efi)\noptions \(options)\n"
+    }
 }

@@ -3,6 +3,7 @@
 //   slipway.root=PARTUUID=… slipway.state=PARTLABEL=STATE slipway.init=… slipway.timeout=30
 //   PlatformArguments.extra (slot, version, console, kernel.cmdline, platform, hash seed)
 //   slipway.verity=ROOTHASH slipway.verity.salt=SALT slipway.verity.data-blocks=N   (root.verity)
+//   slipway.uki=1                                                   (a unified kernel image)
 //
 // The verity arguments exist only once the root image and its hash tree are written, so the final
 // line comes out of `DiskStage.build` (`DiskOutputs.commandLine`); the ESP's size is checked
@@ -14,12 +15,14 @@ import Profile
 import Verity
 
 enum BootCommandLine {
-    /// Slot A's command line; `rootTree` is the root image's hash tree when `root.verity` is on.
-    static func slotA(profile: Profile, rootTree: VerityTree?) -> KernelCommandLine {
+    /// Slot A's command line; `rootTree` is the root image's hash tree when `root.verity` is on;
+    /// `unified` when the slot boots a unified kernel image, whose line is sealed in it.
+    static func slotA(profile: Profile, rootTree: VerityTree?, unified: Bool = false) -> KernelCommandLine {
         KernelCommandLine(
             root: .uuid(DiskLayout.partitionGUID(.rootA, seed: profile.digest).description), state: .label("STATE"),
             initPath: profile.initPath.value,
-            extra: PlatformArguments.extra(profile: profile) + (rootTree.map(verityArguments) ?? []))
+            extra: PlatformArguments.extra(profile: profile) + (rootTree.map(verityArguments) ?? [])
+                + (unified ? [UnifiedSlot.marker] : []))
     }
 
     /// What the initrd needs to set up the verity device: with no superblock on the disk, the

@@ -29,6 +29,10 @@ public struct BuildRequest: Sendable {
     public var platform: String?
     /// An update signing key (PEM): the build also writes NAME.update, signed with it.
     public var signingKey: String?
+    /// A Secure Boot key and certificate (PEM): slot A boots a unified kernel image, and it and
+    /// systemd-boot are signed with them.
+    public var secureBootKey: String?
+    public var secureBootCertificate: String?
     /// The `slipway-update` executable to install into the root; nil takes the one beside this program.
     public var updateExecutable: String?
     /// REGISTRY/REPO of the shared build cache (`--cache-registry`); nil takes `$SLIPWAY_CACHE_REGISTRY`.
@@ -116,6 +120,15 @@ public struct Builder {
                 operation: "write an update payload", path: "--signing-key",
                 message: "a payload holds the kernel and initrd too; leave out --rootfs-only")
         }
+        let secureBoot = try secureBootSigner(request)
+        let unified = secureBoot != nil || profile.kernel.uki.value
+        if unified && signingKey != nil {
+            throw BuildError(
+                operation: "write an update payload", path: "--signing-key",
+                message: "update payloads do not carry unified kernel images yet, so a slot updated from one would "
+                    + "boot without a sealed command line; leave out --signing-key, or kernel.uki and "
+                    + "--secure-boot-key")
+        }
         // Held until every temporary of this build is gone (defers run last to first).
         let claim = try OutputDirectory(claiming: request.outputDirectory, progress: progress)
         defer { claim.release() }
@@ -146,9 +159,14 @@ public struct Builder {
         var disk: (stage: DiskStage, boot: BootFiles, scratch: ScratchDirectory)?
         if let kernel {
             let scratch = try ScratchDirectory(in: request.outputDirectory)
-            let diskStage = DiskStage(
+            var diskStage = DiskStage(
                 profile: profile, rootStage: stage, initrdExecutable: try initrdExecutable(), epoch: epoch,
                 scratch: scratch.url, progress: progress)
+            if unified {
+                diskStage.unified = UnifiedSlot(
+                    osRelease: try UnifiedSlot.osRelease(in: root.tree, profile: profile), signer: secureBoot,
+                    epoch: epoch, scratch: scratch.url)
+            }
             disk = (diskStage, try diskStage.prepareBoot(kernel: kernel, outputs: outputs), scratch)
         }
         let updates = UpdateStage(profile: profile, epoch: epoch)

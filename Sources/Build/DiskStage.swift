@@ -31,6 +31,8 @@ struct BootFiles {
     var packages: [Manifest.PackageRecord]
     /// Those packages' files: the libraries slipway-update needs in the root come from here.
     var libraries: Tree
+    /// systemd-stub from systemd-boot-efi when slot A boots a unified kernel image, else empty.
+    var stub: [UInt8] = []
     /// Slot A's kernel command line; with root.verity, its verity arguments are placeholders
     /// until `DiskStage.build` knows the root's hash tree.
     var commandLine: KernelCommandLine
@@ -55,6 +57,8 @@ struct DiskStage {
     let epoch: Int64
     let scratch: URL
     let progress: any ProgressReporter
+    /// Set when slot A boots a unified kernel image (kernel.uki, or a Secure Boot key).
+    var unified: UnifiedSlot? = nil
 
     /// Where systemd-boot's EFI binary is in Debian's systemd-boot-efi package.
     static let systemdBootPath = "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
@@ -82,12 +86,15 @@ struct DiskStage {
         // The root slot's PARTUUID depends only on the seed, so the entry is final before the layout,
         // except for the verity arguments, which `build` fills in.
         let commandLine = BootCommandLine.slotA(
-            profile: profile, rootTree: profile.root.verity.value ? BootCommandLine.placeholderTree : nil)
-        let slotFiles = LoaderEntries.slotFiles(
-            slot: .a, title: entryTitle, version: "1",
-            kernel: kernel.package.image, initrd: Array(try Data(contentsOf: initrdPath)), commandLine: commandLine,
-            triesLeft: entryTries)
-        let systemdBoot = try regularFile(Self.systemdBootPath, in: boot.tree).readBytes(limit: 16 << 20)
+            profile: profile, rootTree: profile.root.verity.value ? BootCommandLine.placeholderTree : nil,
+            unified: unified != nil)
+        let stub =
+            unified == nil ? [] : try regularFile(UnifiedKernelImage.stubPath, in: boot.tree).readBytes(limit: 16 << 20)
+        let slotFiles = try slotAFiles(
+            stub: stub, kernel: kernel.package.image, initrd: Array(try Data(contentsOf: initrdPath)),
+            commandLine: commandLine)
+        var systemdBoot = try regularFile(Self.systemdBootPath, in: boot.tree).readBytes(limit: 16 << 20)
+        if let unified { systemdBoot = try unified.loader(systemdBoot) }
         var espFiles: [Disk.ESPFile] = [
             .init(path: "EFI/BOOT/BOOTX64.EFI", source: .bytes(systemdBoot)),
             .init(path: "EFI/systemd/systemd-bootx64.efi", source: .bytes(systemdBoot)),
@@ -106,7 +113,7 @@ struct DiskStage {
         progress.finish("\(fileSize(initrdPath) >> 10) KiB \(kernel.initrdCompression.rawValue)")
         return BootFiles(
             kernel: kernelPath, initrd: initrdPath, espFiles: espFiles, espContent: espContent,
-            packages: boot.packages, libraries: boot.tree, commandLine: commandLine)
+            packages: boot.packages, libraries: boot.tree, stub: stub, commandLine: commandLine)
     }
 
     /// Lays out the disk around the root slot image `rootfs` (whose output name is `rootfsName`;
@@ -118,12 +125,16 @@ struct DiskStage {
         let name = profile.name.value
         var boot = boot
         if let rootTree {
-            boot.commandLine = BootCommandLine.slotA(profile: profile, rootTree: rootTree)
-            let entryPath = LoaderEntries.entryPath(slot: .a, triesLeft: entryTries)
-            let entry = LoaderEntries.entry(slot: .a, title: entryTitle, version: "1", commandLine: boot.commandLine)
-            boot.espFiles = boot.espFiles.map {
-                $0.path == entryPath ? Disk.ESPFile(path: entryPath, source: .bytes(Array(entry.utf8))) : $0
-            }
+            // Slot A's files again, with the tree's arguments (a unified image seals them in).
+            boot.commandLine = BootCommandLine.slotA(profile: profile, rootTree: rootTree, unified: unified != nil)
+            let files = try slotAFiles(
+                stub: boot.stub, kernel: Array(try Data(contentsOf: boot.kernel)),
+                initrd: Array(try Data(contentsOf: boot.initrd)),
+                commandLine: boot.commandLine)
+            let paths = Set(files.map(\.path))
+            boot.espFiles =
+                boot.espFiles.filter { !paths.contains($0.path) }
+                + files.map { Disk.ESPFile(path: $0.path, source: .bytes($0.contents)) }
         }
         progress.phase("disk")
         let layout = try layout(
@@ -155,6 +166,20 @@ struct DiskStage {
         return DiskOutputs(
             image: imagePath, kernel: boot.kernel, initrd: boot.initrd, packages: boot.packages, converted: converted,
             commandLine: boot.commandLine)
+    }
+
+    /// Slot A's kernel, initrd and entry, or its unified kernel image and entry.
+    private func slotAFiles(stub: [UInt8], kernel: [UInt8], initrd: [UInt8], commandLine: KernelCommandLine) throws
+        -> [Boot.ESPFile]
+    {
+        if let unified {
+            return try unified.files(
+                stub: stub, kernel: kernel, initrd: initrd, commandLine: commandLine, title: entryTitle,
+                triesLeft: entryTries)
+        }
+        return LoaderEntries.slotFiles(
+            slot: .a, title: entryTitle, version: "1", kernel: kernel, initrd: initrd, commandLine: commandLine,
+            triesLeft: entryTries)
     }
 
     /// Slot A's entry title, and its tries (the profile's update.tries). Its version is 1: the first

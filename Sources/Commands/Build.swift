@@ -26,6 +26,8 @@ struct BuildCommand: AsyncParsableCommand {
               NAME.rootfs.ext4    the root filesystem (ext4's read-only feature set
                                   unless the profile says not)
               NAME.vmlinuz        the kernel, and NAME.initrd.img the slipway initrd
+                                  (with kernel.uki or --secure-boot-key, slot A boots
+                                  both from one unified kernel image on the ESP)
               NAME.manifest.json  the profile digest, every layer and package with
                                   its digest (an SBOM), and every output with its
                                   size and SHA-256
@@ -47,6 +49,14 @@ struct BuildCommand: AsyncParsableCommand {
             first-boot config and the serial console on the kernel command line; the manifest \
             records it. docs/firstboot.md lists the config source and the kernel arguments of each platform.
 
+            Secure Boot: --secure-boot-key KEY --secure-boot-cert CERT (PEM, the key without a \
+            passphrase) make slot A boot a unified kernel image (systemd-stub with the kernel, the \
+            initrd, the command line and os-release; kernel.uki: true does that unsigned) and sign it \
+            and systemd-boot, so the firmware refuses them changed and the command line cannot be \
+            edited. The signatures carry SOURCE_DATE_EPOCH as their time: signed builds are \
+            byte-identical too. Boot one with `slipway run IMAGE --secure-boot`. Update payloads do not \
+            carry unified kernel images yet, so --signing-key is refused with them. See docs/boot.md.
+
             Builds are reproducible: the same profile and inputs give byte-identical outputs. Times are \
             clamped to SOURCE_DATE_EPOCH (environment or --source-date-epoch), or else to the newest \
             time found in the archive layers.
@@ -65,6 +75,8 @@ struct BuildCommand: AsyncParsableCommand {
               slipway build profiles/docker-host.yaml --rootfs-only
               slipway build profiles/minimal.yaml --signing-key keys/update.key
               slipway build profiles/minimal.yaml --format vhd
+              slipway build profiles/minimal.yaml --secure-boot-key sb.key \\
+                --secure-boot-cert sb.pem
               slipway build profiles/docker-host.yaml --platform aws
               slipway build profiles/minimal.yaml --cache-registry localhost:5000/slipway-cache
               SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
@@ -113,6 +125,17 @@ struct BuildCommand: AsyncParsableCommand {
             valueName: "KEY"))
     var signingKey: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Sign slot A's unified kernel image and systemd-boot for Secure Boot with this private key (PEM, no passphrase).",
+            valueName: "KEY"))
+    var secureBootKey: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The X.509 certificate (PEM) of --secure-boot-key; the firmware's db must hold it.", valueName: "CERT"))
+    var secureBootCert: String?
+
     @Flag(help: "Write only the root filesystem image and the manifest (no kernel, initrd or disk).")
     var rootfsOnly = false
 
@@ -128,6 +151,9 @@ struct BuildCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--platform \(platform): " + EditDistance.choiceProblem(platform, among: Profile.Platform.self))
         }
+        if (secureBootKey == nil) != (secureBootCert == nil) {
+            throw ValidationError("--secure-boot-key and --secure-boot-cert go together: give both")
+        }
         if let format, Profile.ImageFormat(rawValue: format) == nil {
             throw ValidationError("--format \(format): use \(Profile.ImageFormat.choices)")
         }
@@ -140,6 +166,8 @@ struct BuildCommand: AsyncParsableCommand {
         request.format = format
         request.platform = platform
         request.signingKey = signingKey
+        request.secureBootKey = secureBootKey
+        request.secureBootCertificate = secureBootCert
         request.cacheRegistry = cacheRegistry
         if quiet { request.cacheNotice = { _ in } }
         let progress: any ProgressReporter = quiet || json ? SilentProgress() : TerminalProgress()

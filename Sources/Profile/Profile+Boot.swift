@@ -11,6 +11,9 @@ extension Profile {
         public var initrdModules: [Located<String>]
         /// `modules.root`: modules (with their dependencies) shipped in the root and loaded at boot.
         public var rootModules: [Located<String>]
+        /// `uki`: boot each slot from a unified kernel image (systemd-stub with the kernel, initrd,
+        /// command line and os-release in one EFI program, signed as one with Secure Boot).
+        public var uki: Located<Bool>
         public var location: SourceLocation
     }
 

@@ -149,6 +149,9 @@ extension Profile.Kernel {
         }
         entries.append(("cmdline", strings(cmdline)))
         entries.append(("modules", .map([("initrd", strings(initrdModules)), ("root", strings(rootModules))])))
+        // Only when on, so that the digests (and every identifier derived from them) of profiles
+        // written before the key existed stay as they were.
+        if uki.value { entries.append(("uki", .bool(true))) }
         return .map(entries)
     }
 }

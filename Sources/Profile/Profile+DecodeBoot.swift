@@ -1,7 +1,7 @@
 // Decoding `kernel:` and `disk:`.
 
 extension Profile.Kernel {
-    static let keys = ["package", "files", "cmdline", "modules"]
+    static let keys = ["package", "files", "cmdline", "modules", "uki"]
     static let fileKeys = ["image", "modules-dir", "config"]
     static let moduleKeys = ["initrd", "root"]
 
@@ -30,6 +30,7 @@ extension Profile.Kernel {
             cmdline: c.strings(f["cmdline"], path.key("cmdline"), .cmdlineArgument),
             initrdModules: c.strings(modules["initrd"], path.key("modules").key("initrd"), .moduleName),
             rootModules: c.strings(modules["root"], path.key("modules").key("root"), .moduleName),
+            uki: c.bool(f["uki"], path.key("uki")) ?? Located(false, at: f.location),
             location: f.location)
         if case .files(_, nil, _) = source.value, let first = (kernel.initrdModules + kernel.rootModules).first {
             c.report(

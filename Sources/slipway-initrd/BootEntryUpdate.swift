@@ -14,6 +14,8 @@ import Glibc
 
 enum BootEntryUpdate {
     static let source = "kernel arguments"
+    /// On the command line of a slot that boots a unified kernel image.
+    static let sealedMarker = "slipway.uki=1"
 
     /// What was written: the entry's path on the ESP and the change.
     struct Applied {
@@ -28,6 +30,12 @@ enum BootEntryUpdate {
     {
         let wanted = arguments.edit(commandLine)
         guard wanted.changed else { return nil }
+        if commandLine.split(whereSeparator: { $0 == " " || $0 == "\n" }).contains(Substring(sealedMarker)) {
+            throw FirstBootFailure(
+                source: source, entry: "kernel command line",
+                reason: "the slot boots a unified kernel image (kernel.uki), whose command line is sealed in it; "
+                    + "first boot cannot change it: put the arguments in the profile's kernel.cmdline and rebuild")
+        }
         guard let slot = root.partitionName.flatMap(SlotLoaderEntry.slot(ofRootPartition:)) else {
             throw FirstBootFailure(
                 source: source, entry: "root \(root.summary)",
