@@ -26,6 +26,11 @@ deps:
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@if [ ! -x $(SPDX_TOOLS)/bin/pyspdxtools ]; then \
+		echo "make deps: installing spdx-tools into $(SPDX_TOOLS)"; \
+		rm -rf $(SPDX_TOOLS) && /usr/bin/python3 -m venv $(SPDX_TOOLS) && \
+		$(SPDX_TOOLS)/bin/pip install -q spdx-tools; \
+	fi
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)

@@ -56,6 +56,8 @@ public struct BuildRequest: Sendable {
 public struct BuildResult: Codable, Sendable {
     public var profile: String
     public var manifest: String
+    /// NAME.spdx.json, the SPDX 2.3 SBOM (docs/manifest.md).
+    public var sbom: String
     /// Output role ("rootfs", "image", ...) → path.
     public var outputs: [String: String]
     public var rootfs: RootfsSummary
@@ -252,6 +254,10 @@ public struct Builder {
             bootPackages: bootPackages, images: shipped.map(\.record), outputs: records)
         let manifestPath = outputs.stage("\(name).manifest.json")
         try manifest.encoded().write(to: manifestPath)
+        let sbom = SPDXDocument(
+            manifest: manifest, version: profile.version.value,
+            facts: try DebianFacts.read(SPDXDocument.allPackages(manifest), cache: cache))
+        try sbom.encoded().write(to: outputs.stage("\(name).spdx.json"))
         try outputs.commit()
         progress.finish("done")
         if let registry {
@@ -263,6 +269,7 @@ public struct Builder {
         let directory = URL(fileURLWithPath: request.outputDirectory)
         return BuildResult(
             profile: name, manifest: directory.appendingPathComponent("\(name).manifest.json").path,
+            sbom: directory.appendingPathComponent("\(name).spdx.json").path,
             outputs: finalNames.mapValues { directory.appendingPathComponent($0).path },
             rootfs: .init(
                 sizeBytes: ext4.sizeBytes, usedBytes: Int64(ext4.usedBlocks) * Int64(ext4.blockSize),
