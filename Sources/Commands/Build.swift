@@ -78,7 +78,7 @@ struct BuildCommand: AsyncParsableCommand {
               slipway build profiles/minimal.yaml --secure-boot-key sb.key \\
                 --secure-boot-cert sb.pem
               slipway build profiles/docker-host.yaml --platform aws
-              slipway build profiles/minimal.yaml --cache-registry localhost:5000/slipway-cache
+              slipway build profiles/minimal.yaml --cache-registry localhost:5000/cache
               SOURCE_DATE_EPOCH=1700000000 slipway build profiles/minimal.yaml
 
             A failure prints slipway build: and the file, entry and rule on standard error; with \
