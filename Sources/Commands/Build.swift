@@ -31,6 +31,10 @@ struct BuildCommand: AsyncParsableCommand {
               NAME.manifest.json  the profile digest, every layer and package with
                                   its digest (an SBOM), and every output with its
                                   size and SHA-256
+              NAME.spdx.json      the same as an SPDX 2.3 SBOM: every output, layer,
+                                  image and package with its digest, packages with
+                                  licences from their Debian copyright files
+                                  (docs/manifest.md)
               NAME.update         with --signing-key: a signed update payload
 
             The root must hold what slipway's initrd needs to boot it: the init (init:, /sbin/init by \
@@ -191,6 +195,7 @@ struct BuildCommand: AsyncParsableCommand {
         } else if !quiet {
             for (role, path) in result.outputs.sorted(by: { $0.key < $1.key }) { print("\(role): \(path)") }
             print("manifest: \(result.manifest)")
+            print("sbom: \(result.sbom)")
             print(String(format: "built %@ in %.1fs (%d packages)", result.profile, result.seconds, result.packages))
         }
     }
