@@ -38,8 +38,8 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(
             names == [
-                "minimal.img", "minimal.initrd.img", "minimal.manifest.json", "minimal.rootfs.ext4", "minimal.spdx.json",
-                "minimal.vmlinuz",
+                "minimal.img", "minimal.initrd.img", "minimal.manifest.json", "minimal.rootfs.ext4",
+                "minimal.spdx.json", "minimal.vmlinuz",
             ])
     }
 
