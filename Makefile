@@ -11,7 +11,10 @@ APT_PACKAGES := pkg-config libarchive-dev liblzma-dev libblkid-dev libext2fs-dev
 	qemu-system-x86 qemu-utils ovmf systemd-boot-efi dosfstools mtools fdisk gdisk \
 	busybox-static ignition zstd cpio xz-utils kmod skopeo systemd time python3 \
 	libssl-dev libzstd-dev zlib1g-dev openssl openssh-client gpg gpg-agent cryptsetup-bin \
-	sbsigntool faketime binutils docker-registry
+	python3-venv sbsigntool faketime binutils docker-registry
+
+# The SPDX validator (pyspdxtools) the SBOM tests run, in a virtual environment of its own.
+SPDX_TOOLS := .build-tools/spdx
 
 .PHONY: all build deps test test-fast bench fuzz fmt lint image run demo clean
 
@@ -67,4 +70,4 @@ run: image
 demo: run
 
 clean:
-	rm -rf .build .build-fuzz $(OUT)
+	rm -rf .build .build-fuzz .build-tools $(OUT)
