@@ -8,6 +8,9 @@ import Testing
 /// root filesystem image when the signal comes. The test waits for that image's staged file to
 /// appear, then signals.
 @Suite(.serialized) struct InterruptedBuildTests {
+    /// What a root-only build of the fixture writes.
+    static let outputNames = ["interrupt.manifest.json", "interrupt.rootfs.ext4", "interrupt.spdx.json"]
+
     static let epoch: Int64 = 1_700_000_000
 
     /// A directory with the two layers, the profile, the package cache and the output directory.
@@ -126,7 +129,7 @@ import Testing
     func anInterruptedBuildLeavesNothingBehind(_ signal: Int32, _ name: String) throws {
         let fixture = try Fixture()
         let previous = try fixture.build()
-        #expect(previous.keys.sorted() == ["interrupt.manifest.json", "interrupt.rootfs.ext4"])
+        #expect(previous.keys.sorted() == Self.outputNames)
         try fixture.use("large.tar.gz")
 
         let build = try fixture.start()
@@ -156,7 +159,7 @@ import Testing
         let ended = try build.finish()
         #expect(ended.reason == .exit && ended.status == 0, "\(ended)")
         #expect(fixture.temporaries() == [])
-        #expect(try fixture.outputs().keys.sorted() == ["interrupt.manifest.json", "interrupt.rootfs.ext4"])
+        #expect(try fixture.outputs().keys.sorted() == Self.outputNames)
     }
 
     /// A build killed with SIGKILL cannot clean up; the next build into the directory removes what
@@ -178,7 +181,7 @@ import Testing
         let progress = NoteRecorder()
         let outputs = try fixture.build(progress: progress)
         #expect(fixture.temporaries() == [])
-        #expect(outputs.keys.sorted() == ["interrupt.manifest.json", "interrupt.rootfs.ext4"])
+        #expect(outputs.keys.sorted() == Self.outputNames)
         let note = try #require(progress.notes.first)
         #expect(note.hasPrefix("removed \(left.count) temporaries ("), "\(note)")
         #expect(note.hasSuffix(" MiB) left by an interrupted build"), "\(note)")
@@ -205,6 +208,6 @@ import Testing
         let ended = try first.finish()
         #expect(ended.reason == .exit && ended.status == 0, "\(ended.stderr)")
         #expect(fixture.temporaries() == [])
-        #expect(try fixture.outputs().keys.sorted() == ["interrupt.manifest.json", "interrupt.rootfs.ext4"])
+        #expect(try fixture.outputs().keys.sorted() == Self.outputNames)
     }
 }
