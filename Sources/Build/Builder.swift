@@ -215,10 +215,10 @@ public struct Builder {
             }
         }
         progress.finish("\(ext4.sizeBytes >> 20) MiB, \(ext4.usedInodes) inodes")
-
-        var files: [String: URL] = ["rootfs": rootfsPath]
         let rootTree =
             profile.root.verity.value ? try VerityStage.append(to: rootfsPath, seed: seed, progress: progress) : nil
+
+        var files: [String: URL] = ["rootfs": rootfsPath]
         var bootPackages: [Manifest.PackageRecord] = []
         if let kernel, let disk {
             let written = try disk.stage.build(
