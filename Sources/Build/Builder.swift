@@ -251,7 +251,10 @@ public struct Builder {
             profile: .init(name: name, path: recordedProfilePath(), digest: profile.digest),
             platform: profile.firstboot.platform.value.rawValue,
             sourceDateEpoch: epoch, layers: root.layers, packages: root.packages,
-            bootPackages: bootPackages, images: shipped.map(\.record), outputs: records)
+            bootPackages: bootPackages, images: shipped.map(\.record), outputs: records,
+            verity: rootTree.map {
+                .init(rootHash: $0.rootHashHex, salt: $0.saltHex, dataBlocks: $0.dataBlocks, treeSize: $0.treeSize)
+            })
         let manifestPath = outputs.stage("\(name).manifest.json")
         try manifest.encoded().write(to: manifestPath)
         let sbom = SPDXDocument(

@@ -68,6 +68,18 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Output role ("rootfs", "image", "kernel", "initrd", "update", and the `disk.format` file as
     /// "qcow2", "vmdk", "vhd" or "gce") → file record.
     public var outputs: [String: OutputRecord]
+    /// The root slot's dm-verity tree (root.verity), as slot A's command line names it; absent
+    /// without verity.
+    public var verity: VerityRecord?
+
+    /// A dm-verity tree after the root filesystem: hex root hash and salt, the data blocks it
+    /// covers (4096 bytes each, the tree starting after them) and the tree's size in bytes.
+    public struct VerityRecord: Codable, Sendable, Equatable {
+        public var rootHash: String
+        public var salt: String
+        public var dataBlocks: UInt64
+        public var treeSize: UInt64
+    }
 
     /// Stable JSON: sorted keys, pretty-printed, no escaped slashes.
     public func encoded() throws -> Data {

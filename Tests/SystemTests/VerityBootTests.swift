@@ -107,6 +107,12 @@ import Testing
             "--salt=\(salt)", rootfs, rootfs, rootHash,
         ])
         #expect(verify.status == 0, "\(verify.stderr)")
+        // The manifest records the same tree.
+        let manifest = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: built.directory + "/out-v1/minimal.manifest.json")))
+        let verity = try #require((manifest as? [String: Any])?["verity"] as? [String: Any])
+        #expect(verity["rootHash"] as? String == rootHash && verity["salt"] as? String == salt)
+        #expect(verity["dataBlocks"] as? Int == blocks && (verity["treeSize"] as? Int ?? 0) > 0)
         // The filesystem ends where the tree starts.
         let dump = try runTool(["dumpe2fs", "-h", rootfs]).stdout
         let count = dump.split(separator: "\n").first { $0.hasPrefix("Block count:") }
