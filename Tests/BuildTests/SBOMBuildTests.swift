@@ -70,4 +70,47 @@ import Testing
         let compare = try runTool(["cmp", first.file("minimal.spdx.json"), second.file("minimal.spdx.json")])
         #expect(compare.status == 0, "\(compare.stdout)")
     }
+
+    /// docker-host's root holds container images: each is in the SBOM with the digest of its archive,
+    /// contained in the root filesystem, and contains its own packages.
+    @Test func containerImagesAndTheirPackagesAreInTheSBOM() throws {
+        let output = try TemporaryDirectory()
+        var request = BuildRequest(
+            profilePath: packageRoot().appendingPathComponent("profiles/docker-host.yaml").path,
+            outputDirectory: output.path, cacheDirectory: BuildPipelineTests.cache,
+            initrdExecutable: try Fixtures.initrdExecutable())
+        request.rootfsOnly = true
+        let result = try Builder(request).build()
+        let validation = try SPDXTools.validate(result.sbom)
+        #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
+        let sbom = try json(result.sbom), manifest = try json(result.manifest)
+        let packages = try #require(sbom["packages"] as? [[String: Any]])
+        let relationships = try #require(sbom["relationships"] as? [[String: String]])
+        func contains(_ container: String, _ element: String) -> Bool {
+            relationships.contains {
+                $0["spdxElementId"] == container && $0["relationshipType"] == "CONTAINS"
+                    && $0["relatedSpdxElement"] == element
+            }
+        }
+        let images = try #require(manifest["images"] as? [[String: Any]])
+        #expect(!images.isEmpty)
+        let rootfs = try #require(
+            packages.first { ($0["packageFileName"] as? String)?.hasSuffix(".rootfs.ext4") == true })
+        for image in images {
+            let tag = try #require(image["repoTag"] as? String), digest = try #require(image["sha256"] as? String)
+            let entry = packages.first { package in
+                package["name"] as? String == tag
+                    && (package["checksums"] as? [[String: String]])?.first?["checksumValue"] == digest
+            }
+            let id = try #require(entry?["SPDXID"] as? String, "\(tag)")
+            #expect(contains(try #require(rootfs["SPDXID"] as? String), id), "\(tag)")
+            for record in image["packages"] as? [[String: Any]] ?? [] {
+                let name = try #require(record["name"] as? String)
+                let member = packages.first {
+                    $0["name"] as? String == name && $0["versionInfo"] as? String == record["version"] as? String
+                }
+                #expect(member.flatMap { $0["SPDXID"] as? String }.map { contains(id, $0) } == true, "\(tag): \(name)")
+            }
+        }
+    }
 }
