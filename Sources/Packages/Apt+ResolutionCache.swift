@@ -20,10 +20,10 @@ extension Apt {
     func resolutionInputsFingerprint(lists: String) -> String {
         var text = ""
         // apt keeps its lists flat (partial/ holds downloads in progress); its configuration nests.
-        for path in regularFiles(in: lists, recursive: false) where !path.hasSuffix("/lock") {
+        for path in Self.regularFiles(in: lists, recursive: false) where !path.hasSuffix("/lock") {
             text += Self.statLine(path)
         }
-        for path in regularFiles(in: options.hostAptConfigurationDirectory, recursive: true) {
+        for path in Self.regularFiles(in: options.hostAptConfigurationDirectory, recursive: true) {
             text += Self.statLine(path)
         }
         text += Self.statLine(Self.programPath(options.aptGet))
@@ -58,7 +58,7 @@ extension Apt {
 
     /// The regular files in `directory` (and below it when `recursive`), not following symbolic
     /// links, sorted; none if it cannot be read.
-    private func regularFiles(in directory: String, recursive: Bool) -> [String] {
+    static func regularFiles(in directory: String, recursive: Bool) -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
         var files: [String] = []
         while let relative = walker.nextObject() as? String {

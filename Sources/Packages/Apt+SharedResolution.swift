@@ -19,10 +19,10 @@ extension Apt {
         text += options.settings.map { "setting \($0)" }
         text.append("apt \(aptVersion())")
         let configuration = options.hostAptConfigurationDirectory
-        for file in Self.files(in: configuration, recursive: true) {
+        for file in Self.regularFiles(in: configuration, recursive: true) {
             text.append("config \(file.dropFirst(configuration.count)) \(Self.contentDigest(file))")
         }
-        let listFiles = Self.files(in: lists, recursive: false).filter { !$0.hasSuffix("/lock") }
+        let listFiles = Self.regularFiles(in: lists, recursive: false).filter { !$0.hasSuffix("/lock") }
         let releases = listFiles.filter { $0.hasSuffix("_InRelease") || $0.hasSuffix("_Release") }
         let covered = releases.map { String($0.prefix(upTo: $0.lastIndex(of: "_") ?? $0.endIndex)) + "_" }
         for file in listFiles {
@@ -47,17 +47,5 @@ extension Apt {
 
     private static func contentDigest(_ path: String) -> String {
         (try? FileHashing.sha256Hex(ofFile: path)) ?? "unreadable"
-    }
-
-    /// Regular files under `directory`, sorted, without following links out of it.
-    private static func files(in directory: String, recursive: Bool) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
-        var files: [String] = []
-        while let relative = walker.nextObject() as? String {
-            let type = walker.fileAttributes?[.type] as? FileAttributeType
-            if type == .typeRegular { files.append("\(directory)/\(relative)") }
-            if type == .typeDirectory && !recursive { walker.skipDescendants() }
-        }
-        return files.sorted()
     }
 }
